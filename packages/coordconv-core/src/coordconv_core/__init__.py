@@ -1,0 +1,29 @@
+"""coordconv-core: the CoordConv layer for PyTorch.
+
+Liu et al., "An intriguing failing of convolutional neural networks and the CoordConv
+solution", NeurIPS 2018, arXiv:1807.03247.
+"""
+
+from coordconv_core.coordconv import (
+    CoordConv1d,
+    CoordConv2d,
+    CoordConv3d,
+    CoordConvTranspose1d,
+    CoordConvTranspose2d,
+    CoordConvTranspose3d,
+)
+from coordconv_core.coords import AddCoords, add_coords, coordinate_grid
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AddCoords",
+    "CoordConv1d",
+    "CoordConv2d",
+    "CoordConv3d",
+    "CoordConvTranspose1d",
+    "CoordConvTranspose2d",
+    "CoordConvTranspose3d",
+    "add_coords",
+    "coordinate_grid",
+]

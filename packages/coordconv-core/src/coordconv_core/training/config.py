@@ -1,0 +1,86 @@
+"""Experiment configs as dataclasses whose fields become command-line flags.
+
+One dataclass per experiment (DESIGN.md section 6): every field has a default and a
+``help`` entry in its metadata (``field(default=..., metadata={"help": ..., "choices": ...})``);
+:func:`add_config_arguments` turns the fields into ``--field-name`` flags and
+:func:`config_from_args` builds the dataclass back from the parsed namespace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _base_type(tp: Any) -> Any:
+    """``int | None`` -> ``int``; plain types pass through."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, config_cls: type) -> None:
+    """Add one flag per dataclass field of ``config_cls`` to ``parser``."""
+    hints = typing.get_type_hints(config_cls)
+    for f in dataclasses.fields(config_cls):
+        help_text = f.metadata.get("help", "")
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        tp = _base_type(hints[f.name])
+        kwargs: dict[str, Any] = {"dest": f.name, "default": default}
+        if tp is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+            kwargs["help"] = f"{help_text} (default: {default})"
+        elif typing.get_origin(tp) in (list, tuple):
+            (item,) = {a for a in typing.get_args(tp) if a is not Ellipsis}
+            kwargs.update(nargs="+", type=item, help=f"{help_text} (default: {default})")
+        else:
+            kwargs["type"] = Path if tp is Path else tp
+            kwargs["help"] = f"{help_text} (default: {default})"
+            if "choices" in f.metadata:
+                kwargs["choices"] = f.metadata["choices"]
+        parser.add_argument(_flag(f.name), **kwargs)
+
+
+def config_from_args(config_cls: type[T], args: argparse.Namespace) -> T:
+    """Build ``config_cls`` from the namespace filled by :func:`add_config_arguments`."""
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls)}  # type: ignore[arg-type]
+    hints = typing.get_type_hints(config_cls)
+    for name, value in values.items():
+        if typing.get_origin(_base_type(hints[name])) is tuple and value is not None:
+            values[name] = tuple(value)
+    return config_cls(**values)
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    """JSON-ready dict of a config dataclass (paths as strings, tuples as lists)."""
+    return json.loads(json.dumps(dataclasses.asdict(config), default=str))
+
+
+def config_from_dict(config_cls: type[T], data: dict[str, Any]) -> T:
+    """Inverse of :func:`config_to_dict` for configs written to ``config.json``."""
+    hints = typing.get_type_hints(config_cls)
+    values = {}
+    for f in dataclasses.fields(config_cls):  # type: ignore[arg-type]
+        if f.name not in data:
+            continue
+        value, tp = data[f.name], _base_type(hints[f.name])
+        if value is not None and tp is Path:
+            value = Path(value)
+        elif value is not None and typing.get_origin(tp) is tuple:
+            value = tuple(value)
+        values[f.name] = value
+    return config_cls(**values)

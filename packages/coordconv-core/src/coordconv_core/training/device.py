@@ -1,0 +1,74 @@
+"""Device, precision and seeding helpers shared by every training entry point.
+
+``--device auto|cpu|cuda``; mixed precision (bf16 where supported, else fp16) only on CUDA.
+Multi-GPU and multi-node runs go through Accelerate (``accelerate launch`` or ``torchrun``):
+:func:`make_accelerator` returns an ``accelerate.Accelerator`` configured from those choices.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import Any
+
+import torch
+
+from coordconv_core.training.errors import UserError
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto`` -> CUDA if available else CPU; ``cuda`` without a GPU is a :class:`UserError`."""
+    if name not in DEVICES:
+        raise UserError(f"unknown device {name!r}; choose one of {', '.join(DEVICES)}")
+    if name == "auto":
+        name = os.environ.get("TORCH_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError("--device cuda was asked for but no CUDA device is available")
+    return torch.device(name)
+
+
+def mixed_precision_for(device: torch.device, amp: bool = True) -> str:
+    """Accelerate's ``mixed_precision`` value: bf16/fp16 on CUDA when ``amp``, else ``no``."""
+    if not amp or device.type != "cuda":
+        return "no"
+    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+
+
+def make_accelerator(device: str = "auto", amp: bool = True, **kwargs: Any) -> Any:
+    """An ``accelerate.Accelerator`` for ``--device`` (CPU forced when ``device == 'cpu'``)."""
+    from accelerate import Accelerator
+
+    resolved = resolve_device(device)
+    return Accelerator(
+        cpu=resolved.type == "cpu",
+        mixed_precision=mixed_precision_for(resolved, amp),
+        **kwargs,
+    )
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy (if installed) and torch (all devices)."""
+    random.seed(seed)
+    torch.manual_seed(seed)
+    try:
+        import numpy as np
+    except ImportError:  # numpy is optional for coordconv-core
+        return
+    np.random.seed(seed)
+
+
+def rng_state() -> dict[str, Any]:
+    """Capture torch's CPU (and CUDA) RNG state for a checkpoint."""
+    state: dict[str, Any] = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore what :func:`rng_state` captured."""
+    torch.set_rng_state(state["torch"].cpu())
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])

@@ -1,0 +1,3 @@
+"""coordconv-generative (work in progress)."""
+
+__version__ = "0.1.0"
