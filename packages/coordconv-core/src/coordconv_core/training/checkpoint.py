@@ -33,9 +33,7 @@ def _flatten(obj: Any, tensors: dict[str, torch.Tensor], prefix: str) -> Any:
     if isinstance(obj, dict):
         if not all(isinstance(k, str | int) for k in obj):
             raise TypeError(f"checkpoint dict keys must be str or int at {prefix!r}")
-        return {
-            "__dict__": [[k, _flatten(v, tensors, f"{prefix}.{k}")] for k, v in obj.items()]
-        }
+        return {"__dict__": [[k, _flatten(v, tensors, f"{prefix}.{k}")] for k, v in obj.items()]}
     if isinstance(obj, list | tuple):
         items = [_flatten(v, tensors, f"{prefix}[{i}]") for i, v in enumerate(obj)]
         return {"__tuple__": items} if isinstance(obj, tuple) else items
@@ -84,7 +82,9 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         with safe_open(str(path), framework="pt", device=str(map_location)) as fh:
             meta = fh.metadata() or {}
             if meta.get("format") != _FORMAT:
-                raise CheckpointError(f"{path} is not a coordconv checkpoint (format {meta.get('format')!r})")
+                raise CheckpointError(
+                    f"{path} is not a coordconv checkpoint (format {meta.get('format')!r})"
+                )
             tensors = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118 (safe_open has no __iter__)
         tree = json.loads(meta["tree"])
     except CheckpointError:

@@ -56,7 +56,7 @@ def seed_everything(seed: int) -> None:
         import numpy as np
     except ImportError:  # numpy is optional for coordconv-core
         return
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (seeding the legacy global RNG is the point)
 
 
 def rng_state() -> dict[str, Any]:
