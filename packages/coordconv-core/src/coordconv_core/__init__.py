@@ -2,8 +2,14 @@
 
 Liu et al., "An intriguing failing of convolutional neural networks and the CoordConv
 solution", NeurIPS 2018, arXiv:1807.03247.
+
+- :mod:`.coords`: coordinate channels (``coordinate_grid``, ``add_coords``, ``AddCoords``), S9
+- :mod:`.coordconv`: ``CoordConv1d/2d/3d``, ``CoordConvTranspose1d/2d/3d``
+- :mod:`.convert`: ``convert_to_coordconv`` for existing models
+- :mod:`.training`: shared experiment plumbing (needs the ``train`` extra)
 """
 
+from coordconv_core.convert import convert_to_coordconv
 from coordconv_core.coordconv import (
     CoordConv1d,
     CoordConv2d,
@@ -25,5 +31,6 @@ __all__ = [
     "CoordConvTranspose2d",
     "CoordConvTranspose3d",
     "add_coords",
+    "convert_to_coordconv",
     "coordinate_grid",
 ]

@@ -1,73 +1,176 @@
 """CoordConv layers: drop-in subclasses of ``nn.Conv*d`` / ``nn.ConvTranspose*d``.
 
-Liu et al., NeurIPS 2018 (arXiv:1807.03247), section 3 and S9: a convolution over the input
-concatenated with coordinate channels. ``in_channels`` is the number of data channels; the weight
-covers data + coordinate channels, shape ``(out, in + extra, *k)``.
+Liu et al., "An intriguing failing of convolutional neural networks and the CoordConv
+solution", NeurIPS 2018 (arXiv:1807.03247), section 3 and S9: a convolution over the input
+concatenated with coordinate channels (:mod:`coordconv_core.coords`).
+
+The constructor's ``in_channels`` is the number of data channels (kept as ``data_channels``; the
+``in_channels`` attribute counts data + coordinate channels, matching the weight); the weight covers data + coordinate channels:
+``(out, in + extra, *k)`` for convolutions, ``(in + extra, out, *k)`` for transposed ones (torch's
+layouts), ``extra = rank + with_r``.
+
+The forward equals ``conv(cat([x, coords]), weight) + bias`` but never builds the concatenation.
+Convolution is linear and padding acts per channel, so it splits into::
+
+    conv(x, weight[data]) + [conv(coords, weight[coord]) + bias]
+
+and the bracket is the same for every sample: it is computed once at batch 1, shape
+``(1, out, *out_spatial)``, and broadcast-added in place. Compared with concatenate-then-convolve
+this saves the copy of the input and, in training, the concatenated tensor autograd would keep for
+the weight gradient (a second copy of every CoordConv input).
 """
 
 from __future__ import annotations
 
+import inspect
+from typing import Any, ClassVar
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from coordconv_core.coords import add_coords
+from coordconv_core.coords import _check_input, coordinate_grid
 
 
-class _CoordConvMixin:
-    """Shared forward for every CoordConv layer (naive: concatenate, then convolve)."""
+class _CoordConvNd:
+    """Shared constructor, checks and forward pieces of every CoordConv layer.
 
-    rank: int
+    Mixed in before the torch layer class (``class CoordConv2d(_CoordConvNd, nn.Conv2d)``).
+    """
+
+    _rank: ClassVar[int]
     with_r: bool
     data_channels: int
+    weight: nn.Parameter
+    bias: torch.Tensor | None
 
-    def _init_coords(self, rank: int, in_channels: int, with_r: bool, groups: int) -> int:
+    def __init__(
+        self, in_channels: int, out_channels: int, *args: Any, with_r: bool = False, **kwargs: Any
+    ) -> None:
+        base = next(c for c in type(self).__mro__ if c.__module__.startswith("torch.nn"))
+        bound = inspect.signature(base.__init__).bind(
+            self, in_channels, out_channels, *args, **kwargs
+        )
+        groups = bound.arguments.get("groups", 1)
         if groups != 1:
             raise ValueError(
-                f"CoordConv with groups={groups} is not supported: the coordinate channels "
+                f"{type(self).__name__} does not support groups={groups}: the coordinate channels "
                 "belong to no group (use groups=1)"
             )
-        self.rank = rank
+        extra = self._rank + int(with_r)
+        super().__init__(in_channels + extra, out_channels, *args, **kwargs)  # type: ignore[call-arg]
         self.with_r = with_r
         self.data_channels = in_channels
-        return in_channels + rank + int(with_r)
 
-    def forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
-        if x.dim() != self.rank + 2:
-            raise ValueError(
-                f"{type(self).__name__} expects a {self.rank + 2}-D input (N, C, *spatial), "
-                f"got shape {tuple(x.shape)}"
-            )
+    @property
+    def rank(self) -> int:
+        """Number of spatial dimensions (1, 2 or 3)."""
+        return self._rank
+
+    @property
+    def extra_channels(self) -> int:
+        """Number of coordinate channels: ``rank + with_r``."""
+        return self._rank + int(self.with_r)
+
+    def _check(self, x: torch.Tensor) -> None:
+        _check_input(x, self._rank, type(self).__name__)
         if x.shape[1] != self.data_channels:
             raise ValueError(
-                f"{type(self).__name__} expects {self.data_channels} data channels, got {x.shape[1]}"
+                f"{type(self).__name__} expects {self.data_channels} data channels (the "
+                f"{self.extra_channels} coordinate channels are added inside), got {x.shape[1]}"
             )
-        return super().forward(add_coords(x, self.with_r), *args, **kwargs)  # type: ignore[misc]
+
+    def _grid(self, x: torch.Tensor) -> torch.Tensor:
+        """``(1, extra, *spatial)`` coordinate channels for ``x``'s spatial size."""
+        grid = coordinate_grid(x.shape[2:], with_r=self.with_r, dtype=x.dtype, device=x.device)
+        return grid.unsqueeze(0)
+
+    def extra_repr(self) -> str:
+        # ``in_channels`` (first in torch's repr) counts data + coordinate channels, like the weight.
+        return f"{super().extra_repr()}, data_channels={self.data_channels}, with_r={self.with_r}"  # type: ignore[misc]
 
 
-def _make(base: type[nn.Module], rank: int) -> type[nn.Module]:
-    class Layer(_CoordConvMixin, base):  # type: ignore[misc, valid-type]
-        def __init__(self, in_channels: int, out_channels: int, *args, with_r: bool = False, **kwargs):
-            total = self._init_coords(rank, in_channels, with_r, kwargs.get("groups", 1))
-            super().__init__(total, out_channels, *args, **kwargs)
+class _CoordConv(_CoordConvNd):
+    """Forward for ``nn.Conv*d`` bases: weight ``(out, in + extra, *k)``."""
 
-        def extra_repr(self) -> str:
-            return f"{super().extra_repr()}, with_r={self.with_r}"
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        self._check(input)
+        c = self.data_channels
+        # _conv_forward applies padding_mode (F.pad per channel, then conv), so both terms see
+        # exactly the padding the concatenated input would get.
+        coord = self._conv_forward(self._grid(input), self.weight[:, c:], self.bias)  # type: ignore[attr-defined]
+        out = self._conv_forward(input, self.weight[:, :c], None)  # type: ignore[attr-defined]
+        return out.add_(coord)  # (N, out, *o) += (1, out, *o); conv does not save its output
 
-    return Layer
+
+class _CoordConvTranspose(_CoordConvNd):
+    """Forward for ``nn.ConvTranspose*d`` bases: weight ``(in + extra, out, *k)``."""
+
+    _conv_transpose: ClassVar[Any]
+
+    def forward(self, input: torch.Tensor, output_size: list[int] | None = None) -> torch.Tensor:
+        self._check(input)
+        output_padding = self._output_padding(  # type: ignore[attr-defined]
+            input,
+            output_size,
+            self.stride,
+            self.padding,
+            self.kernel_size,
+            self._rank,
+            self.dilation,  # type: ignore[attr-defined]
+        )
+        c = self.data_channels
+        args = (self.stride, self.padding, output_padding, 1, self.dilation)  # type: ignore[attr-defined]
+        coord = type(self)._conv_transpose(self._grid(input), self.weight[c:], self.bias, *args)
+        out = type(self)._conv_transpose(input, self.weight[:c], None, *args)
+        return out.add_(coord)
 
 
-CoordConv1d = _make(nn.Conv1d, 1)
-CoordConv2d = _make(nn.Conv2d, 2)
-CoordConv3d = _make(nn.Conv3d, 3)
-CoordConvTranspose1d = _make(nn.ConvTranspose1d, 1)
-CoordConvTranspose2d = _make(nn.ConvTranspose2d, 2)
-CoordConvTranspose3d = _make(nn.ConvTranspose3d, 3)
-for _cls, _name in [
-    (CoordConv1d, "CoordConv1d"),
-    (CoordConv2d, "CoordConv2d"),
-    (CoordConv3d, "CoordConv3d"),
-    (CoordConvTranspose1d, "CoordConvTranspose1d"),
-    (CoordConvTranspose2d, "CoordConvTranspose2d"),
-    (CoordConvTranspose3d, "CoordConvTranspose3d"),
-]:
-    _cls.__name__ = _cls.__qualname__ = _name
+class CoordConv1d(_CoordConv, nn.Conv1d):
+    """``nn.Conv1d`` over ``(N, C, L)`` plus one coordinate channel (and r if ``with_r``)."""
+
+    _rank = 1
+
+
+class CoordConv2d(_CoordConv, nn.Conv2d):
+    """``nn.Conv2d`` over ``(N, C, H, W)`` plus x, y (and r) coordinate channels."""
+
+    _rank = 2
+
+
+class CoordConv3d(_CoordConv, nn.Conv3d):
+    """``nn.Conv3d`` over ``(N, C, D, H, W)`` plus three coordinate channels (and r)."""
+
+    _rank = 3
+
+
+class CoordConvTranspose1d(_CoordConvTranspose, nn.ConvTranspose1d):
+    """``nn.ConvTranspose1d`` with one coordinate channel (and r) on its input."""
+
+    _rank = 1
+    _conv_transpose = staticmethod(F.conv_transpose1d)
+
+
+class CoordConvTranspose2d(_CoordConvTranspose, nn.ConvTranspose2d):
+    """``nn.ConvTranspose2d`` with x, y (and r) coordinate channels on its input."""
+
+    _rank = 2
+    _conv_transpose = staticmethod(F.conv_transpose2d)
+
+
+class CoordConvTranspose3d(_CoordConvTranspose, nn.ConvTranspose3d):
+    """``nn.ConvTranspose3d`` with three coordinate channels (and r) on its input."""
+
+    _rank = 3
+    _conv_transpose = staticmethod(F.conv_transpose3d)
+
+
+COORDCONV_FOR: dict[type[nn.Module], type[nn.Module]] = {
+    nn.Conv1d: CoordConv1d,
+    nn.Conv2d: CoordConv2d,
+    nn.Conv3d: CoordConv3d,
+    nn.ConvTranspose1d: CoordConvTranspose1d,
+    nn.ConvTranspose2d: CoordConvTranspose2d,
+    nn.ConvTranspose3d: CoordConvTranspose3d,
+}
+"""The CoordConv layer that replaces each torch convolution class."""
