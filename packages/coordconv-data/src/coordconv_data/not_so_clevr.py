@@ -8,9 +8,14 @@ single 1 at (row y, column x).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from coordconv_data.errors import DatasetError
+from coordconv_data.npz_format import load_npz, save_npz
 
 CANVAS = 64
 SQUARE = 9
@@ -18,6 +23,8 @@ HALF = SQUARE // 2
 LOW, HIGH = HALF, CANVAS - HALF - 1  # 4, 59: centres keep the square inside the canvas
 QUADRANT_THRESHOLD = 32
 SPLITS = ("uniform", "quadrant")
+DATASET = "not-so-clevr"
+VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,7 @@ def generate() -> NotSoClevr:
     in_rows = np.abs(grid[None, :] - y[:, None]) <= HALF  # (N, 64) rows covered
     in_cols = np.abs(grid[None, :] - x[:, None]) <= HALF  # (N, 64) columns covered
     squares = (in_rows[:, :, None] & in_cols[:, None, :]).astype(np.uint8)  # (N, 64, 64)
-    onehots = ((grid[None, :] == y[:, None])[:, :, None] & (grid[None, :] == x[:, None])[:, None, :])
+    onehots = (grid[None, :] == y[:, None])[:, :, None] & (grid[None, :] == x[:, None])[:, None, :]
     return NotSoClevr(coords=coords, squares=squares, onehots=onehots.astype(np.uint8))
 
 
@@ -66,11 +73,30 @@ def split_indices(
     coords = centres()
     if split == "uniform":
         if not 0.0 < train_fraction < 1.0:
-            raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}")
+            raise DatasetError(f"train_fraction must be in (0, 1), got {train_fraction}")
         order = np.random.default_rng(seed).permutation(len(coords))
-        n_train = int(round(train_fraction * len(coords)))
+        n_train = round(train_fraction * len(coords))
         return np.sort(order[:n_train]), np.sort(order[n_train:])
     if split == "quadrant":
         test = (coords[:, 0] > QUADRANT_THRESHOLD) & (coords[:, 1] > QUADRANT_THRESHOLD)
         return np.flatnonzero(~test), np.flatnonzero(test)
-    raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    raise DatasetError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+
+
+def save(data: NotSoClevr, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+    """Write the dataset to a compressed ``.npz`` (see :mod:`coordconv_data.npz_format`)."""
+    arrays = {"coords": data.coords, "squares": data.squares, "onehots": data.onehots}
+    meta = {"n": len(data), "canvas": CANVAS, "square": SQUARE, "coords_order": "x, y"}
+    return save_npz(path, DATASET, VERSION, arrays, meta, overwrite=overwrite)
+
+
+def load(path: str | os.PathLike[str]) -> NotSoClevr:
+    """Read a file written by :func:`save`; raises :class:`DatasetError` if it is not valid."""
+    n = (HIGH - LOW + 1) ** 2
+    schema = {
+        "coords": ("int64", (n, 2)),
+        "squares": ("uint8", (n, CANVAS, CANVAS)),
+        "onehots": ("uint8", (n, CANVAS, CANVAS)),
+    }
+    arrays, _ = load_npz(path, DATASET, VERSION, schema)
+    return NotSoClevr(**arrays)

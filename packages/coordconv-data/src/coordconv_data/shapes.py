@@ -1,0 +1,220 @@
+"""Two-object shapes: one red and one blue circle/square on white (S7.1, S7.2; DESIGN.md 5.4).
+
+Liu et al., NeurIPS 2018 (arXiv:1807.03247), S7: "50k red-and-blue-object images of size 64x64 ...
+objects appear at random positions on a white background without overlapping ... always one red
+and one blue, of a randomly chosen shape out of {circle, square}" (Sort-of-Clevr style).
+
+Exactly what is drawn (all integer maths, so the same seed gives the same bytes everywhere):
+
+- canvas 64x64 RGB, background (255, 255, 255); object 0 is red (255, 0, 0), object 1 blue
+  (0, 0, 255); each kind is 0 = circle or 1 = square with probability 1/2;
+- each object has an integer size ``s`` drawn uniformly from ``min_size..max_size`` (default 10)
+  and an integer top-left pixel (``left``, ``top``) drawn uniformly so that its ``s x s`` bounding
+  box lies inside the canvas. Its centre is ``(left + (s - 1) / 2, top + (s - 1) / 2)`` in pixel
+  coordinates (x = column, y = row, pixel centres at integers), so ``centres`` and ``sizes``
+  describe the object exactly;
+- a square fills its whole bounding box; a circle (diameter ``s``) fills the pixels whose centre
+  is within ``s / 2`` of the object's centre (it touches its bounding box at the 4 edge midpoints);
+- the two bounding boxes are at least ``min_gap`` (default 2) empty pixels apart along x or
+  along y, so the objects never overlap or touch; pairs that violate it are redrawn;
+- ``antialias=True`` shades circle-edge pixels by their coverage over a 4x4 grid of sub-pixel
+  samples (colour = white blended towards the object colour by the covered fraction, rounded to
+  the nearest integer); squares are pixel-aligned and come out identical either way.
+
+Images are generated in fixed chunks of :data:`CHUNK` images, chunk ``k`` seeded with child ``k``
+of ``numpy.random.SeedSequence(seed)``: the first images of a large set equal a small set's.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from coordconv_data.errors import DatasetError
+from coordconv_data.npz_format import load_npz, save_npz
+
+CANVAS = 64
+CIRCLE, SQUARE = 0, 1
+KIND_NAMES = ("circle", "square")
+COLOURS = np.array([[255, 0, 0], [0, 0, 255]], dtype=np.uint8)  # object 0 red, object 1 blue
+CHUNK = 1024
+VERSION = 1
+DATASET = "shapes"
+
+
+@dataclass(frozen=True)
+class ShapesData:
+    """Two-object images and what was drawn in each.
+
+    images (N, 64, 64, 3) uint8, white background; kinds (N, 2) int8 [red, blue], 0 circle /
+    1 square; centres (N, 2, 2) float32 [[red_x, red_y], [blue_x, blue_y]] in pixels (x = column,
+    y = row); sizes (N, 2) float32 (square side / circle diameter, px).
+    """
+
+    images: np.ndarray
+    kinds: np.ndarray
+    centres: np.ndarray
+    sizes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+def generate(
+    n: int = 50_000,
+    seed: int = 0,
+    antialias: bool = False,
+    *,
+    min_size: int = 10,
+    max_size: int = 10,
+    min_gap: int = 2,
+    progress: bool = False,
+) -> ShapesData:
+    """Draw ``n`` images (vectorised over chunks of :data:`CHUNK` images)."""
+    _check(n, min_size, max_size, min_gap)
+    kinds = np.empty((n, 2), np.int8)
+    sizes = np.empty((n, 2), np.int64)
+    corners = np.empty((n, 2, 2), np.int64)  # (N, object, [left, top])
+    images = np.empty((n, CANVAS, CANVAS, 3), np.uint8)
+    children = np.random.SeedSequence(seed).spawn((n + CHUNK - 1) // CHUNK)
+    for k, child in enumerate(tqdm(children, desc="shapes", unit="chunk", disable=not progress)):
+        part = slice(k * CHUNK, min(n, (k + 1) * CHUNK))
+        c_kinds, c_sizes, c_corners = _layout(
+            np.random.default_rng(child), CHUNK, min_size, max_size, min_gap
+        )
+        m = part.stop - part.start
+        kinds[part], sizes[part], corners[part] = c_kinds[:m], c_sizes[:m], c_corners[:m]
+        images[part] = render(kinds[part], sizes[part], corners[part], antialias=antialias)
+    centres = corners.astype(np.float32) + (sizes[..., None].astype(np.float32) - 1) / 2
+    return ShapesData(images, kinds, centres.astype(np.float32), sizes.astype(np.float32))
+
+
+def _check(n: int, min_size: int, max_size: int, min_gap: int) -> None:
+    if n < 0:
+        raise DatasetError(f"number of images must be >= 0, got {n}")
+    if not 1 <= min_size <= max_size:
+        raise DatasetError(f"need 1 <= min_size <= max_size, got {min_size}, {max_size}")
+    if min_gap < 0:
+        raise DatasetError(f"min_gap must be >= 0, got {min_gap}")
+    if 2 * max_size + min_gap > CANVAS:
+        raise DatasetError(f"two objects of size {max_size} and gap {min_gap} do not fit in 64 px")
+
+
+def _layout(
+    rng: np.random.Generator, n: int, min_size: int, max_size: int, min_gap: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kinds (n, 2), sizes (n, 2), top-left corners (n, 2, 2); redraws overlapping pairs."""
+    kinds = rng.integers(0, 2, size=(n, 2)).astype(np.int8)
+    sizes = rng.integers(min_size, max_size + 1, size=(n, 2))
+    corners = np.empty((n, 2, 2), np.int64)
+    todo = np.arange(n)
+    while len(todo):
+        # top-left uniform over positions keeping the s x s box inside: 0..64-s
+        corners[todo] = rng.integers(
+            0, CANVAS - sizes[todo][:, :, None] + 1, size=(len(todo), 2, 2)
+        )
+        todo = todo[~_separated(sizes[todo], corners[todo], min_gap)]
+    return kinds, sizes, corners
+
+
+def _separated(sizes: np.ndarray, corners: np.ndarray, min_gap: int) -> np.ndarray:
+    """(n,) bool: the two bounding boxes have >= min_gap empty pixels between them along x or y."""
+    lo, hi = corners, corners + sizes[:, :, None]  # (n, 2 objects, 2 axes), hi exclusive
+    gap = np.maximum(lo[:, 1] - hi[:, 0], lo[:, 0] - hi[:, 1])  # (n, 2 axes)
+    return (gap >= min_gap).any(axis=1)
+
+
+def render(
+    kinds: np.ndarray, sizes: np.ndarray, corners: np.ndarray, *, antialias: bool = False
+) -> np.ndarray:
+    """Draw images (n, 64, 64, 3) uint8 from kinds (n, 2), int sizes (n, 2), corners (n, 2, 2).
+
+    Corners are integers, so an object's pixels depend only on its kind and size: each distinct
+    (kind, size) stencil is computed once and pasted with one fancy-indexed assignment per object.
+    """
+    n = len(kinds)
+    pad = int(sizes.max()) if n else 1
+    stencils = {
+        (k, s): _stencil(k, s, pad, antialias) for k in (CIRCLE, SQUARE) for s in np.unique(sizes)
+    }
+    # code = red coverage + 17 * blue coverage (coverages 0..16; the objects never overlap)
+    code = np.zeros((n, CANVAS + pad, CANVAS + pad), np.int16)  # padded so stencils fit
+    offsets = np.arange(pad)
+    image_ix = np.arange(n)[:, None, None]
+    for obj, base in ((0, 1), (1, 17)):
+        table = (
+            np.stack(
+                [
+                    stencils[int(k), int(s)]
+                    for k, s in zip(kinds[:, obj], sizes[:, obj], strict=True)
+                ]
+            )
+            if n
+            else np.zeros((0, pad, pad), np.int16)
+        )
+        rows = (corners[:, obj, 1, None] + offsets)[:, :, None]  # (n, pad, 1)
+        cols = (corners[:, obj, 0, None] + offsets)[:, None, :]  # (n, 1, pad)
+        code[image_ix, rows, cols] += base * table
+    return _palette(antialias)[code[:, :CANVAS, :CANVAS]]
+
+
+def _stencil(kind: int, size: int, pad: int, antialias: bool) -> np.ndarray:
+    """Covered sub-samples (0..16) of a ``size`` object in a (pad, pad) int16 patch, top-left."""
+    patch = np.zeros((pad, pad), np.int16)
+    if kind == SQUARE:
+        patch[:size, :size] = 16
+        return patch
+    # circle in units of 1/8 pixel: centre = 4 * (size - 1), radius = 4 * size
+    grid = 8 * np.arange(size) - 4 * (size - 1)
+    offsets = np.array([-3, -1, 1, 3]) if antialias else np.array([0])
+    sub = (grid[:, None] + offsets[None, :]).ravel() ** 2  # (size * len(offsets),)
+    inside = (sub[:, None] + sub[None, :]) <= (4 * size) ** 2
+    k = len(offsets)
+    count = inside.reshape(size, k, size, k).sum(axis=(1, 3))  # (size, size) samples covered
+    patch[:size, :size] = count * (16 // (k * k))
+    return patch
+
+
+def _palette(antialias: bool) -> np.ndarray:
+    """(289, 3) uint8: colour for code = red coverage + 17 * blue coverage."""
+    cover = np.arange(17)
+    palette = np.full((17, 17, 3), 255, np.int64)  # [blue coverage, red coverage, rgb]
+    for obj, axis in ((0, 1), (1, 0)):
+        c = cover[:, None]  # white blended to the object colour: exact integer rounding
+        blend = (255 * (16 - c) + COLOURS[obj].astype(np.int64) * c + 8) // 16  # (17, 3)
+        if axis == 1:
+            palette[0, :, :] = blend
+        else:
+            palette[:, 0, :] = blend
+    return palette.reshape(289, 3).astype(np.uint8)
+
+
+def save(data: ShapesData, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+    """Write ``data`` to a compressed ``.npz`` (see :mod:`coordconv_data.npz_format`)."""
+    arrays = {
+        "images": data.images,
+        "kinds": data.kinds,
+        "centres": data.centres,
+        "sizes": data.sizes,
+    }
+    meta = {"n": len(data), "kind_names": list(KIND_NAMES), "colours": COLOURS.tolist()}
+    return save_npz(path, DATASET, VERSION, arrays, meta, overwrite=overwrite)
+
+
+def load(path: str | os.PathLike[str]) -> ShapesData:
+    """Read a file written by :func:`save`; raises :class:`DatasetError` if it is not valid."""
+    schema = {
+        "images": ("uint8", (None, CANVAS, CANVAS, 3)),
+        "kinds": ("int8", (None, 2)),
+        "centres": ("float32", (None, 2, 2)),
+        "sizes": ("float32", (None, 2)),
+    }
+    arrays, _ = load_npz(path, DATASET, VERSION, schema)
+    lengths = {len(a) for a in arrays.values()}
+    if len(lengths) != 1:
+        raise DatasetError(f"{path}: arrays disagree on the number of images")
+    return ShapesData(**{name: arrays[name] for name in schema})
