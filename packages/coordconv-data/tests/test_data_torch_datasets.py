@@ -36,3 +36,19 @@ def test_not_so_clevr_dataset_targets_agree():
     assert -1 <= item["coords"].min() <= item["coords"].max() <= 1
     raw = NotSoClevrDataset(data, test, normalise=False)[0]["coords"]
     assert raw.tolist() == [float(x), float(y)]
+
+
+def test_detection_dataset_gives_torchvision_targets(small_det):
+    from coordconv_data.torch_datasets import DetectionDataset
+
+    ds = DetectionDataset(small_det.train)
+    image, target = ds[2]
+    assert image.shape == (1, 64, 64)
+    assert image.dtype == torch.float32
+    assert 0 <= image.min() <= image.max() <= 1
+    assert target["boxes"].shape == (5, 4)
+    assert target["boxes"].dtype == torch.float32
+    assert target["labels"].dtype == torch.int64
+    np.testing.assert_array_equal(target["boxes"].numpy(), small_det.train.boxes[2])
+    target["boxes"][0, 0] = -7  # targets are copies: the dataset is not modified
+    assert ds[2][1]["boxes"][0, 0] != -7

