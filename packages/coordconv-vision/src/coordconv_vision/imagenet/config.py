@@ -1,0 +1,91 @@
+"""The ImageNet experiment's config (S5, table S2): every field is a ``coordconv-vision imagenet`` flag."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coordconv_vision.imagenet.models import CONVERT_CHOICES
+
+SCHEDULES = ("step", "cosine")
+
+
+@dataclass
+class ImageNetConfig:
+    """Standard ResNet recipe (He et al. 2016; Goyal et al. 2017), the paper's 90 epochs."""
+
+    data: Path | None = field(
+        default=None,
+        metadata={
+            "help": "ImageNet-layout root holding train/<class>/* and val/<class>/* (required)"
+        },
+    )
+    model: str = field(
+        default="resnet50",
+        metadata={
+            "help": "resnet50, coordconv-resnet50 (S5: 1x1 CoordConv RGB+i,j,r -> 8 channels in "
+            "front) or any torchvision classifier name"
+        },
+    )
+    convert: str = field(
+        default="none",
+        metadata={
+            "help": "turn the model's first conv ('first') or every conv ('all') into a CoordConv "
+            "with zero-initialised coordinate weights",
+            "choices": list(CONVERT_CHOICES),
+        },
+    )
+    weights: Path | None = field(
+        default=None,
+        metadata={"help": "start from these weights (.safetensors; loaded before --convert)"},
+    )
+    out: Path = field(default=Path("runs/imagenet"), metadata={"help": "run directory"})
+    epochs: int = field(default=90, metadata={"help": "training epochs (paper: 90)"})
+    batch_size: int = field(default=256, metadata={"help": "images per process per step"})
+    base_lr: float = field(
+        default=0.1,
+        metadata={"help": "learning rate per 256 images: lr = base_lr * global batch / 256"},
+    )
+    momentum: float = field(default=0.9, metadata={"help": "SGD momentum"})
+    weight_decay: float = field(default=1e-4, metadata={"help": "SGD weight decay"})
+    schedule: str = field(
+        default="step",
+        metadata={
+            "help": "learning-rate schedule: 'step' (x0.1 at epochs 30, 60, 80) or 'cosine'",
+            "choices": list(SCHEDULES),
+        },
+    )
+    warmup_epochs: float = field(
+        default=0.0,
+        metadata={"help": "linear warm-up epochs (Goyal et al. use 5 for large global batches)"},
+    )
+    image_size: int = field(
+        default=224, metadata={"help": "crop size (224; smaller for quick CPU runs)"}
+    )
+    workers: int = field(default=8, metadata={"help": "data-loader worker processes per process"})
+    channels_last: bool = field(
+        default=True, metadata={"help": "channels_last memory format on CUDA"}
+    )
+    amp: bool = field(default=True, metadata={"help": "mixed precision (bf16/fp16) on CUDA"})
+    max_steps: int = field(
+        default=0, metadata={"help": "stop after this many optimizer steps in all (0: no limit)"}
+    )
+    checkpoint_every: int = field(
+        default=1000,
+        metadata={"help": "save a resumable checkpoint every N steps (and each epoch)"},
+    )
+    log_every: int = field(default=50, metadata={"help": "log the training loss every N steps"})
+    device: str = field(
+        default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
+    )
+    seed: int = field(default=0, metadata={"help": "random seed"})
+    resume: bool = field(default=False, metadata={"help": "continue the run in --out"})
+    overwrite: bool = field(default=False, metadata={"help": "replace the run in --out"})
+
+    def learning_rate(self, global_batch: int) -> float:
+        """The linear scaling rule: ``base_lr * global_batch / 256``."""
+        return self.base_lr * global_batch / 256
+
+
+# Fields that may change when a run is resumed (budgets and machinery, not the experiment).
+RESUMABLE_CHANGES = ("resume", "overwrite", "device", "workers", "max_steps", "log_every")
