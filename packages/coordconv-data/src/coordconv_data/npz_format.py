@@ -12,13 +12,14 @@ write never leaves a half-written archive under the final name.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -134,13 +135,20 @@ def load_npz(
     return arrays, meta
 
 
-def _open(path: str | os.PathLike[str]) -> Any:
+@contextlib.contextmanager
+def _open(path: str | os.PathLike[str]) -> Iterator[Any]:
+    """``np.load`` of an ``.npz`` with the file handle closed on every path (errors included)."""
     if not Path(path).is_file():
         raise DatasetError(f"{path}: no such dataset file")
-    try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-        raise DatasetError(f"{path} is not a readable .npz archive ({exc})") from exc
+    with open(path, "rb") as handle:
+        try:
+            archive = np.load(handle, allow_pickle=False)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise DatasetError(f"{path} is not a readable .npz archive ({exc})") from exc
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise DatasetError(f"{path} is a single .npy array, not a coordconv-data archive")
+        with archive:
+            yield archive
 
 
 def _meta(archive: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
