@@ -105,7 +105,10 @@ class CoordConvGenerator(nn.Module):
         self.body = nn.Sequential(*body)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.body(self.first(z))
+        # channels-last makes the 1x1 convs per-pixel matrix products over contiguous channels:
+        # ~1.6x faster on CPU here (DESIGN 5.1 speed note), and the layout tensor cores want
+        h = self.first(z).contiguous(memory_format=torch.channels_last)  # (N, C, H, W)
+        return self.body(h)
 
 
 class DeconvGenerator(nn.Module):

@@ -1,0 +1,60 @@
+"""Figures: sample grids, latent interpolation strips (S7-S9, S11, S12) and entropy bars (S10).
+
+PNG via torchvision's ``save_image`` (grids) and matplotlib with the Agg backend (bar chart).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def save_grid(images: np.ndarray, path: str | Path, nrow: int = 8) -> Path:
+    """Write ``(N, H, W, 3)`` uint8 images as one PNG grid of ``nrow`` columns."""
+    from torchvision.utils import save_image
+
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255  # (N, 3, H, W)
+    save_image(x, str(path), nrow=nrow, padding=2, pad_value=0.5)
+    return Path(path)
+
+
+def interpolation_latents(z_a: torch.Tensor, z_b: torch.Tensor, steps: int) -> torch.Tensor:
+    """Linear interpolation between pairs: ``z_a, z_b (P, D)`` -> ``(P * steps, D)``, row-major
+    (pair by pair, alpha from 0 = ``z_a`` to 1 = ``z_b``)."""
+    alpha = torch.linspace(0, 1, steps, dtype=z_a.dtype)[None, :, None]  # (1, S, 1)
+    z = (1 - alpha) * z_a[:, None] + alpha * z_b[:, None]  # (P, S, D)
+    return z.reshape(-1, z_a.shape[1])
+
+
+def entropy_bar_chart(results: dict[str, dict[str, Any]], path: str | Path) -> Path:
+    """Figure S10: one group per metric (coverage, relative position), one bar per source
+    (real data, each model) with its confidence interval."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = [("coverage", "coverage of space"), ("relative_position", "relative position")]
+    names = list(results)
+    width = 0.8 / max(1, len(names))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for i, name in enumerate(names):
+        means = [results[name][m]["mean"] for m, _ in metrics]
+        errs = np.array(
+            [
+                [mean - results[name][m]["ci"][0], results[name][m]["ci"][1] - mean]
+                for mean, (m, _) in zip(means, metrics, strict=True)
+            ]
+        ).T  # (2, metrics)
+        ax.bar(np.arange(len(metrics)) + i * width, means, width, yerr=errs, capsize=4, label=name)
+    ax.set_xticks(np.arange(len(metrics)) + width * (len(names) - 1) / 2)
+    ax.set_xticklabels([label for _, label in metrics])
+    ax.set_ylabel("entropy (bits)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)

@@ -1,0 +1,21 @@
+"""Shared fixtures: a small coordconv-data shapes file (made once per session)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coordconv_data import shapes
+
+
+@pytest.fixture(scope="session")
+def shapes_data() -> shapes.ShapesData:
+    return shapes.generate(n=512, seed=0)
+
+
+@pytest.fixture(scope="session")
+def shapes_file(tmp_path_factory: pytest.TempPathFactory, shapes_data: shapes.ShapesData) -> Path:
+    path = tmp_path_factory.mktemp("data") / "shapes.npz"
+    shapes.save(shapes_data, path)
+    return path
