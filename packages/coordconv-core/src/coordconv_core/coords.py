@@ -59,10 +59,9 @@ def coordinate_grid(
         shape = [1] * rank
         shape[dim] = spatial[dim]
         channels.append(_axis_values(spatial[dim], compute, device).view(shape).expand(spatial))
-    grid = torch.stack(channels)  # (rank, *spatial)
     if with_r:
-        grid = torch.cat([grid, grid.square().sum(0, keepdim=True).sqrt()])  # (rank + 1, *spatial)
-    return grid.to(dtype)
+        channels.append(torch.sqrt(sum(c * c for c in channels)))  # type: ignore[arg-type]
+    return torch.stack(channels).to(dtype)  # (rank + with_r, *spatial)
 
 
 def _check_input(x: torch.Tensor, rank: int | None, who: str) -> None:

@@ -1,0 +1,39 @@
+"""CoordConv under ``torch.compile(fullgraph=True)`` and ``torch.export`` (DESIGN.md section 4)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from coordconv_core import CoordConv2d, CoordConvTranspose2d
+
+
+def test_torch_compile_fullgraph(device: torch.device) -> None:
+    torch.manual_seed(0)
+    layer = CoordConv2d(2, 3, 3, padding=1, padding_mode="reflect", with_r=True, device=device)
+    x = torch.randn(2, 2, 5, 6, device=device)
+    compiled = torch.compile(layer, fullgraph=True, dynamic=False)
+    out = compiled(x)
+    torch.testing.assert_close(out, layer(x), rtol=1e-5, atol=1e-5)
+    (grad,) = torch.autograd.grad(out.square().sum(), layer.weight)
+    (want,) = torch.autograd.grad(layer(x).square().sum(), layer.weight)
+    torch.testing.assert_close(grad, want, rtol=1e-4, atol=1e-4)
+
+
+def test_torch_export_dynamic_batch(device: torch.device) -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        CoordConv2d(3, 8, 3, stride=2, padding=1, with_r=True),
+        nn.ReLU(),
+        CoordConvTranspose2d(8, 2, 2, stride=2),
+    ).to(device)
+    batch = torch.export.Dim("batch", min=1, max=64)
+    program = torch.export.export(
+        model, (torch.randn(2, 3, 8, 10, device=device),), dynamic_shapes={"input": {0: batch}}
+    )
+    exported = program.module()
+    for n in (1, 5):
+        x = torch.randn(n, 3, 8, 10, device=device)
+        torch.testing.assert_close(exported(x), model(x), rtol=1e-5, atol=1e-5)
+    ops = {str(node.target) for node in program.graph.nodes if node.op == "call_function"}
+    assert not any("cat" in op for op in ops)  # the concatenation is never built
