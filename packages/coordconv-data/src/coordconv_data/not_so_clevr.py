@@ -50,11 +50,12 @@ def generate() -> NotSoClevr:
     coords = centres()
     x, y = coords[:, 0], coords[:, 1]
     grid = np.arange(CANVAS)
-    in_rows = np.abs(grid[None, :] - y[:, None]) <= HALF  # (N, 64) rows covered
-    in_cols = np.abs(grid[None, :] - x[:, None]) <= HALF  # (N, 64) columns covered
-    squares = (in_rows[:, :, None] & in_cols[:, None, :]).astype(np.uint8)  # (N, 64, 64)
-    onehots = (grid[None, :] == y[:, None])[:, :, None] & (grid[None, :] == x[:, None])[:, None, :]
-    return NotSoClevr(coords=coords, squares=squares, onehots=onehots.astype(np.uint8))
+    in_rows = (np.abs(grid[None, :] - y[:, None]) <= HALF).astype(np.uint8)  # (N, 64) rows covered
+    in_cols = (np.abs(grid[None, :] - x[:, None]) <= HALF).astype(np.uint8)  # (N, 64) columns
+    squares = in_rows[:, :, None] * in_cols[:, None, :]  # (N, 64, 64) outer products
+    onehots = np.zeros((len(coords), CANVAS, CANVAS), np.uint8)
+    onehots[np.arange(len(coords)), y, x] = 1  # row y, column x
+    return NotSoClevr(coords=coords, squares=squares, onehots=onehots)
 
 
 def normalise_coords(coords: np.ndarray) -> np.ndarray:

@@ -133,38 +133,38 @@ def render(
 ) -> np.ndarray:
     """Draw images (n, 64, 64, 3) uint8 from kinds (n, 2), int sizes (n, 2), corners (n, 2, 2).
 
-    Corners are integers, so an object's pixels depend only on its kind and size: each distinct
-    (kind, size) stencil is computed once and pasted with one fancy-indexed assignment per object.
+    Corners are integers, so an object's pixels depend only on its kind and size: each (kind,
+    size) stencil is drawn once, in colour, and pasted with one fancy-indexed minimum per object
+    (white is 255 in every channel and each object only lowers channels, so ``min`` composes the
+    white padding of a stencil's window with the other object exactly).
     """
     n = len(kinds)
-    pad = int(sizes.max()) if n else 1
-    stencils = {
-        (k, s): _stencil(k, s, pad, antialias) for k in (CIRCLE, SQUARE) for s in np.unique(sizes)
-    }
-    # code = red coverage + 17 * blue coverage (coverages 0..16; the objects never overlap)
-    code = np.zeros((n, CANVAS + pad, CANVAS + pad), np.int16)  # padded so stencils fit
+    if n == 0:
+        return np.zeros((0, CANVAS, CANVAS, 3), np.uint8)
+    lo, pad = int(sizes.min()), int(sizes.max())
+    images = np.full((n, CANVAS + pad, CANVAS + pad, 3), 255, np.uint8)  # padded: windows fit
     offsets = np.arange(pad)
     image_ix = np.arange(n)[:, None, None]
-    for obj, base in ((0, 1), (1, 17)):
-        table = (
-            np.stack(
-                [
-                    stencils[int(k), int(s)]
-                    for k, s in zip(kinds[:, obj], sizes[:, obj], strict=True)
-                ]
-            )
-            if n
-            else np.zeros((0, pad, pad), np.int16)
+    for obj in range(2):
+        # bank[kind, size - lo] = (pad, pad, 3) coloured stencil on white, top-left aligned
+        bank = np.stack(
+            [
+                np.stack(
+                    [_coloured(obj, _stencil(k, s, pad, antialias)) for s in range(lo, pad + 1)]
+                )
+                for k in (CIRCLE, SQUARE)
+            ]
         )
+        stamps = bank[kinds[:, obj].astype(np.int64), sizes[:, obj] - lo]  # (n, pad, pad, 3)
         rows = (corners[:, obj, 1, None] + offsets)[:, :, None]  # (n, pad, 1)
         cols = (corners[:, obj, 0, None] + offsets)[:, None, :]  # (n, 1, pad)
-        code[image_ix, rows, cols] += base * table
-    return _palette(antialias)[code[:, :CANVAS, :CANVAS]]
+        images[image_ix, rows, cols] = np.minimum(images[image_ix, rows, cols], stamps)
+    return np.ascontiguousarray(images[:, :CANVAS, :CANVAS])
 
 
 def _stencil(kind: int, size: int, pad: int, antialias: bool) -> np.ndarray:
-    """Covered sub-samples (0..16) of a ``size`` object in a (pad, pad) int16 patch, top-left."""
-    patch = np.zeros((pad, pad), np.int16)
+    """Covered sub-samples (0..16) of a ``size`` object in a (pad, pad) int64 patch, top-left."""
+    patch = np.zeros((pad, pad), np.int64)
     if kind == SQUARE:
         patch[:size, :size] = 16
         return patch
@@ -179,18 +179,11 @@ def _stencil(kind: int, size: int, pad: int, antialias: bool) -> np.ndarray:
     return patch
 
 
-def _palette(antialias: bool) -> np.ndarray:
-    """(289, 3) uint8: colour for code = red coverage + 17 * blue coverage."""
-    cover = np.arange(17)
-    palette = np.full((17, 17, 3), 255, np.int64)  # [blue coverage, red coverage, rgb]
-    for obj, axis in ((0, 1), (1, 0)):
-        c = cover[:, None]  # white blended to the object colour: exact integer rounding
-        blend = (255 * (16 - c) + COLOURS[obj].astype(np.int64) * c + 8) // 16  # (17, 3)
-        if axis == 1:
-            palette[0, :, :] = blend
-        else:
-            palette[:, 0, :] = blend
-    return palette.reshape(289, 3).astype(np.uint8)
+def _coloured(obj: int, cover: np.ndarray) -> np.ndarray:
+    """White blended towards object ``obj``'s colour by coverage/16, exact integer rounding."""
+    c = cover[..., None]  # (pad, pad, 1) of 0..16
+    colour = COLOURS[obj].astype(np.int64)
+    return ((255 * (16 - c) + colour * c + 8) // 16).astype(np.uint8)  # (pad, pad, 3)
 
 
 def save(data: ShapesData, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
