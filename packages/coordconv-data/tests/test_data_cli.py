@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -122,3 +123,13 @@ def test_import_pulls_in_neither_torch_nor_coordconv_core():
         "assert 'torch' not in sys.modules and 'coordconv_core' not in sys.modules, sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_readme_snippet_runs(digits, tmp_path, capsys):
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    snippet = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(snippet.replace("/tmp/", f"{tmp_path}/"), "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "(3136, 2) (3136, 64, 64)"
+    assert out[1] == "2407 729"
+    assert out[-1] == "torch.Size([3, 64, 64])"
