@@ -170,3 +170,13 @@ class ProposalDetector(nn.Module):
             raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
         image_list = ImageList(images, [tuple(images.shape[-2:])] * images.shape[0])
         return self.rpn.run(image_list, self.backbone(images), targets, propose)
+
+
+def build_detector(name: str, *, hidden_channels: int = 64) -> ProposalDetector:
+    """``conv`` (``nn.Conv2d`` everywhere) or ``coordconv`` (``CoordConv2d`` where fig. S6 is green)."""
+    from coordconv_core import CoordConv2d
+
+    layers: dict[str, ConvLayer] = {"conv": nn.Conv2d, "coordconv": CoordConv2d}
+    if name not in layers:
+        raise ValueError(f"unknown detector {name!r}; choose conv or coordconv")
+    return ProposalDetector(layers[name], hidden_channels=hidden_channels)

@@ -1,0 +1,239 @@
+"""Train the scattered-MNIST region-proposal model, conv or CoordConv (S6, table S3).
+
+    coordconv-data generate scattered-mnist --out data
+    coordconv-vision detect --data data/scattered_mnist.npz --model coordconv --out runs/det-cc
+
+The run directory holds ``config.json``, ``metrics.jsonl`` (training losses every
+``--log-every`` steps; the table S3 metrics on the test set before training and after each
+epoch), ``checkpoint.safetensors`` (every ``--checkpoint-every`` steps, each epoch and on
+SIGINT/SIGTERM; ``--resume`` continues mid-epoch), ``model.safetensors``, ``results.json`` (the
+six table S3 metrics on the test set) and ``detections.png``. Several GPUs: ``torchrun
+--nproc-per-node N -m coordconv_vision.cli detect ...`` (each process takes its share of every
+global batch).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from coordconv_core.training import (
+    GracefulStop,
+    RunDir,
+    UserError,
+    config_to_dict,
+    load_checkpoint,
+    make_accelerator,
+    rng_state,
+    save_checkpoint,
+    seed_everything,
+    set_rng_state,
+)
+from coordconv_vision.detection.config import RESUMABLE_CHANGES, DetectionConfig
+from coordconv_vision.detection.evaluate import evaluate_detector
+from coordconv_vision.detection.figure import plot_detections
+from coordconv_vision.detection.model import build_detector
+
+METRIC_KEYS = (
+    "box_loss",
+    "score_loss",
+    "total_loss",
+    "train_iou",
+    "test_iou_average",
+    "test_iou_select",
+)
+
+
+def load_split_tensors(config: DetectionConfig) -> dict[str, torch.Tensor]:
+    """Train/test images ``(N, 1, 64, 64)`` float in [0, 1] and boxes ``(N, G, 4)``."""
+    from coordconv_data import DatasetError, scattered_mnist
+
+    if config.data is None:
+        raise UserError("--data is required (a scattered-MNIST .npz; see coordconv-data generate)")
+    try:
+        data = scattered_mnist.load(config.data)
+    except (DatasetError, OSError) as exc:
+        raise UserError(str(exc)) from exc
+    out = {}
+    for name, split, limit in (
+        ("train", data.train, config.train_limit),
+        ("test", data.test, config.test_limit),
+    ):
+        n = limit or len(split)
+        out[f"{name}_images"] = torch.from_numpy(split.images[:n]).float().div_(255).unsqueeze(1)
+        out[f"{name}_boxes"] = torch.from_numpy(split.boxes[:n]).float()
+        out[f"{name}_uint8"] = torch.from_numpy(split.images[:n])
+    if len(out["test_images"]) == 0:
+        raise UserError(f"{config.data} has no test images")
+    return out
+
+
+def train_detector(config: DetectionConfig) -> dict[str, Any]:
+    """Run (or resume) the experiment; returns ``results.json``'s content."""
+    for name in ("epochs", "batch_size", "checkpoint_every", "log_every"):
+        if getattr(config, name) < 1:
+            raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+    data = load_split_tensors(config)
+    accelerator = make_accelerator(config.device, amp=config.amp)
+    run = RunDir(config.out)
+    if accelerator.is_main_process:
+        run.prepare(
+            config_to_dict(config),
+            overwrite=config.overwrite,
+            resume=config.resume,
+            ignore_on_resume=RESUMABLE_CHANGES,
+        )
+    accelerator.wait_for_everyone()
+    resuming = config.resume and run.checkpoint.exists()
+    seed_everything(config.seed)
+    model = build_detector(config.model, hidden_channels=config.hidden_channels)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    step, wall, state = 0, 0.0, None
+    if resuming:
+        state = load_checkpoint(run.checkpoint)
+        model.load_state_dict(state["model"])
+        step, wall = int(state["step"]), float(state["wall_time_s"])
+        set_rng_state(state["rng"])
+        if accelerator.is_main_process:
+            run.truncate_metrics(lambda r: r.get("step", 0) <= step)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    if state is not None:
+        optimizer.load_state_dict(state["optimizer"])
+    device, rank, procs = accelerator.device, accelerator.process_index, accelerator.num_processes
+    test_images = data["test_images"].to(device)
+    test_boxes = data["test_boxes"].to(device)
+    global_batch = config.batch_size * procs
+    steps_per_epoch = len(data["train_images"]) // global_batch
+    if steps_per_epoch < 1:
+        raise UserError(
+            f"{len(data['train_images'])} training images are fewer than one global batch ({global_batch})"
+        )
+    total_steps = config.epochs * steps_per_epoch
+
+    def evaluate() -> tuple[dict[str, float], list[torch.Tensor], list[torch.Tensor]]:
+        return evaluate_detector(
+            accelerator.unwrap_model(model), test_images, test_boxes, seed=config.seed
+        )
+
+    def log_eval() -> dict[str, float]:
+        metrics = evaluate()[0]
+        run.log(
+            {
+                "step": step,
+                "epoch": step / steps_per_epoch,
+                **{f"test/{k}": v for k, v in metrics.items()},
+            }
+        )
+        return metrics
+
+    def save() -> None:
+        accelerator.wait_for_everyone()
+        if accelerator.is_main_process:
+            unwrapped = accelerator.unwrap_model(model)
+            state = {
+                "model": unwrapped.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "step": step,
+                "wall_time_s": wall,
+                "rng": rng_state(),
+            }
+            save_checkpoint(run.checkpoint, state)
+
+    def stop_agreed(requested: bool) -> bool:
+        if procs == 1:
+            return requested
+        flag = torch.tensor([float(requested)], device=device)
+        return bool(accelerator.reduce(flag, reduction="sum").item() > 0)
+
+    if step == 0 and accelerator.is_main_process:
+        log_eval()  # the untrained model, for comparison
+    bar = tqdm(
+        total=total_steps,
+        initial=step,
+        desc=f"detect {config.model}",
+        disable=not accelerator.is_local_main_process,
+    )
+    interrupted = False
+    with GracefulStop() as stop:
+        while step < total_steps and not interrupted:
+            epoch, skip = divmod(step, steps_per_epoch)
+            order = torch.randperm(
+                len(data["train_images"]),
+                generator=torch.Generator().manual_seed(config.seed * 1_000_003 + epoch),
+            )
+            start = time.perf_counter()
+            for batch in range(skip, steps_per_epoch):
+                idx = order[batch * global_batch + rank * config.batch_size :][: config.batch_size]
+                images = data["train_images"][idx].to(device, non_blocking=True)
+                targets = [{"boxes": b} for b in data["train_boxes"][idx].to(device)]
+                with accelerator.autocast():
+                    out = model(images, targets, propose=False)
+                loss = out["box_loss"] + out["score_loss"]
+                optimizer.zero_grad(set_to_none=True)
+                accelerator.backward(loss)
+                optimizer.step()
+                step += 1
+                bar.update(1)
+                if step % config.log_every == 0 and accelerator.is_main_process:
+                    losses = {
+                        "train/box_loss": out["box_loss"].item(),
+                        "train/score_loss": out["score_loss"].item(),
+                    }
+                    run.log(
+                        {
+                            "step": step,
+                            "epoch": step / steps_per_epoch,
+                            **losses,
+                            "train/iou": out["positive_iou"].mean().item(),
+                        }
+                    )
+                interrupted = stop_agreed(stop.requested)
+                if interrupted:
+                    break
+                if step % config.checkpoint_every == 0 and step % steps_per_epoch:
+                    wall += time.perf_counter() - start
+                    start = time.perf_counter()
+                    save()
+            wall += time.perf_counter() - start
+            if not interrupted and accelerator.is_main_process:
+                metrics = log_eval()
+                bar.set_postfix(iou_select=f"{metrics['test_iou_select']:.3f}")
+            save()
+    bar.close()
+    if interrupted:
+        accelerator.print(f"stopped by {stop.signal_name} at step {step}; resume with --resume")
+        return {"interrupted": True, "step": step}
+    results: dict[str, Any] = {}
+    if accelerator.is_main_process:
+        metrics, boxes, scores = evaluate()
+        unwrapped = accelerator.unwrap_model(model)
+        results = {
+            **metrics,
+            "model": config.model,
+            "params": sum(p.numel() for p in unwrapped.parameters()),
+            "epochs": step / steps_per_epoch,
+            "steps": step,
+            "wall_time_s": wall,
+        }
+        from safetensors.torch import save_file
+
+        save_file(
+            {k: v.detach().cpu().contiguous() for k, v in unwrapped.state_dict().items()},
+            str(run.path / "model.safetensors"),
+        )
+        k = min(config.figure_images, len(boxes))
+        if k:
+            plot_detections(
+                data["test_uint8"][:k].numpy(),
+                data["test_boxes"][:k].numpy(),
+                [b.numpy() for b in boxes[:k]],
+                [s.numpy() for s in scores[:k]],
+                run.path / "detections.png",
+                title=f"{config.model}: test IOU-select {metrics['test_iou_select']:.3f} (green GT, red best box)",
+            )
+        run.write_results(results)
+    accelerator.wait_for_everyone()
+    return results
