@@ -14,7 +14,12 @@ from collections.abc import Sequence
 
 from coordconv_core.training import run_cli
 
-COMMAND_MODULES: tuple[str, ...] = ("coordconv_vision.notsoclevr.command",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "coordconv_vision.notsoclevr.command",
+    "coordconv_vision.imagenet.command",
+    "coordconv_vision.detection.command",
+    "coordconv_vision.compare",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
