@@ -36,10 +36,10 @@ def checksum(arrays: Mapping[str, np.ndarray]) -> str:
     """SHA-256 over each array's name, dtype, shape and C-order bytes, in sorted name order."""
     digest = hashlib.sha256()
     for name in sorted(arrays):
-        array = np.ascontiguousarray(arrays[name])
+        array = np.asarray(arrays[name])
         header = f"{name}|{array.dtype.str}|{array.shape}|"
         digest.update(header.encode())
-        digest.update(array.tobytes())
+        digest.update(memoryview(np.ascontiguousarray(array).reshape(-1)).cast("B"))  # no copy
     return digest.hexdigest()
 
 
