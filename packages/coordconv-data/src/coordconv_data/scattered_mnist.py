@@ -89,7 +89,10 @@ class ScatteredMnist:
 
 def render_patch(digit: np.ndarray, height: int, width: int) -> np.ndarray:
     """A 28x28 uint8 digit resized to (height, width) with PIL bilinear (deterministic)."""
-    image = Image.fromarray(np.ascontiguousarray(digit, dtype=np.uint8))  # 2-D uint8: mode L
+    return _resize(Image.fromarray(np.ascontiguousarray(digit, dtype=np.uint8)), height, width)
+
+
+def _resize(image: Image.Image, height: int, width: int) -> np.ndarray:
     return np.asarray(image.resize((int(width), int(height)), Image.Resampling.BILINEAR))
 
 
@@ -167,7 +170,12 @@ def _generate_split(
     for c in range(n):
         for j in range(k):
             patch = next(flat_patches)
-            box = _visible_ink_box(patch, tops[c, j], lefts[c, j])
+            top, left = int(tops[c, j]), int(lefts[c, j])
+            r0, r1, c0, c1 = ink[c, j]
+            if top + r0 >= 0 and left + c0 >= 0 and top + r1 < CANVAS and left + c1 < CANVAS:
+                box = (left + c0, top + r0, left + c1 + 1, top + r1 + 1)  # all ink is visible
+            else:
+                box = _visible_ink_box(patch, top, left)
             while box is None:  # no ink inside the canvas: redraw this digit's position
                 tops[c, j] = rng.integers(-centre_row[c, j], CANVAS - centre_row[c, j])
                 lefts[c, j] = rng.integers(-centre_col[c, j], CANVAS - centre_col[c, j])
@@ -183,11 +191,14 @@ def _generate_split(
 
 def _ink_box(patch: np.ndarray) -> tuple[int, int, int, int]:
     """Inclusive (row0, row1, col0, col1) of non-zero pixels; (-1, -1, -1, -1) if blank."""
-    rows = np.flatnonzero(patch.any(axis=1))
-    cols = np.flatnonzero(patch.any(axis=0))
-    if not len(rows):
+    rows, cols = patch.any(axis=1), patch.any(axis=0)
+    if not rows.any():
         return (-1, -1, -1, -1)
-    return (int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1]))
+    last_row, last_col = (
+        len(rows) - 1 - int(rows[::-1].argmax()),
+        len(cols) - 1 - int(cols[::-1].argmax()),
+    )
+    return (int(rows.argmax()), last_row, int(cols.argmax()), last_col)
 
 
 def _clip(top: int, left: int, shape: tuple[int, ...]) -> tuple[slice, slice, slice, slice]:
