@@ -1,0 +1,81 @@
+"""``coordconv-rl``: train A2C agents, run the table S7 grid, report it (S8, table S7).
+
+Examples::
+
+    coordconv-rl train --env ALE/MsPacman-v5 --model coordconv --frames 10000000 --seed 0 --out runs/mspacman-cc-0
+    coordconv-rl experiment --games MsPacman Asterix --seeds 10 --frames 10000000 --out runs/s7 --shard 1/20
+    coordconv-rl report runs/s7
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from coordconv_core.training import add_config_arguments, config_from_args, run_cli
+from coordconv_rl.a2c import A2CConfig, train
+from coordconv_rl.experiment import ExperimentConfig, parse_shard, run_experiment
+from coordconv_rl.report import write_report
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coordconv-rl",
+        description="A2C agents on Atari, conv vs CoordConv (Liu et al. 2018, S8 / table S7).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("Examples::", 1)[1],
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_train = sub.add_parser(
+        "train",
+        help="train one A2C agent; writes config.json, metrics.jsonl, checkpoints, results.json",
+        description="Train one A2C agent (OpenAI-baselines defaults) on one environment.",
+    )
+    add_config_arguments(p_train, A2CConfig)
+    p_exp = sub.add_parser(
+        "experiment",
+        help="run the conv x CoordConv x game x seed grid into OUT/<game>/<model>/seed<k> (resumable)",
+        description="Run the table S7 grid; finished runs are skipped, unfinished ones resumed. "
+        "Extra A2C flags (e.g. --num-envs, --device) come from the train subcommand's list.",
+    )
+    add_config_arguments(p_exp, ExperimentConfig)
+    p_rep = sub.add_parser(
+        "report",
+        help="table S7 (markdown + JSON, Welch t-test) and learning curves (PNG) from a results tree",
+        description="Summarise OUT/<game>/<model>/seed<k>/results.json into table S7.",
+    )
+    p_rep.add_argument("root", type=Path, help="results tree written by `coordconv-rl experiment`")
+    p_rep.add_argument(
+        "--metric",
+        choices=["final_score", "train_last_returns_mean"],
+        default="final_score",
+        help="score per run: evaluation mean (default) or mean of the last 100 training games",
+    )
+    return parser
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "train":
+        results = train(config_from_args(A2CConfig, args))
+        if results is not None:
+            print(f"final score {results['final_score']} over {len(results['eval_returns'])} games")
+        return 0
+    if args.command == "experiment":
+        cfg = config_from_args(ExperimentConfig, args)
+        parse_shard(cfg.shard)
+        run_experiment(cfg)
+        return 0
+    paths = write_report(args.root, metric=args.metric)
+    for path in paths:
+        print(path)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``coordconv-rl`` console script."""
+    return run_cli(_build_parser(), argv, _dispatch)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

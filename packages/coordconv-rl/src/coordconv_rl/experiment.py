@@ -1,0 +1,117 @@
+"""The table S7 grid: conv x CoordConv x game x seed A2C runs in one results tree (S8).
+
+Layout: ``OUT/<Game>/<model>/seed<k>/`` each a ``coordconv-rl train`` run directory. The grid is
+resumable (runs with a ``results.json`` are skipped, runs with a checkpoint are resumed) and
+shardable: ``--shard K/N`` runs every N-th run starting at the K-th, so a job array (e.g. Slurm
+``--array=1-N`` with ``--shard $SLURM_ARRAY_TASK_ID/N``) spreads the 9 x 2 x 10 = 180 runs of
+table S7 over many machines writing into one shared tree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coordconv_core.training import UserError
+from coordconv_rl.a2c import A2CConfig, train
+from coordconv_rl.games import PAPER_GAMES, TINY_ENV_ID, resolve_env_id
+from coordconv_rl.networks import MODELS
+
+
+@dataclass
+class ExperimentConfig:
+    """A grid of A2C runs (``coordconv-rl experiment``)."""
+
+    games: list[str] = field(
+        default_factory=lambda: list(PAPER_GAMES),
+        metadata={"help": "games (ALE ids or table S7 names); default: the nine of table S7"},
+    )
+    models: list[str] = field(
+        default_factory=lambda: list(MODELS), metadata={"help": "models to compare"}
+    )
+    seeds: int = field(
+        default=10,
+        metadata={"help": "runs per model and game (seeds first_seed..first_seed+seeds-1)"},
+    )
+    first_seed: int = field(default=0, metadata={"help": "first seed of the grid"})
+    frames: int = field(
+        default=10_000_000,
+        metadata={"help": "agent steps per run, summed over envs (x4 emulator frames)"},
+    )
+    out: Path = field(default=Path("runs/table_s7"), metadata={"help": "results tree root"})
+    shard: str = field(
+        default="1/1",
+        metadata={"help": "K/N: run only the K-th of N interleaved slices of the grid"},
+    )
+    num_envs: int = field(default=16, metadata={"help": "parallel environments per run"})
+    eval_episodes: int = field(default=10, metadata={"help": "evaluation games per finished run"})
+    backend: str = field(
+        default="ale-vector",
+        metadata={"help": "Atari pipeline", "choices": ["ale-vector", "gymnasium"]},
+    )
+    device: str = field(
+        default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
+    )
+    threads: int = field(default=0, metadata={"help": "torch CPU threads per run (0: default)"})
+    progress: bool = field(default=True, metadata={"help": "tqdm bar per run"})
+
+
+def parse_shard(shard: str) -> tuple[int, int]:
+    """``"K/N"`` -> ``(K, N)`` with ``1 <= K <= N``."""
+    try:
+        k, n = (int(part) for part in shard.split("/"))
+    except ValueError:
+        raise UserError(f"--shard must look like K/N (e.g. 3/20), got {shard!r}") from None
+    if not 1 <= k <= n:
+        raise UserError(f"--shard {shard}: need 1 <= K <= N")
+    return k, n
+
+
+def game_dir_name(env_id: str) -> str:
+    """``ALE/MsPacman-v5`` -> ``MsPacman``; ``coordconv_rl/TargetReach-v0`` -> ``TargetReach``."""
+    return env_id.split("/")[-1].rsplit("-v", 1)[0]
+
+
+def grid(cfg: ExperimentConfig) -> list[A2CConfig]:
+    """Every run of the grid, in a fixed order (game, seed, model), as train configs."""
+    if cfg.seeds < 1 or cfg.frames < 1:
+        raise UserError("--seeds and --frames must be >= 1")
+    unknown = sorted(set(cfg.models) - set(MODELS))
+    if unknown:
+        raise UserError(f"unknown models {unknown}; choose from {', '.join(MODELS)}")
+    runs = []
+    for game in cfg.games:
+        env_id = resolve_env_id(game)
+        for seed in range(cfg.first_seed, cfg.first_seed + cfg.seeds):
+            for model in cfg.models:
+                runs.append(
+                    A2CConfig(
+                        env=env_id,
+                        model=model,
+                        seed=seed,
+                        frames=cfg.frames,
+                        num_envs=cfg.num_envs,
+                        eval_episodes=cfg.eval_episodes,
+                        backend=cfg.backend,
+                        device=cfg.device,
+                        threads=cfg.threads,
+                        progress=cfg.progress,
+                        out=cfg.out / game_dir_name(env_id) / model / f"seed{seed}",
+                        # the tiny env has no score to clip and is learnt in a few 100k frames
+                        lr_schedule="constant" if env_id == TINY_ENV_ID else "linear",
+                    )
+                )
+    return runs
+
+
+def run_experiment(cfg: ExperimentConfig) -> list[Path]:
+    """Run this shard's unfinished runs; returns the run directories of the shard."""
+    k, n = parse_shard(cfg.shard)
+    mine = grid(cfg)[k - 1 :: n]
+    for run in mine:
+        if (run.out / "results.json").exists():
+            continue
+        resume = (run.out / "config.json").exists()
+        train(dataclasses.replace(run, resume=resume))
+    return [run.out for run in mine]

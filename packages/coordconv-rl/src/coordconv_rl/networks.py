@@ -1,0 +1,111 @@
+"""Policy/value networks for A2C: the Nature CNN with its conv layer passed as a callable (S8).
+
+Mnih et al. 2015 ("Nature CNN", OpenAI baselines' ``cnn`` policy): 84x84x4 uint8 frames / 255 ->
+conv 8x8/4 32 -> conv 4x4/2 64 -> conv 3x3/1 64 -> FC 512 -> policy logits and a value, ReLUs,
+orthogonal init (gain sqrt 2; 0.01 for the policy head, 1 for the value head) as baselines.
+
+The CoordConv agent of the paper (S8) makes the *first* conv a CoordConv (Liu et al. 2018,
+arXiv:1807.03247, section 3); ``coordconv_layers="all"`` makes every conv one. The layers are
+injected as callables (``first_conv_layer``, ``conv_layer``), never switched by flags inside.
+A small torso (3x3 convs) serves images too small for the Nature strides (the tiny env).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+from coordconv_core import CoordConv2d
+from coordconv_core.training import UserError
+
+ConvLayer = Callable[..., nn.Conv2d]
+# (out_channels, kernel_size, stride) per conv
+NATURE_CONVS: tuple[tuple[int, int, int], ...] = ((32, 8, 4), (64, 4, 2), (64, 3, 1))
+NATURE_HIDDEN = 512
+SMALL_CONVS: tuple[tuple[int, int, int], ...] = ((16, 3, 1), (32, 3, 1))
+SMALL_HIDDEN = 128
+MODELS = ("conv", "coordconv")
+ARCHS = ("auto", "nature", "small")
+
+
+class ActorCritic(nn.Module):
+    """Conv torso + FC + policy and value heads, on uint8 observations ``(N, C, H, W)``."""
+
+    def __init__(
+        self,
+        obs_shape: Sequence[int],
+        num_actions: int,
+        *,
+        convs: Sequence[tuple[int, int, int]] = NATURE_CONVS,
+        hidden: int = NATURE_HIDDEN,
+        conv_layer: ConvLayer = nn.Conv2d,
+        first_conv_layer: ConvLayer | None = None,
+    ) -> None:
+        super().__init__()
+        channels, height, width = obs_shape
+        layers: list[nn.Module] = []
+        in_ch = channels
+        for i, (out_ch, kernel, stride) in enumerate(convs):
+            make = first_conv_layer if (i == 0 and first_conv_layer is not None) else conv_layer
+            layers += [make(in_ch, out_ch, kernel, stride=stride), nn.ReLU()]
+            in_ch = out_ch
+        self.torso = nn.Sequential(*layers, nn.Flatten())
+        with torch.no_grad():
+            flat = self.torso(torch.zeros(1, channels, height, width)).shape[1]
+        self.fc = nn.Sequential(nn.Linear(flat, hidden), nn.ReLU())
+        self.policy = nn.Linear(hidden, num_actions)
+        self.value = nn.Linear(hidden, 1)
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d | nn.Linear):
+                nn.init.orthogonal_(module.weight, gain=math.sqrt(2))
+                nn.init.zeros_(module.bias)
+        nn.init.orthogonal_(self.policy.weight, gain=0.01)
+        nn.init.orthogonal_(self.value.weight, gain=1.0)
+
+    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``obs`` uint8 ``(N, C, H, W)`` -> logits ``(N, A)``, values ``(N,)``."""
+        h = self.fc(self.torso(obs.float() / 255.0))  # (N, hidden)
+        return self.policy(h), self.value(h).squeeze(-1)
+
+
+def conv_layers_for(
+    model: str, coordconv_layers: str = "first", with_r: bool = False
+) -> tuple[ConvLayer, ConvLayer]:
+    """``(first_conv_layer, conv_layer)`` for ``model`` in ``conv``/``coordconv``."""
+    if model not in MODELS:
+        raise UserError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    if coordconv_layers not in ("first", "all"):
+        raise UserError(f"coordconv_layers must be 'first' or 'all', got {coordconv_layers!r}")
+    if model == "conv":
+        return nn.Conv2d, nn.Conv2d
+    coord = functools.partial(CoordConv2d, with_r=with_r)
+    return coord, (coord if coordconv_layers == "all" else nn.Conv2d)
+
+
+def make_network(
+    obs_shape: Sequence[int],
+    num_actions: int,
+    model: str = "conv",
+    *,
+    arch: str = "auto",
+    coordconv_layers: str = "first",
+    with_r: bool = False,
+) -> ActorCritic:
+    """The A2C network: ``arch`` ``nature`` (84x84 Atari), ``small`` or ``auto`` (by image size)."""
+    if len(obs_shape) != 3:
+        raise UserError(f"expected image observations (C, H, W), got shape {tuple(obs_shape)}")
+    if arch not in ARCHS:
+        raise UserError(f"unknown arch {arch!r}; choose one of {', '.join(ARCHS)}")
+    if arch == "auto":
+        arch = "nature" if min(obs_shape[1:]) >= 36 else "small"
+    first, rest = conv_layers_for(model, coordconv_layers, with_r)
+    convs, hidden = (
+        (NATURE_CONVS, NATURE_HIDDEN) if arch == "nature" else (SMALL_CONVS, SMALL_HIDDEN)
+    )
+    return ActorCritic(
+        obs_shape, num_actions, convs=convs, hidden=hidden, conv_layer=rest, first_conv_layer=first
+    )

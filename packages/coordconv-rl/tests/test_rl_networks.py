@@ -1,0 +1,62 @@
+"""Actor-critic networks: shapes, which convs are CoordConv, parameter counts."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from coordconv_core import CoordConv2d
+from coordconv_core.training import UserError
+from coordconv_rl.networks import make_network
+
+
+def _convs(net: nn.Module) -> list[nn.Conv2d]:
+    return [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+
+
+def test_nature_cnn_shapes_and_param_count():
+    net = make_network((4, 84, 84), 9, "conv")
+    logits, values = net(torch.zeros(3, 4, 84, 84, dtype=torch.uint8))
+    assert logits.shape == (3, 9)
+    assert values.shape == (3,)
+    # Nature CNN: 8x8/4 32, 4x4/2 64, 3x3/1 64, FC 3136->512, heads 512->9, 512->1
+    expected = (4 * 64 * 32 + 32) + (32 * 16 * 64 + 64) + (64 * 9 * 64 + 64)
+    expected += 3136 * 512 + 512 + 512 * 9 + 9 + 512 + 1
+    assert sum(p.numel() for p in net.parameters()) == expected
+
+
+def test_coordconv_first_layer_only_by_default():
+    conv = make_network((4, 84, 84), 6, "conv")
+    coord = make_network((4, 84, 84), 6, "coordconv")
+    kinds = [type(m) for m in _convs(coord)]
+    assert kinds == [CoordConv2d, nn.Conv2d, nn.Conv2d]
+    assert _convs(coord)[0].weight.shape == (32, 6, 8, 8)  # 4 frames + x, y
+    extra = sum(p.numel() for p in coord.parameters()) - sum(p.numel() for p in conv.parameters())
+    assert extra == 32 * 2 * 8 * 8
+
+
+def test_coordconv_all_layers_with_r():
+    net = make_network((4, 84, 84), 6, "coordconv", coordconv_layers="all", with_r=True)
+    convs = _convs(net)
+    assert all(isinstance(c, CoordConv2d) and c.with_r for c in convs)
+    assert net(torch.zeros(2, 4, 84, 84, dtype=torch.uint8))[0].shape == (2, 6)
+
+
+def test_small_arch_for_tiny_images():
+    net = make_network((2, 9, 9), 5, "coordconv")
+    assert [c.kernel_size for c in _convs(net)] == [(3, 3), (3, 3)]
+    assert net(torch.zeros(5, 2, 9, 9, dtype=torch.uint8))[0].shape == (5, 5)
+
+
+def test_heads_initialised_as_baselines():
+    net = make_network((4, 84, 84), 6, "conv")
+    logits, _ = net(torch.randint(0, 255, (8, 4, 84, 84), dtype=torch.uint8))
+    assert logits.abs().max() < 0.5  # policy head gain 0.01: near-uniform start
+
+
+def test_bad_inputs():
+    with pytest.raises(UserError, match="unknown model"):
+        make_network((4, 84, 84), 6, "resnet")
+    with pytest.raises(UserError, match=r"\(C, H, W\)"):
+        make_network((84, 84), 6)
