@@ -152,11 +152,14 @@ def _generate_split(
     k = n_digits
     ids = rng.integers(0, len(pool), size=(n, k)) if n else np.zeros((n, k), np.int64)
     hw = rng.integers(size_range[0], size_range[1] + 1, size=(n, k, 2))  # (height, width)
-    # one PIL resize per digit instance; ink boxes in patch coordinates, inclusive bounds
-    patches = [
-        render_patch(pool[i], h, w)
-        for i, (h, w) in zip(ids.ravel(), hw.reshape(-1, 2), strict=True)
-    ]
+    # one PIL resize per digit instance (each pool image converted to PIL once); ink boxes in
+    # patch coordinates, inclusive bounds
+    sources: dict[int, Image.Image] = {}
+    patches = []
+    for i, (h, w) in zip(ids.ravel().tolist(), hw.reshape(-1, 2), strict=True):
+        if i not in sources:
+            sources[i] = Image.fromarray(pool[i])
+        patches.append(_resize(sources[i], h, w))
     ink = np.array([_ink_box(p) for p in patches], np.int64).reshape(n, k, 4)  # r0, r1, c0, c1
     if (ink[..., 1] < 0).any():
         raise DatasetError(f"the {name} digit pool holds an all-zero (blank) digit image")
