@@ -140,6 +140,7 @@ TRANSPOSED_CASES = [
     (2, (5, 3), {"kernel_size": (2, 3), "stride": (2, 3), "dilation": (2, 1), "bias": False}, None),
     (2, (4, 6), {"kernel_size": 3, "stride": 2, "padding": 1}, [8, 12]),
     (2, (1, 1), {"kernel_size": 4}, None),
+    (2, (3, 4), {"kernel_size": 3, "dilation": 2, "output_padding": 1}, None),  # padding >= stride
     (3, (2, 3, 4), {"kernel_size": 2, "stride": 2}, None),
     (3, (3, 2, 2), {"kernel_size": 3, "stride": 2, "padding": 1}, [6, 4, 3]),
 ]
@@ -164,6 +165,22 @@ def test_transposed_equals_concatenate_then_convolve(
     else:
         check_against_reference(layer, x, output_size=output_size)
         assert layer(x, output_size=output_size).shape[2:] == tuple(output_size)
+
+
+@pytest.mark.parametrize(
+    ("rank", "channels", "out", "concatenates"),
+    [(2, 2, 32, True), (1, 1, 12, True), (2, 2, 15, False), (2, 14, 64, True), (2, 15, 64, False), (3, 1, 16, True)],
+)
+def test_pointwise_thin_layers_concatenate_and_stay_exact(
+    rank: int, channels: int, out: int, concatenates: bool, device: torch.device
+) -> None:
+    """1x1 layers with 4 * (in + extra) <= out take the concatenating path; same results."""
+    torch.manual_seed(0)
+    layer = CONV[rank](channels, out, 1, with_r=rank == 1, device=device, dtype=torch.float64)
+    assert layer._concatenate == concatenates
+    check_against_reference(
+        layer, torch.randn(3, channels, *([5] * rank), device=device, dtype=torch.float64)
+    )
 
 
 def test_drop_in_subclass_and_state_dict() -> None:
