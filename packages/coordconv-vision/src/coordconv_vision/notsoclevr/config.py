@@ -1,0 +1,146 @@
+"""The config of one Not-so-Clevr training run, and the paper's defaults per task and model.
+
+Fields left at ``None`` take the paper's setting for the chosen task and model
+(:data:`PAPER_DEFAULTS`, from S2-S4 and table S1); the resolved values are what ``config.json``
+records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coordconv_core.training import UserError
+from coordconv_vision.notsoclevr.models import MODELS_FOR_TASK
+
+# (task, model) -> defaults. CoordConv: no schedule, converges in a few epochs (S2, S4).
+# Deconv/conv baselines: the paper's schedule (1000 epochs, lr x0.1 every 200, S2).
+PAPER_DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
+    ("classification", "coordconv"): {"epochs": 5, "lr": 0.005, "wd": 0.0, "batch_size": 32, "lr_step": 0, "filter_size": 1, "channel_mult": 1},
+    ("classification", "deconv"): {"epochs": 1000, "lr": 0.01, "wd": 0.001, "batch_size": 32, "lr_step": 200, "filter_size": 2, "channel_mult": 1},
+    ("rendering", "coordconv"): {"epochs": 20, "lr": 0.005, "wd": 0.0, "batch_size": 32, "lr_step": 0, "filter_size": 2, "channel_mult": 1},
+    ("rendering", "deconv"): {"epochs": 1000, "lr": 0.01, "wd": 0.001, "batch_size": 32, "lr_step": 200, "filter_size": 2, "channel_mult": 2},
+    ("regression", "coordconv"): {"epochs": 50, "lr": 0.0005, "wd": 0.0, "batch_size": 32, "lr_step": 0, "filter_size": 1, "channel_mult": 1},
+    ("regression", "conv"): {"epochs": 50, "lr": 0.0005, "wd": 0.0005, "batch_size": 32, "lr_step": 0, "filter_size": 3, "channel_mult": 1},
+}  # fmt: skip
+
+
+@dataclass
+class NotSoClevrConfig:
+    """One supervised Not-so-Clevr run (paper section 4, S1-S4)."""
+
+    task: str = field(
+        default="classification",
+        metadata={
+            "help": "which supervised task",
+            "choices": ["classification", "regression", "rendering"],
+        },
+    )
+    model: str = field(
+        default="coordconv",
+        metadata={
+            "help": "coordconv; deconv (classification, rendering); conv (regression: table S1's conv model for the split)",
+            "choices": ["coordconv", "deconv", "conv"],
+        },
+    )
+    split: str = field(
+        default="uniform",
+        metadata={
+            "help": "uniform: random 80/20; quadrant: test is x > 32 and y > 32",
+            "choices": ["uniform", "quadrant"],
+        },
+    )
+    epochs: int | None = field(
+        default=None,
+        metadata={"help": "training epochs (None: the paper's setting for task/model)"},
+    )
+    lr: float | None = field(
+        default=None, metadata={"help": "Adam learning rate (None: paper default)"}
+    )
+    wd: float | None = field(
+        default=None,
+        metadata={"help": "L2 weight decay on conv/linear weights (None: paper default)"},
+    )
+    batch_size: int | None = field(default=None, metadata={"help": "minibatch size (None: 32)"})
+    lr_step: int | None = field(
+        default=None,
+        metadata={
+            "help": "multiply the lr by --lr-gamma every this many epochs; 0: constant (None: paper default)"
+        },
+    )
+    lr_gamma: float = field(default=0.1, metadata={"help": "lr decay factor of the step schedule"})
+    filter_size: int | None = field(
+        default=None,
+        metadata={
+            "help": "deconv filter size 2/3/4, or the rendering painting convs' size (None: paper default)"
+        },
+    )
+    channel_mult: int | None = field(
+        default=None, metadata={"help": "channel multiplier c of figure S1 (None: paper default)"}
+    )
+    raw_coords: bool = field(
+        default=False,
+        metadata={
+            "help": "feed raw integer pixel coordinates as the official code did, instead of [-1, 1]"
+        },
+    )
+    train_fraction: float = field(
+        default=0.8, metadata={"help": "train fraction of the uniform split"}
+    )
+    val_fraction: float = field(
+        default=0.0, metadata={"help": "fraction of the train split held out for validation"}
+    )
+    eval_every: int = field(
+        default=1, metadata={"help": "evaluate val/test metrics every this many epochs"}
+    )
+    seed: int = field(default=0, metadata={"help": "random seed (initialisation and batch order)"})
+    device: str = field(
+        default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
+    )
+    amp: bool = field(
+        default=True,
+        metadata={
+            "help": "mixed precision on GPU (bf16/fp16 through Accelerate); CPU always runs fp32"
+        },
+    )
+    figures: bool = field(default=True, metadata={"help": "write the PNG figures at the end"})
+    progress: bool = field(default=True, metadata={"help": "show a tqdm progress bar"})
+    out: Path = field(default=Path("runs/notsoclevr"), metadata={"help": "run directory"})
+    resume: bool = field(
+        default=False, metadata={"help": "continue the run in --out from its checkpoint"}
+    )
+    overwrite: bool = field(default=False, metadata={"help": "replace a previous run in --out"})
+
+
+def resolve(config: NotSoClevrConfig) -> NotSoClevrConfig:
+    """Check the combination and fill ``None`` fields with the paper's defaults."""
+    if config.model not in MODELS_FOR_TASK[config.task]:
+        choices = ", ".join(MODELS_FOR_TASK[config.task])
+        raise UserError(
+            f"--model {config.model} does not apply to --task {config.task} (choose {choices})"
+        )
+    defaults = PAPER_DEFAULTS[(config.task, config.model)]
+    filled = {k: v for k, v in defaults.items() if getattr(config, k) is None}
+    config = dataclasses.replace(config, **filled)
+    if config.model == "deconv" and config.filter_size not in (2, 3, 4):
+        raise UserError(
+            f"--filter-size must be 2, 3 or 4 for deconv models, got {config.filter_size}"
+        )
+    checks = {
+        "--epochs": config.epochs >= 1,  # type: ignore[operator]
+        "--lr": config.lr > 0,  # type: ignore[operator]
+        "--wd": config.wd >= 0,  # type: ignore[operator]
+        "--batch-size": config.batch_size >= 1,  # type: ignore[operator]
+        "--lr-step": config.lr_step >= 0,  # type: ignore[operator]
+        "--filter-size": config.filter_size >= 1,  # type: ignore[operator]
+        "--channel-mult": config.channel_mult >= 1,  # type: ignore[operator]
+        "--eval-every": config.eval_every >= 1,
+        "--train-fraction": 0 < config.train_fraction < 1,
+        "--val-fraction": 0 <= config.val_fraction < 0.5,
+    }
+    bad = [flag for flag, ok in checks.items() if not ok]
+    if bad:
+        raise UserError(f"invalid value for {', '.join(bad)}")
+    return config

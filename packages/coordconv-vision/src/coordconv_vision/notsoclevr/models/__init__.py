@@ -1,0 +1,61 @@
+"""Models for the Not-so-Clevr tasks and :func:`build_model`, the (task, model, split) table."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from coordconv_core import CoordConv2d
+from coordconv_vision.notsoclevr.models.deconv import DeconvPainter
+from coordconv_vision.notsoclevr.models.painter import CoordConvPainter
+from coordconv_vision.notsoclevr.models.regressor import (
+    conv_quadrant,
+    conv_uniform,
+    coordconv_regressor,
+)
+from coordconv_vision.notsoclevr.models.renderer import CoordConvRenderer
+
+# task -> the --model choices it accepts
+MODELS_FOR_TASK: dict[str, tuple[str, ...]] = {
+    "classification": ("coordconv", "deconv"),
+    "regression": ("coordconv", "conv"),
+    "rendering": ("coordconv", "deconv"),
+}
+
+
+def build_model(
+    task: str, model: str, split: str, *, filter_size: int = 2, channel_mult: int = 1
+) -> nn.Module:
+    """The model of the paper for ``task``/``model``; ``split`` picks table S1's conv regressor.
+
+    Raises ``ValueError`` for a combination the paper does not have.
+    """
+    if model not in MODELS_FOR_TASK.get(task, ()):
+        choices = ", ".join(MODELS_FOR_TASK.get(task, ()))
+        raise ValueError(f"--model {model} does not apply to task {task!r} (choose {choices})")
+    if model == "deconv":
+        return DeconvPainter(filter_size, channel_mult)
+    if task == "classification":
+        return CoordConvPainter(64, channel_mult, CoordConv2d)
+    if task == "rendering":
+        return CoordConvRenderer(64, filter_size, channel_mult, CoordConv2d)
+    if model == "coordconv":
+        return coordconv_regressor(CoordConv2d)
+    return conv_quadrant() if split == "quadrant" else conv_uniform()
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+__all__ = [
+    "MODELS_FOR_TASK",
+    "CoordConvPainter",
+    "CoordConvRenderer",
+    "DeconvPainter",
+    "build_model",
+    "conv_quadrant",
+    "conv_uniform",
+    "coordconv_regressor",
+    "count_parameters",
+]

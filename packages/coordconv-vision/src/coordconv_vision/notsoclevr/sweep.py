@@ -1,0 +1,142 @@
+"""The model-size sweep of figure S2: a grid of deconv and CoordConv runs, best kept by validation.
+
+    coordconv-vision sweep --task classification --splits uniform quadrant --out runs/sweep
+
+Paper S2: deconv filter size {2, 3, 4} x channel multiplier {1, 2, 3} x lr {0.001, 0.002, 0.005,
+0.01, 0.02, 0.05} x weight decay {0.001, 0.01} x batch {16, 32}; CoordConv lr {0.01, 0.001,
+0.005}. Every flag below subsets that grid. The validation set is carved out of the train split
+(``--val-fraction``); per (model, split) the run with the best validation metric is reported.
+Writes ``summary.json`` (every run, and the winners) and ``size_vs_accuracy.png`` (fig. S2).
+Finished runs are reused with ``--resume``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coordconv_core.training import UserError, write_json_atomic
+from coordconv_vision.notsoclevr.config import NotSoClevrConfig
+from coordconv_vision.notsoclevr.figures import size_vs_accuracy
+from coordconv_vision.notsoclevr.tasks import HEADLINE
+from coordconv_vision.notsoclevr.train import train
+
+
+@dataclass
+class SweepConfig:
+    """A grid of Not-so-Clevr runs (figure S2)."""
+
+    task: str = field(
+        default="classification",
+        metadata={"help": "task", "choices": ["classification", "rendering", "regression"]},
+    )
+    splits: tuple[str, ...] = field(
+        default=("uniform", "quadrant"), metadata={"help": "splits to run"}
+    )
+    models: tuple[str, ...] = field(
+        default=("deconv", "coordconv"), metadata={"help": "models to run"}
+    )
+    filter_sizes: tuple[int, ...] = field(
+        default=(2, 3, 4), metadata={"help": "deconv filter sizes"}
+    )
+    channel_mults: tuple[int, ...] = field(
+        default=(1, 2, 3), metadata={"help": "deconv channel multipliers"}
+    )
+    lrs: tuple[float, ...] = field(
+        default=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05),
+        metadata={"help": "deconv/conv learning rates"},
+    )
+    wds: tuple[float, ...] = field(
+        default=(0.001, 0.01), metadata={"help": "deconv/conv weight decays"}
+    )
+    batch_sizes: tuple[int, ...] = field(default=(16, 32), metadata={"help": "minibatch sizes"})
+    coordconv_lrs: tuple[float, ...] = field(
+        default=(0.01, 0.001, 0.005), metadata={"help": "CoordConv learning rates"}
+    )
+    epochs: int | None = field(
+        default=None,
+        metadata={
+            "help": "epochs of every baseline run (None: the paper's 1000 with its schedule)"
+        },
+    )
+    coordconv_epochs: int | None = field(
+        default=None, metadata={"help": "epochs of every CoordConv run (None: default of the task)"}
+    )
+    val_fraction: float = field(
+        default=0.1, metadata={"help": "fraction of train held out to pick the best run"}
+    )
+    seed: int = field(default=0, metadata={"help": "random seed of every run"})
+    device: str = field(
+        default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
+    )
+    progress: bool = field(default=True, metadata={"help": "tqdm bar per run"})
+    out: Path = field(
+        default=Path("runs/sweep"), metadata={"help": "sweep directory (one subdirectory per run)"}
+    )
+    resume: bool = field(
+        default=False, metadata={"help": "reuse finished runs and resume unfinished ones"}
+    )
+    overwrite: bool = field(default=False, metadata={"help": "replace previous runs"})
+
+
+def grid(config: SweepConfig) -> list[NotSoClevrConfig]:
+    """The run configs of the sweep (one subdirectory of ``config.out`` each)."""
+    common: dict[str, Any] = {
+        "task": config.task, "val_fraction": config.val_fraction, "seed": config.seed,
+        "device": config.device, "progress": config.progress, "figures": False,
+        "resume": config.resume, "overwrite": config.overwrite,
+    }  # fmt: skip
+    runs = []
+    for split, model in itertools.product(config.splits, config.models):
+        if model == "coordconv":
+            for lr, bs in itertools.product(config.coordconv_lrs, config.batch_sizes):
+                name = f"{split}/coordconv_lr{lr}_bs{bs}"
+                runs.append(NotSoClevrConfig(model=model, split=split, lr=lr, batch_size=bs,
+                                             epochs=config.coordconv_epochs, out=config.out / name, **common))  # fmt: skip
+            continue
+        for fs, c, lr, wd, bs in itertools.product(config.filter_sizes, config.channel_mults,
+                                                   config.lrs, config.wds, config.batch_sizes):  # fmt: skip
+            name = f"{split}/{model}_fs{fs}_c{c}_lr{lr}_wd{wd}_bs{bs}"
+            runs.append(NotSoClevrConfig(model=model, split=split, filter_size=fs, channel_mult=c, lr=lr,
+                                         wd=wd, batch_size=bs, epochs=config.epochs, out=config.out / name, **common))  # fmt: skip
+    if not runs:
+        raise UserError("the sweep grid is empty")
+    return runs
+
+
+def run_sweep(config: SweepConfig) -> dict[str, Any]:
+    """Run every grid point, pick the best per (model, split) by validation, write the summary."""
+    if (
+        config.out.exists()
+        and any(config.out.iterdir())
+        and not (config.resume or config.overwrite)
+    ):
+        raise UserError(f"{config.out} already holds a sweep; pass --resume or --overwrite")
+    metric, higher = HEADLINE[config.task]
+    rows = []
+    for run in grid(config):
+        results_path = run.out / "results.json"
+        if config.resume and results_path.exists():
+            import json
+
+            results = json.loads(results_path.read_text())
+        else:
+            results = train(dataclasses.replace(run, resume=config.resume and run.out.exists()))
+            if results.get("stopped"):
+                return {"stopped": True}
+        rows.append({"run": str(run.out.relative_to(config.out)), **results})
+    best: dict[str, Any] = {}
+    for row in rows:
+        key = f"{row['model']}/{row['split']}"
+        score = row.get(f"val_{metric}", row[f"train_{metric}"])
+        if key not in best or (
+            score > best[key]["score"] if higher else score < best[key]["score"]
+        ):
+            best[key] = {"score": score, **row}
+    summary = {"task": config.task, "selection_metric": f"val_{metric}", "best": best, "runs": rows}
+    write_json_atomic(config.out / "summary.json", summary)
+    size_vs_accuracy(config.out / "size_vs_accuracy.png", rows, f"test_{metric}")
+    return summary

@@ -1,0 +1,223 @@
+"""Train one model on one Not-so-Clevr task (paper section 4, S1-S4).
+
+    coordconv-vision notsoclevr --task classification --model coordconv --split quadrant --out runs/cls
+
+Follows DESIGN.md section 6 through ``coordconv_core.training``: the run directory holds
+``config.json``, ``metrics.jsonl`` (one record per epoch), ``results.json``, ``model.safetensors``
+and PNG figures; ``checkpoint.safetensors`` is written after every epoch and on SIGINT/SIGTERM
+(mid-epoch: the epoch's batch order and position are saved too), so ``--resume`` continues
+exactly where the run stopped. The dataset stays on the device as tensors; batches are drawn
+from a seeded ``torch.Generator`` whose state is checkpointed. Accelerate handles the device,
+mixed precision on GPU and multi-GPU data parallelism (each process takes its share of every
+global batch).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import torch
+from safetensors.torch import save_file
+from tqdm.auto import tqdm
+
+from coordconv_core.training import (
+    GracefulStop,
+    RunDir,
+    config_to_dict,
+    load_checkpoint,
+    make_accelerator,
+    rng_state,
+    save_checkpoint,
+    seed_everything,
+    set_rng_state,
+)
+from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
+from coordconv_vision.notsoclevr.data import TaskData, load_task_data
+from coordconv_vision.notsoclevr.models import build_model, count_parameters
+from coordconv_vision.notsoclevr.tasks import METRICS, loss_fn, metric_sums
+
+log = logging.getLogger(__name__)
+EVAL_CHUNK = 256
+
+
+def make_optimizer(model: torch.nn.Module, lr: float, wd: float) -> torch.optim.Adam:
+    """Adam with L2 decay on conv/linear weights only (the official code regularised kernels)."""
+    decay = [p for p in model.parameters() if p.dim() > 1]
+    rest = [p for p in model.parameters() if p.dim() <= 1]
+    groups = [{"params": decay, "weight_decay": wd}, {"params": rest, "weight_decay": 0.0}]
+    return torch.optim.Adam(groups, lr=lr)
+
+
+@torch.no_grad()
+def evaluate(
+    model: torch.nn.Module, data: TaskData, indices: torch.Tensor, task: str, raw_coords: bool
+) -> dict[str, float]:
+    """Mean loss and metrics of ``model`` over ``indices`` (eval mode, no gradients)."""
+    if len(indices) == 0:
+        return {}
+    was_training = model.training
+    model.eval()
+    totals: dict[str, float] = {"loss": 0.0}
+    for chunk in indices.split(EVAL_CHUNK):
+        out = model(data.inputs[chunk])
+        totals["loss"] += loss_fn(task, out, data.targets[chunk]).item() * len(chunk)
+        sums = metric_sums(
+            task, out, data.targets[chunk], data.coords[chunk], raw_coords=raw_coords
+        )
+        for k, v in sums.items():
+            totals[k] = totals.get(k, 0.0) + v
+    model.train(was_training)
+    return {k: v / len(indices) for k, v in totals.items()}
+
+
+def _prefixed(prefix: str, metrics: dict[str, float]) -> dict[str, float]:
+    return {f"{prefix}_{k}": v for k, v in metrics.items()}
+
+
+def train(config: NotSoClevrConfig) -> dict[str, Any]:
+    """Run (or resume) one training run; returns the results (also written to results.json).
+
+    If stopped by SIGINT/SIGTERM, returns ``{"stopped": True, ...}`` after checkpointing.
+    """
+    config = resolve(config)
+    accelerator = make_accelerator(config.device, amp=config.amp)
+    device, main = accelerator.device, accelerator.is_main_process
+    run = RunDir(config.out)
+    resuming = False
+    if main:
+        resuming = run.prepare(
+            config_to_dict(config), overwrite=config.overwrite, resume=config.resume
+        )
+    accelerator.wait_for_everyone()
+    resuming = run.checkpoint.exists() and config.resume
+
+    seed_everything(config.seed)
+    data = load_task_data(
+        config.task, config.split, raw_coords=config.raw_coords,
+        train_fraction=config.train_fraction, val_fraction=config.val_fraction,
+    ).to(device)  # fmt: skip
+    model = build_model(
+        config.task, config.model, config.split,
+        filter_size=config.filter_size, channel_mult=config.channel_mult,  # type: ignore[arg-type]
+    ).to(device)  # fmt: skip
+    params = count_parameters(model)
+    log.info("%s/%s model: %d parameters", config.task, config.model, params)
+    optimizer = make_optimizer(model, config.lr, config.wd)  # type: ignore[arg-type]
+    generator = torch.Generator().manual_seed(config.seed)
+
+    epoch, batch, perm, elapsed = 0, 0, None, 0.0
+    if resuming:
+        state = load_checkpoint(run.checkpoint)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        set_rng_state(state["rng"])
+        epoch, batch, elapsed = state["epoch"], state["batch"], state["wall_time_s"]
+        perm = state["perm"] if state["perm"].numel() else None
+        if main:
+            run.truncate_metrics(lambda r: r.get("epoch", 0) <= epoch)
+        log.info("resuming %s at epoch %d, batch %d", run.path, epoch, batch)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    net = accelerator.unwrap_model(model)
+
+    def checkpoint() -> None:
+        if main:
+            save_checkpoint(run.checkpoint, {
+                "model": net.state_dict(), "optimizer": optimizer.state_dict(),
+                "generator": generator.get_state(), "rng": rng_state(),
+                "epoch": epoch, "batch": batch, "wall_time_s": elapsed,
+                "perm": perm.cpu() if perm is not None else torch.zeros(0, dtype=torch.int64),
+            })  # fmt: skip
+
+    n_train, bs = len(data.train), config.batch_size
+    n_batches = -(-n_train // bs)  # type: ignore[operator]
+    rank, world = accelerator.process_index, accelerator.num_processes
+    bar = tqdm(total=config.epochs * n_batches, initial=epoch * n_batches + batch,  # type: ignore[operator]
+               desc=f"{config.task}/{config.model}/{config.split}", disable=not (main and config.progress))  # fmt: skip
+    started = time.perf_counter() - elapsed
+    loss_sum, loss_count = 0.0, 0
+    with GracefulStop() as stop:
+        while epoch < config.epochs:  # type: ignore[operator]
+            for group in optimizer.param_groups:
+                decays = epoch // config.lr_step if config.lr_step else 0
+                group["lr"] = config.lr * config.lr_gamma**decays  # type: ignore[operator]
+            if perm is None:
+                perm = data.train[torch.randperm(n_train, generator=generator).to(device)]
+            model.train()
+            while batch < n_batches:
+                idx = perm[batch * bs : (batch + 1) * bs][rank::world]  # type: ignore[operator]
+                with accelerator.autocast():
+                    loss = loss_fn(config.task, model(data.inputs[idx]), data.targets[idx])
+                optimizer.zero_grad(set_to_none=True)
+                accelerator.backward(loss)
+                optimizer.step()
+                loss_sum, loss_count = loss_sum + loss.item(), loss_count + 1
+                batch += 1
+                bar.update(1)
+                if stop.requested:
+                    elapsed = time.perf_counter() - started
+                    checkpoint()
+                    bar.close()
+                    log.warning("stopped by %s at epoch %d batch %d; checkpoint in %s",
+                                stop.signal_name, epoch, batch, run.checkpoint)  # fmt: skip
+                    return {"stopped": True, "epoch": epoch, "batch": batch}
+            epoch, batch, perm = epoch + 1, 0, None
+            record: dict[str, Any] = {"epoch": epoch, "train_loss": loss_sum / max(loss_count, 1)}
+            loss_sum, loss_count = 0.0, 0
+            if epoch % config.eval_every == 0 or epoch == config.epochs:
+                record.update(
+                    _prefixed("val", evaluate(net, data, data.val, config.task, config.raw_coords))
+                )
+                record.update(
+                    _prefixed(
+                        "test", evaluate(net, data, data.test, config.task, config.raw_coords)
+                    )
+                )
+                bar.set_postfix(
+                    {k: round(v, 4) for k, v in record.items() if k.startswith("test_")}
+                )
+            elapsed = time.perf_counter() - started
+            record["wall_time_s"] = elapsed
+            if main:
+                run.log(record)
+            checkpoint()
+    bar.close()
+    return _finish(config, run, net, data, params, elapsed) if main else {}
+
+
+def _finish(
+    config: NotSoClevrConfig,
+    run: RunDir,
+    net: torch.nn.Module,
+    data: TaskData,
+    params: int,
+    elapsed: float,
+) -> dict[str, Any]:
+    """Final metrics on every split, weights, figures and results.json."""
+    results: dict[str, Any] = {
+        "task": config.task, "model": config.model, "split": config.split, "params": params,
+        "epochs": config.epochs, "wall_time_s": round(elapsed, 3),
+        "raw_coords": config.raw_coords, "seed": config.seed,
+    }  # fmt: skip
+    for name in ("train", "val", "test"):
+        metrics = evaluate(net, data, getattr(data, name), config.task, config.raw_coords)
+        results.update(_prefixed(name, metrics))
+    missing = [
+        f"{p}_{m}"
+        for p in ("train", "test")
+        for m in ("loss", *METRICS[config.task])
+        if f"{p}_{m}" not in results
+    ]
+    assert not missing, missing
+    save_file(
+        {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()},
+        str(run.path / "model.safetensors"),
+    )
+    if config.figures:
+        from coordconv_vision.notsoclevr.figures import write_run_figures
+
+        write_run_figures(run.path, config.task, net, data, config.raw_coords)
+    run.write_results(results)
+    return results
