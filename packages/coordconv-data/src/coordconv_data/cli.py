@@ -43,7 +43,8 @@ class _Formatter(argparse.HelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if action.default not in (None, False, argparse.SUPPRESS) and action.option_strings:
+        hidden = action.default is None or action.default is False  # identity: 0 is shown
+        if not hidden and action.default != argparse.SUPPRESS and action.option_strings:
             text += " (default: %(default)s)"
         return text
 
