@@ -33,17 +33,16 @@ class ImageFiles(Dataset):
         if not self.files:
             raise UserError(f"no images ({', '.join(IMG_EXTENSIONS)}) found under {root}")
         self.transform = v2.Compose(
-            [v2.Resize(size, antialias=True), v2.CenterCrop(size), v2.ToDtype(torch.uint8)]
+            [v2.PILToTensor(), v2.Resize(size, antialias=True), v2.CenterCrop(size)]
         )
 
     def __len__(self) -> int:
         return len(self.files)
 
     def __getitem__(self, index: int) -> torch.Tensor:
-        from torchvision.io import ImageReadMode, decode_image
+        from torchvision.datasets.folder import pil_loader
 
-        image = decode_image(str(self.files[index]), mode=ImageReadMode.RGB)  # (3, H, W) uint8
-        return self.transform(image)
+        return self.transform(pil_loader(str(self.files[index])))  # (3, size, size) uint8
 
 
 def load_shapes_images(path: Path) -> np.ndarray:

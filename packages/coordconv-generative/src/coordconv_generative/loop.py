@@ -15,6 +15,9 @@ from torch.utils.data import DataLoader, Dataset, Subset
 
 from coordconv_generative.data import first_tensor
 
+# config fields a resumed run may change (budget and housekeeping, not the experiment)
+RESUMABLE = ("resume", "overwrite", "device", "max_steps", "epochs", "log_every", "num_workers")
+
 
 def steps_per_epoch(n: int, batch_size: int, world: int = 1) -> int:
     """Full batches per epoch (the last partial batch is dropped, as in the official code)."""

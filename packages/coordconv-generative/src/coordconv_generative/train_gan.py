@@ -40,7 +40,7 @@ from coordconv_core.training import (
 from coordconv_generative.data import load_training_set, resolve_arch
 from coordconv_generative.entropy import detect_objects
 from coordconv_generative.figures import save_grid
-from coordconv_generative.loop import epoch_batches, steps_per_epoch
+from coordconv_generative.loop import RESUMABLE, epoch_batches, steps_per_epoch
 from coordconv_generative.models import ARCHS, MODELS, build_gan, count_parameters
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, save_weights
 
@@ -120,7 +120,9 @@ def train_gan(cfg: GanConfig) -> dict:
     gen, disc, opt_g, opt_d = accelerator.prepare(gen, disc, opt_g, opt_d)
 
     run = RunDir(cfg.out)
-    resuming = run.prepare(config_to_dict(cfg), overwrite=cfg.overwrite, resume=cfg.resume)
+    resuming = run.prepare(
+        config_to_dict(cfg), overwrite=cfg.overwrite, resume=cfg.resume, ignore_on_resume=RESUMABLE
+    )
     step, wall = 0, 0.0
     if resuming:
         state = load_checkpoint(run.checkpoint)

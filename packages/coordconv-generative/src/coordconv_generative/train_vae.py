@@ -32,7 +32,7 @@ from coordconv_core.training import (
 )
 from coordconv_generative.data import load_training_set
 from coordconv_generative.figures import save_grid
-from coordconv_generative.loop import epoch_batches, steps_per_epoch
+from coordconv_generative.loop import RESUMABLE, epoch_batches, steps_per_epoch
 from coordconv_generative.models import MODELS, build_vae, count_parameters
 from coordconv_generative.models.vae import vae_loss
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, save_weights
@@ -99,7 +99,9 @@ def train_vae(cfg: VaeConfig) -> dict:
     vae, opt = accelerator.prepare(vae, opt)
 
     run = RunDir(cfg.out)
-    resuming = run.prepare(config_to_dict(cfg), overwrite=cfg.overwrite, resume=cfg.resume)
+    resuming = run.prepare(
+        config_to_dict(cfg), overwrite=cfg.overwrite, resume=cfg.resume, ignore_on_resume=RESUMABLE
+    )
     step, wall, first_recon = 0, 0.0, None
     if resuming:
         state = load_checkpoint(run.checkpoint)
