@@ -155,6 +155,17 @@ class A2CConfig:
     overwrite: bool = field(default=False, metadata={"help": "replace an existing run in --out"})
 
 
+# fields that may change between a run and its --resume (they do not change what is learnt)
+_NOT_RESULTS = (
+    "resume",
+    "overwrite",
+    "device",
+    "threads",
+    "progress",
+    "log_interval",
+    "checkpoint_interval",
+)
+
 # ----------------------------------------------------------------------------- the maths
 
 
@@ -270,7 +281,12 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
     if min(cfg.frames, cfg.num_envs, cfg.num_steps) < 1:
         raise UserError("--frames, --num-envs and --num-steps must be >= 1")
     run = RunDir(cfg.out)
-    resuming = run.prepare(config_to_dict(cfg), overwrite=cfg.overwrite, resume=cfg.resume)
+    resuming = run.prepare(
+        config_to_dict(cfg),
+        overwrite=cfg.overwrite,
+        resume=cfg.resume,
+        ignore_on_resume=_NOT_RESULTS,
+    )
     if cfg.resume and run.read_results() is not None:
         return run.read_results()
     if cfg.threads > 0:
