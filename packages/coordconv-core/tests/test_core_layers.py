@@ -169,7 +169,14 @@ def test_transposed_equals_concatenate_then_convolve(
 
 @pytest.mark.parametrize(
     ("rank", "channels", "out", "concatenates"),
-    [(2, 2, 32, True), (1, 1, 12, True), (2, 2, 15, False), (2, 14, 64, True), (2, 15, 64, False), (3, 1, 16, True)],
+    [
+        (2, 2, 32, True),
+        (1, 1, 12, True),
+        (2, 2, 15, False),
+        (2, 14, 64, True),
+        (2, 15, 64, False),
+        (3, 1, 16, True),
+    ],
 )
 def test_pointwise_thin_layers_concatenate_and_stay_exact(
     rank: int, channels: int, out: int, concatenates: bool, device: torch.device
@@ -344,3 +351,25 @@ def test_property_transposed(
         dilation=dilation, with_r=with_r, device=device, dtype=dtype,
     )  # fmt: skip
     check_against_reference(layer, torch.randn(2, 2, *([size] * rank), device=device, dtype=dtype))
+
+
+def test_cuda_forward_backward_never_synchronises(device: torch.device) -> None:
+    """No host-to-device copy (or any other synchronising call) per forward/backward on CUDA."""
+    if device.type != "cuda":
+        pytest.skip("needs TORCH_DEVICE=cuda")
+    layers = [
+        CoordConv2d(3, 8, 3, padding=1, padding_mode="reflect", with_r=True, device=device),
+        CoordConvTranspose2d(3, 8, 4, stride=2, padding=1, device=device),
+        CoordConv3d(3, 4, 3, device=device),
+    ]
+    inputs = [torch.randn(2, 3, 9, 7, device=device)] * 2 + [
+        torch.randn(2, 3, 4, 5, 6, device=device)
+    ]
+    for layer, x in zip(layers, inputs, strict=True):
+        layer(x).sum().backward()  # warm-up: cuDNN / cuBLAS handles
+        torch.cuda.synchronize()
+        torch.cuda.set_sync_debug_mode("error")
+        try:
+            layer(x).sum().backward()
+        finally:
+            torch.cuda.set_sync_debug_mode("default")

@@ -30,8 +30,8 @@ def _axis_values(size: int, dtype: torch.dtype, device: torch.device | str | Non
     """
     # Compute in at least float32 (bf16/fp16 cannot hold large indices exactly), then cast.
     compute = torch.promote_types(dtype, torch.float32)
-    index = torch.arange(size, dtype=compute, device=device)
-    return ((2 * index - (size - 1)) / max(size - 1, 1)).to(dtype)
+    numerator = torch.arange(1 - size, size, 2, dtype=compute, device=device)  # 2i - (size - 1)
+    return (numerator / max(size - 1, 1)).to(dtype)
 
 
 def coordinate_grid(
