@@ -88,7 +88,7 @@ def generate(
         )
         m = part.stop - part.start
         kinds[part], sizes[part], corners[part] = c_kinds[:m], c_sizes[:m], c_corners[:m]
-        images[part] = render(kinds[part], sizes[part], corners[part], antialias=antialias)
+        paint(images[part], kinds[part], sizes[part], corners[part], antialias=antialias)
     centres = corners.astype(np.float32) + (sizes[..., None].astype(np.float32) - 1) / 2
     return ShapesData(images, kinds, centres.astype(np.float32), sizes.astype(np.float32))
 
@@ -131,35 +131,56 @@ def _separated(sizes: np.ndarray, corners: np.ndarray, min_gap: int) -> np.ndarr
 def render(
     kinds: np.ndarray, sizes: np.ndarray, corners: np.ndarray, *, antialias: bool = False
 ) -> np.ndarray:
-    """Draw images (n, 64, 64, 3) uint8 from kinds (n, 2), int sizes (n, 2), corners (n, 2, 2).
+    """Draw images (n, 64, 64, 3) uint8 from kinds (n, 2), int sizes (n, 2), corners (n, 2, 2)."""
+    images = np.empty((len(kinds), CANVAS, CANVAS, 3), np.uint8)
+    paint(images, kinds, sizes, corners, antialias=antialias)
+    return images
+
+
+def paint(
+    out: np.ndarray,
+    kinds: np.ndarray,
+    sizes: np.ndarray,
+    corners: np.ndarray,
+    *,
+    antialias: bool = False,
+) -> None:
+    """Fill ``out`` (n, 64, 64, 3) uint8 with white and the two objects of each image.
 
     Corners are integers, so an object's pixels depend only on its kind and size: each (kind,
-    size) stencil is drawn once, in colour, and pasted with one fancy-indexed minimum per object
-    (white is 255 in every channel and each object only lowers channels, so ``min`` composes the
-    white padding of a stencil's window with the other object exactly).
+    size) stamp, the list of its non-white pixels (offset from the top-left, colour), is drawn
+    once; then every object's pixels are written with one scatter per object index. Only the
+    objects' own pixels are written, and the objects never overlap, so the order is irrelevant.
     """
     n = len(kinds)
+    out[...] = 255
     if n == 0:
-        return np.zeros((0, CANVAS, CANVAS, 3), np.uint8)
-    lo, pad = int(sizes.min()), int(sizes.max())
-    images = np.full((n, CANVAS + pad, CANVAS + pad, 3), 255, np.uint8)  # padded: windows fit
-    offsets = np.arange(pad)
-    image_ix = np.arange(n)[:, None, None]
+        return
+    lo, hi = int(sizes.min()), int(sizes.max())
+    flat = out.reshape(n * CANVAS * CANVAS, 3)  # a view: (pixel, rgb)
     for obj in range(2):
-        # bank[kind, size - lo] = (pad, pad, 3) coloured stencil on white, top-left aligned
-        bank = np.stack(
-            [
-                np.stack(
-                    [_coloured(obj, _stencil(k, s, pad, antialias)) for s in range(lo, pad + 1)]
-                )
-                for k in (CIRCLE, SQUARE)
-            ]
-        )
-        stamps = bank[kinds[:, obj].astype(np.int64), sizes[:, obj] - lo]  # (n, pad, pad, 3)
-        rows = (corners[:, obj, 1, None] + offsets)[:, :, None]  # (n, pad, 1)
-        cols = (corners[:, obj, 0, None] + offsets)[:, None, :]  # (n, 1, pad)
-        images[image_ix, rows, cols] = np.minimum(images[image_ix, rows, cols], stamps)
-    return np.ascontiguousarray(images[:, :CANVAS, :CANVAS])
+        stamps = [
+            [_stamp(obj, k, s, antialias) for s in range(lo, hi + 1)] for k in (CIRCLE, SQUARE)
+        ]
+        width = max(len(off) for row in stamps for off, _ in row)
+        # bank_off[kind, size - lo, p] = pixel offset dy * 64 + dx (-1 = unused slot), (2, S, P)
+        bank_off = np.full((2, hi - lo + 1, width), -1, np.int64)
+        bank_rgb = np.zeros((2, hi - lo + 1, width, 3), np.uint8)
+        for k, row in enumerate(stamps):
+            for j, (off, rgb) in enumerate(row):
+                bank_off[k, j, : len(off)], bank_rgb[k, j, : len(off)] = off, rgb
+        pick = (kinds[:, obj].astype(np.int64), sizes[:, obj] - lo)
+        offsets, colours = bank_off[pick], bank_rgb[pick]  # (n, P), (n, P, 3)
+        origin = np.arange(n) * CANVAS * CANVAS + corners[:, obj, 1] * CANVAS + corners[:, obj, 0]
+        used = offsets >= 0
+        flat[(origin[:, None] + offsets)[used]] = colours[used]
+
+
+def _stamp(obj: int, kind: int, size: int, antialias: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Non-white pixels of one object: offsets dy * 64 + dx (P,) and colours (P, 3) uint8."""
+    cover = _stencil(kind, size, size, antialias)  # (size, size) sub-samples covered, 0..16
+    dy, dx = np.nonzero(cover)
+    return dy * CANVAS + dx, _coloured(obj, cover[dy, dx])
 
 
 def _stencil(kind: int, size: int, pad: int, antialias: bool) -> np.ndarray:
@@ -181,9 +202,9 @@ def _stencil(kind: int, size: int, pad: int, antialias: bool) -> np.ndarray:
 
 def _coloured(obj: int, cover: np.ndarray) -> np.ndarray:
     """White blended towards object ``obj``'s colour by coverage/16, exact integer rounding."""
-    c = cover[..., None]  # (pad, pad, 1) of 0..16
+    c = cover[..., None]  # (..., 1) of 0..16
     colour = COLOURS[obj].astype(np.int64)
-    return ((255 * (16 - c) + colour * c + 8) // 16).astype(np.uint8)  # (pad, pad, 3)
+    return ((255 * (16 - c) + colour * c + 8) // 16).astype(np.uint8)  # (..., 3)
 
 
 def save(data: ShapesData, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
