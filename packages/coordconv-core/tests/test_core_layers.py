@@ -234,9 +234,11 @@ def test_channels_last(device: torch.device) -> None:
     check_against_reference(layer, x)
 
 
-def test_autocast_bf16(device: torch.device) -> None:
+@pytest.mark.parametrize("transposed", [False, True])
+def test_autocast_bf16(transposed: bool, device: torch.device) -> None:
     torch.manual_seed(0)
-    layer = CoordConv2d(4, 8, 3, padding=1, with_r=True, device=device)
+    make = CoordConvTranspose2d if transposed else CoordConv2d
+    layer = make(4, 8, 3, stride=1 + transposed, padding=1, with_r=True, device=device)
     x = torch.randn(2, 4, 7, 5, device=device)
     with torch.autocast(device.type, dtype=torch.bfloat16):
         out = layer(x)
@@ -245,7 +247,8 @@ def test_autocast_bf16(device: torch.device) -> None:
     torch.testing.assert_close(out.float(), ref, rtol=5e-2, atol=5e-2)
     out.float().sum().backward()
     assert layer.weight.grad is not None
-    assert layer.weight.grad[:, 4:].abs().sum() > 0  # the coordinate weights get gradient
+    coord_grad = layer.weight.grad[4:] if transposed else layer.weight.grad[:, 4:]
+    assert coord_grad.abs().sum() > 0  # the coordinate weights get gradient
 
 
 def test_any_input_size_and_empty_batch(device: torch.device) -> None:
