@@ -37,3 +37,23 @@ def test_torch_export_dynamic_batch(device: torch.device) -> None:
         torch.testing.assert_close(exported(x), model(x), rtol=1e-5, atol=1e-5)
     ops = {str(node.target) for node in program.graph.nodes if node.op == "call_function"}
     assert not any("cat" in op for op in ops)  # the concatenation is never built
+
+
+def test_onnx_export_dynamic_batch_runs_in_onnx_reference_evaluator() -> None:
+    from onnx.reference import ReferenceEvaluator
+
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        CoordConv2d(3, 4, 3, stride=2, padding=1, with_r=True),
+        nn.ReLU(),
+        CoordConvTranspose2d(4, 2, 2, stride=2),
+    ).eval()
+    batch = torch.export.Dim("batch", min=1, max=64)
+    program = torch.onnx.export(
+        model, (torch.randn(2, 3, 6, 8),), dynamic_shapes={"input": {0: batch}}, dynamo=True
+    )
+    session = ReferenceEvaluator(program.model_proto)
+    for n in (1, 3):
+        x = torch.randn(n, 3, 6, 8)
+        (got,) = session.run(None, {session.input_names[0]: x.numpy()})
+        torch.testing.assert_close(torch.from_numpy(got), model(x).detach(), rtol=1e-4, atol=1e-5)

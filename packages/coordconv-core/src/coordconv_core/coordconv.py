@@ -115,7 +115,7 @@ class _CoordConv(_CoordConvNd):
         # _conv_forward applies padding_mode (F.pad per channel, then conv) to the data term.
         out = self._conv_forward(input, self.weight[:, :c], None)  # type: ignore[attr-defined]
         grid, w_coord = self._grid(input), self.weight[:, c:]
-        if self._rank == 3:
+        if self._rank == 3 or torch.onnx.is_in_onnx_export():  # TorchScript ONNX: no im2col
             coord = self._conv_forward(grid.unsqueeze(0), w_coord, self.bias)  # type: ignore[attr-defined]
         else:
             coord = conv_coord_term(
@@ -152,7 +152,8 @@ class _CoordConvTranspose(_CoordConvNd):
         args = (self.stride, self.padding, output_padding, 1, self.dilation)  # type: ignore[attr-defined]
         out = self._conv_transpose(input, self.weight[:c], None, *args)
         grid, w_coord = self._grid(input), self.weight[c:]
-        if self._rank == 3 or any(p >= s for p, s in zip(output_padding, self.stride, strict=True)):  # type: ignore[attr-defined]
+        fold_ok = all(p < s for p, s in zip(output_padding, self.stride, strict=True))  # type: ignore[attr-defined]
+        if self._rank == 3 or not fold_ok or torch.onnx.is_in_onnx_export():
             coord = self._conv_transpose(grid.unsqueeze(0), w_coord, self.bias, *args)
         else:
             coord = conv_transpose_coord_term(
