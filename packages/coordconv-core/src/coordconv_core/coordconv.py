@@ -5,9 +5,9 @@ solution", NeurIPS 2018 (arXiv:1807.03247), section 3 and S9: a convolution over
 concatenated with coordinate channels (:mod:`coordconv_core.coords`).
 
 The constructor's ``in_channels`` is the number of data channels (kept as ``data_channels``; the
-``in_channels`` attribute counts data + coordinate channels, matching the weight); the weight covers data + coordinate channels:
-``(out, in + extra, *k)`` for convolutions, ``(in + extra, out, *k)`` for transposed ones (torch's
-layouts), ``extra = rank + with_r``.
+``in_channels`` attribute is torch's and counts data + coordinate channels). The weight covers
+both: ``(out, in + extra, *k)`` for convolutions, ``(in + extra, out, *k)`` for transposed ones
+(torch's layouts), ``extra = rank + with_r``.
 
 The forward equals ``conv(cat([x, coords]), weight) + bias`` but never builds the concatenation.
 Convolution is linear and padding acts per channel, so it splits into::
@@ -97,9 +97,10 @@ class _CoordConv(_CoordConvNd):
 
     Pointwise (1x1) layers with thin inputs, ``4 * (in + extra) <= out``, concatenate instead:
     such a convolution is memory-bound, writing its output dominates, and the split form's extra
-    pass over the output (the broadcast add) costs more than copying the thin input (the
-    first layer of the paper's painters, 2 -> 32 channels: 1.5-1.8x slower split than
-    concatenated). The copy kept for backward is then at most a quarter of the output's size.
+    pass over the output (the broadcast add) costs more than copying the thin input (1x1 layers
+    from 1 or 2 to 32 channels at 64x64, like the first layer of the paper's painters, ran
+    1.5-1.8x slower split than concatenated on CPU). The copy kept for backward is then at most a
+    quarter of the output's size.
     """
 
     @property
