@@ -8,7 +8,10 @@ horizontal flip, validation images are resized to ``size * 256 / 224`` and centr
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import torch
+from torch.utils.data import Dataset
 from torchvision import datasets, transforms
 
 from coordconv_core.training import UserError
@@ -58,3 +61,22 @@ def image_folders(root: str | Path, size: int) -> tuple[datasets.ImageFolder, da
             "their class folders must be the same"
         )
     return train, val
+
+
+class EpochSeeded(Dataset):
+    """Wrap a dataset so the random augmentation of item ``i`` in epoch ``e`` depends only on
+    ``(seed, e, i)``: a resumed run (and any number of loader workers) sees the same crops and
+    flips as an uninterrupted one. The caller's RNG state is left untouched."""
+
+    def __init__(self, dataset: Dataset, seed: int) -> None:
+        self.dataset = dataset
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.dataset)  # type: ignore[arg-type]
+
+    def __getitem__(self, index: int) -> Any:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed((self.seed * 1_000_003 + self.epoch) * 1_000_000_007 + index)
+            return self.dataset[index]

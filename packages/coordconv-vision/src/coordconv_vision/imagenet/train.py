@@ -39,14 +39,17 @@ from coordconv_core.training import (
     set_rng_state,
 )
 from coordconv_vision.imagenet.config import RESUMABLE_CHANGES, ImageNetConfig
-from coordconv_vision.imagenet.data import image_folders
+from coordconv_vision.imagenet.data import EpochSeeded, image_folders
 from coordconv_vision.imagenet.models import build_classifier, count_parameters
 from coordconv_vision.imagenet.schedule import lr_factor
 
 
-def _train_loader(dataset: Any, config: ImageNetConfig, epoch: int, pin: bool) -> DataLoader:
+def _train_loader(
+    dataset: EpochSeeded, config: ImageNetConfig, epoch: int, pin: bool
+) -> DataLoader:
     """A loader whose shuffle depends only on (seed, epoch), so a resumed run sees the same order."""
     generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
+    dataset.epoch = epoch
     return DataLoader(
         dataset,
         batch_size=config.batch_size,
@@ -107,9 +110,10 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
     seed_everything(config.seed + accelerator.process_index)
 
     train_set, val_set = image_folders(config.data, config.image_size)
+    train_set = EpochSeeded(train_set, config.seed)
     model = build_classifier(
         config.model,
-        num_classes=len(train_set.classes),
+        num_classes=len(val_set.classes),
         convert=config.convert,
         weights=config.weights,
     )
