@@ -92,6 +92,10 @@ class NotSoClevrConfig:
     val_fraction: float = field(
         default=0.0, metadata={"help": "fraction of the train split held out for validation"}
     )
+    train_limit: int = field(
+        default=0,
+        metadata={"help": "train on only the first N training examples (0: all); for smoke tests"},
+    )
     eval_every: int = field(
         default=1, metadata={"help": "evaluate val/test metrics every this many epochs"}
     )
@@ -137,6 +141,7 @@ def resolve(config: NotSoClevrConfig) -> NotSoClevrConfig:
         "--filter-size": config.filter_size >= 1,  # type: ignore[operator]
         "--channel-mult": config.channel_mult >= 1,  # type: ignore[operator]
         "--eval-every": config.eval_every >= 1,
+        "--train-limit": config.train_limit >= 0,
         "--train-fraction": 0 < config.train_fraction < 1,
         "--val-fraction": 0 <= config.val_fraction < 0.5,
     }

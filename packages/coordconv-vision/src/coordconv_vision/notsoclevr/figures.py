@@ -55,15 +55,15 @@ def classification_figure(path: Path, model: torch.nn.Module, data: TaskData) ->
     fig, axes = plt.subplots(2, max(4, len(five)), figsize=(2.2 * max(4, len(five)), 4.6))
     for col, (i, name) in enumerate([(0, "train"), (1, "test")]):
         x, y = data.coords[[train_i, test_i][i]].tolist()
-        axes[0, 2 * col].imshow(logits[i], cmap="viridis")
+        axes[0, 2 * col].imshow(logits[i].numpy(), cmap="viridis")
         axes[0, 2 * col].set_title(f"{name} ({x},{y}) logits", fontsize=8)
-        axes[0, 2 * col + 1].imshow(probs[i], cmap="magma")
+        axes[0, 2 * col + 1].imshow(probs[i].numpy(), cmap="magma")
         axes[0, 2 * col + 1].set_title(f"{name} probability", fontsize=8)
     is_test = set(data.test.tolist())
     for col, i in enumerate(five):
         x, y = data.coords[i].tolist()
         crop = probs[2 + col, y0 - 2 : y0 + 3, x0 - 4 : x0 + 5]  # 5 rows x 9 columns
-        axes[1, col].imshow(crop, cmap="magma", vmin=0, vmax=1)
+        axes[1, col].imshow(crop.numpy(), cmap="magma", vmin=0, vmax=1)
         axes[1, col].set_title(f"({x},{y}) {'test' if i in is_test else 'train'}", fontsize=8)
     for ax in axes.flat:
         ax.set_xticks([])
@@ -84,7 +84,7 @@ def rendering_figure(path: Path, model: torch.nn.Module, data: TaskData, n: int 
         x, y = data.coords[picks[r]].tolist()
         for c, (img, title) in enumerate([(data.targets[picks[r]].cpu(), f"truth ({x},{y})"),
                                           (logits[r], "logits"), (torch.sigmoid(logits[r]), "pw-prob")]):  # fmt: skip
-            axes[r, c].imshow(img, cmap="gray" if c != 1 else "viridis")
+            axes[r, c].imshow(img.numpy(), cmap="gray" if c != 1 else "viridis")
             axes[r, c].set_title(title, fontsize=8)
             axes[r, c].set_xticks([])
             axes[r, c].set_yticks([])
@@ -101,8 +101,8 @@ def regression_figure(path: Path, model: torch.nn.Module, data: TaskData, raw: b
     pred = model_to_pixels(_outputs(model, data.inputs[data.test]), raw)
     true = data.coords[data.test].cpu().float()
     fig, ax = plt.subplots(figsize=(4, 4))
-    ax.scatter(true[:, 0], true[:, 1], marker="x", s=6, c="0.6", label="true")
-    ax.scatter(pred[:, 0], pred[:, 1], s=3, c="C3", label="predicted")
+    ax.scatter(true[:, 0].numpy(), true[:, 1].numpy(), marker="x", s=6, c="0.6", label="true")
+    ax.scatter(pred[:, 0].numpy(), pred[:, 1].numpy(), s=3, c="C3", label="predicted")
     ax.set_xlim(0, 63)
     ax.set_ylim(63, 0)
     ax.legend(fontsize=7)

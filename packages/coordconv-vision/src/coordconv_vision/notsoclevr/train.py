@@ -14,6 +14,7 @@ global batch).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from typing import Any
@@ -98,6 +99,8 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
         config.task, config.split, raw_coords=config.raw_coords,
         train_fraction=config.train_fraction, val_fraction=config.val_fraction,
     ).to(device)  # fmt: skip
+    if config.train_limit:
+        data = dataclasses.replace(data, train=data.train[: config.train_limit])
     model = build_model(
         config.task, config.model, config.split,
         filter_size=config.filter_size, channel_mult=config.channel_mult,  # type: ignore[arg-type]

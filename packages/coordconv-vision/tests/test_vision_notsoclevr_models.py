@@ -1,0 +1,101 @@
+"""Not-so-Clevr models: the paper's parameter counts, output shapes, fast == plain forward."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from coordconv_core import CoordConv2d
+from coordconv_vision.notsoclevr.models import (
+    CoordConvPainter,
+    CoordConvRenderer,
+    DeconvPainter,
+    build_model,
+    conv_quadrant,
+    conv_uniform,
+    coordconv_regressor,
+    count_parameters,
+)
+
+
+def test_coordconv_painter_has_the_papers_7553_parameters() -> None:
+    model = CoordConvPainter()
+    assert count_parameters(model) == 7_553
+    assert isinstance(model.layers[0], CoordConv2d)
+    assert model.layers[0].weight.shape == (32, 4, 1, 1)  # tiled (x, y) + 2 coordinate channels
+
+
+def test_coordconv_renderer_has_the_papers_9490_parameters() -> None:
+    assert count_parameters(CoordConvRenderer(filter_size=2)) == 9_490
+
+
+def test_coordconv_regressor_has_906_parameters() -> None:
+    assert count_parameters(coordconv_regressor()) == 906
+
+
+@pytest.mark.parametrize(
+    ("fs", "mult", "params"),
+    [(2, 1, 46_465), (3, 1, 103_585), (4, 1, 183_553), (2, 2, 183_041), (4, 3, 1_632_001)],
+)
+def test_deconv_sizes_span_the_papers_50k_to_1_6m(fs: int, mult: int, params: int) -> None:
+    model = DeconvPainter(fs, mult)
+    assert count_parameters(model) == params
+    assert model(torch.zeros(3, 2)).shape == (3, 64, 64)
+
+
+@pytest.mark.parametrize(
+    "make", [CoordConvPainter, lambda: CoordConvPainter(channel_mult=2), CoordConvRenderer]
+)
+def test_painters_map_coordinates_to_64x64(make) -> None:
+    assert make()(torch.zeros(5, 2)).shape == (5, 64, 64)
+
+
+@pytest.mark.parametrize("make", [conv_uniform, conv_quadrant, coordconv_regressor])
+def test_regressors_map_images_to_two_numbers(make) -> None:
+    assert make()(torch.zeros(4, 1, 64, 64)).shape == (4, 2)
+
+
+@pytest.mark.parametrize(
+    "painter",
+    [
+        lambda: CoordConvPainter(),
+        lambda: CoordConvPainter(channel_mult=2),
+        lambda: CoordConvPainter(with_r=True),
+        lambda: CoordConvPainter(size=16, conv_layer=nn.Conv2d),
+    ],
+)
+def test_fast_forward_equals_plain_conv_forward(painter) -> None:
+    torch.manual_seed(0)
+    model = painter()
+    coords = torch.rand(6, 2) * 2 - 1
+    fast, plain = model(coords), model.forward_reference(coords)
+    torch.testing.assert_close(fast, plain, rtol=1e-5, atol=1e-5)
+    # and the gradients agree too, so training the fast path trains the paper's model
+    target = torch.randint(0, fast[0].numel(), (6,))
+    grads = []
+    for out in (model(coords), model.forward_reference(coords)):
+        model.zero_grad()
+        nn.functional.cross_entropy(out.flatten(1), target).backward()
+        grads.append([p.grad.clone() for p in model.parameters()])
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_painter_refuses_wrong_input_shape() -> None:
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        CoordConvPainter()(torch.zeros(3, 3))
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        DeconvPainter()(torch.zeros(3))
+
+
+def test_build_model_follows_the_task_table() -> None:
+    assert count_parameters(build_model("classification", "coordconv", "uniform")) == 7_553
+    assert count_parameters(build_model("rendering", "coordconv", "uniform")) == 9_490
+    assert count_parameters(build_model("regression", "coordconv", "quadrant")) == 906
+    assert isinstance(build_model("regression", "conv", "quadrant")[0], nn.Conv2d)
+    assert isinstance(build_model("regression", "conv", "uniform")[-1], nn.Linear)
+    with pytest.raises(ValueError, match="does not apply"):
+        build_model("regression", "deconv", "uniform")
+    with pytest.raises(ValueError, match="filter size"):
+        DeconvPainter(filter_size=5)
