@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from coordconv_vision.cli import COMMAND_MODULES, build_parser, main
 
 
