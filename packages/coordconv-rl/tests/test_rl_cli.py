@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -26,7 +27,8 @@ RESULT_KEYS = {
     "wall_time_s",
     "fps",
 }
-TINY = ["--env", TINY_ENV_ID, "--device", "cpu", "--threads", "1", "--no-progress"]
+DEVICE = os.environ.get("TORCH_DEVICE", "cpu")  # TORCH_DEVICE=cuda: same tests on a GPU
+TINY = ["--env", TINY_ENV_ID, "--device", DEVICE, "--threads", "1", "--no-progress"]
 
 
 def _records(path):

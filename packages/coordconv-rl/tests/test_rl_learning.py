@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from coordconv_rl.a2c import A2CConfig, train
 from coordconv_rl.games import TINY_ENV_ID
 from coordconv_rl.target_reach import TargetReachEnv
+
+DEVICE = os.environ.get("TORCH_DEVICE", "cpu")  # TORCH_DEVICE=cuda: same tests on a GPU
 
 
 def _random_policy_mean(episodes: int, seed: int) -> float:
@@ -33,7 +37,7 @@ def test_a2c_learns_target_reach(tmp_path):
         seed=0,
         lr_schedule="constant",
         eval_episodes=200,
-        device="cpu",
+        device=DEVICE,
         threads=1,
         progress=False,
         out=tmp_path / "run",

@@ -74,8 +74,12 @@ def _std(x: list[float]) -> float | None:
     return float(np.std(x, ddof=1)) if len(x) > 1 else None
 
 
-def _fmt(x: float | None, digits: int = 1) -> str:
-    return "-" if x is None else f"{x:.{digits}f}"
+def _fmt(x: float | None, sig: int = 5) -> str:
+    return "-" if x is None else f"{x:.{sig}g}"
+
+
+def _fmt_p(p: float | None) -> str:
+    return "-" if p is None else (f"{p:.4f}" if p >= 1e-4 else f"{p:.1e}")
 
 
 def markdown_table(rows: list[dict[str, Any]], metric: str) -> str:
@@ -90,13 +94,13 @@ def markdown_table(rows: list[dict[str, Any]], metric: str) -> str:
     for row in rows:
         paper = row["paper"] or {}
         ours = [
-            f"{_fmt(row[m]['mean'])} ± {_fmt(row[m]['std'])} (n={row[m]['n']})"
+            f"{_fmt(row[m]['mean'])} ± {_fmt(row[m]['std'], 3)} (n={row[m]['n']})"
             for m in ("conv", "coordconv")
         ]
         lines.append(
             f"| {row['env']} | {', '.join(str(f) for f in row['frames'])} | {ours[0]} | {ours[1]} "
-            f"| {_fmt(row['p_value'], 4)} | {_fmt(paper.get('conv'), 2)} "
-            f"| {_fmt(paper.get('coordconv'), 2)} | {_fmt(paper.get('p_value'), 4)} |"
+            f"| {_fmt_p(row['p_value'])} | {_fmt(paper.get('conv'))} "
+            f"| {_fmt(paper.get('coordconv'))} | {_fmt_p(paper.get('p_value'))} |"
         )
     lines += [
         "",
