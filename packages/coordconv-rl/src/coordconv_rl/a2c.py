@@ -47,112 +47,76 @@ from coordconv_rl.games import resolve_env_id
 from coordconv_rl.networks import ARCHS, MODELS, make_network
 
 
+def option(default: Any, help: str, *, choices: list[str] | None = None) -> Any:
+    """A config field carrying its ``--help`` text (and choices) for ``add_config_arguments``."""
+    metadata: dict[str, Any] = {"help": help} | ({"choices": choices} if choices else {})
+    return field(default=default, metadata=metadata)
+
+
 @dataclass
 class A2CConfig:
     """One A2C run (``coordconv-rl train``); defaults are OpenAI baselines' A2C on Atari."""
 
-    env: str = field(
-        default="ALE/MsPacman-v5",
-        metadata={"help": "ALE/<Game>-v5 id, a table S7 game name, or coordconv_rl/TargetReach-v0"},
+    env: str = option(
+        "ALE/MsPacman-v5", "ALE/<Game>-v5 id, a table S7 game name, or coordconv_rl/TargetReach-v0"
     )
-    model: str = field(
-        default="conv",
-        metadata={
-            "help": "conv: Nature CNN; coordconv: its first conv a CoordConv",
-            "choices": list(MODELS),
-        },
+    model: str = option(
+        "conv", "conv: Nature CNN; coordconv: its first conv a CoordConv", choices=list(MODELS)
     )
-    coordconv_layers: str = field(
-        default="first",
-        metadata={
-            "help": "which convs are CoordConv for --model coordconv (paper: first)",
-            "choices": ["first", "all"],
-        },
+    coordconv_layers: str = option(
+        "first",
+        "which convs are CoordConv for --model coordconv (paper: first)",
+        choices=["first", "all"],
     )
-    with_r: bool = field(
-        default=False, metadata={"help": "add the radius channel to CoordConv layers"}
+    with_r: bool = option(False, "add the radius channel to CoordConv layers")
+    arch: str = option(
+        "auto",
+        "network torso: nature (84x84 Atari), small (tiny images), auto by image size",
+        choices=list(ARCHS),
     )
-    arch: str = field(
-        default="auto",
-        metadata={
-            "help": "network torso: nature (84x84 Atari), small (tiny images), auto by image size",
-            "choices": list(ARCHS),
-        },
+    frames: int = option(
+        10_000_000, "training budget in agent steps summed over envs (x4 emulator frames on Atari)"
     )
-    frames: int = field(
-        default=10_000_000,
-        metadata={
-            "help": "training budget in agent steps summed over envs (x4 emulator frames on Atari)"
-        },
+    seed: int = option(0, "random seed (torch, envs)")
+    num_envs: int = option(16, "parallel environments")
+    num_steps: int = option(5, "rollout length per env between updates")
+    lr: float = option(7e-4, "RMSprop learning rate (start of the schedule)")
+    lr_schedule: str = option(
+        "linear",
+        "linear: decay to 0 over --frames (baselines); constant",
+        choices=["linear", "constant"],
     )
-    seed: int = field(default=0, metadata={"help": "random seed (torch, envs)"})
-    num_envs: int = field(default=16, metadata={"help": "parallel environments"})
-    num_steps: int = field(default=5, metadata={"help": "rollout length per env between updates"})
-    lr: float = field(
-        default=7e-4, metadata={"help": "RMSprop learning rate (start of the schedule)"}
+    alpha: float = option(0.99, "RMSprop smoothing constant")
+    eps: float = option(1e-5, "RMSprop epsilon")
+    gamma: float = option(0.99, "discount factor")
+    ent_coef: float = option(0.01, "entropy bonus coefficient")
+    vf_coef: float = option(0.5, "value loss coefficient")
+    max_grad_norm: float = option(0.5, "global gradient-norm clip")
+    clip_rewards: bool = option(True, "train on sign(reward) (scores stay raw)")
+    episodic_life: bool = option(True, "a lost life ends the episode for value targets")
+    backend: str = option(
+        "ale-vector",
+        "Atari pipeline: ale-vector (C++ AtariVectorEnv) or gymnasium (Python wrappers)",
+        choices=list(BACKENDS),
     )
-    lr_schedule: str = field(
-        default="linear",
-        metadata={
-            "help": "linear: decay to 0 over --frames (baselines); constant",
-            "choices": ["linear", "constant"],
-        },
+    repeat_action_probability: float = option(
+        0.0, "sticky actions (0 as baselines' NoFrameskip-v4; 0.25 as ALE v5)"
     )
-    alpha: float = field(default=0.99, metadata={"help": "RMSprop smoothing constant"})
-    eps: float = field(default=1e-5, metadata={"help": "RMSprop epsilon"})
-    gamma: float = field(default=0.99, metadata={"help": "discount factor"})
-    ent_coef: float = field(default=0.01, metadata={"help": "entropy bonus coefficient"})
-    vf_coef: float = field(default=0.5, metadata={"help": "value loss coefficient"})
-    max_grad_norm: float = field(default=0.5, metadata={"help": "global gradient-norm clip"})
-    clip_rewards: bool = field(
-        default=True, metadata={"help": "train on sign(reward) (scores stay raw)"}
+    eval_episodes: int = option(10, "episodes for the final evaluation (results.json final_score)")
+    eval_greedy: bool = option(False, "evaluate the argmax action instead of sampling")
+    eval_max_steps: int = option(27_000, "cap on agent steps per evaluation game")
+    log_interval: int = option(100, "updates between loss/fps records in metrics.jsonl")
+    checkpoint_interval: int = option(2_500, "updates between checkpoints")
+    threads: int = option(
+        0,
+        "torch CPU threads (0: torch's default; 1 is fastest for the small net or on a busy machine)",
     )
-    episodic_life: bool = field(
-        default=True, metadata={"help": "a lost life ends the episode for value targets"}
-    )
-    backend: str = field(
-        default="ale-vector",
-        metadata={
-            "help": "Atari pipeline: ale-vector (C++ AtariVectorEnv) or gymnasium (Python wrappers)",
-            "choices": list(BACKENDS),
-        },
-    )
-    repeat_action_probability: float = field(
-        default=0.0,
-        metadata={"help": "sticky actions (0 as baselines' NoFrameskip-v4; 0.25 as ALE v5)"},
-    )
-    eval_episodes: int = field(
-        default=10,
-        metadata={"help": "episodes for the final evaluation (results.json final_score)"},
-    )
-    eval_greedy: bool = field(
-        default=False, metadata={"help": "evaluate the argmax action instead of sampling"}
-    )
-    eval_max_steps: int = field(
-        default=27_000, metadata={"help": "cap on agent steps per evaluation game"}
-    )
-    log_interval: int = field(
-        default=100, metadata={"help": "updates between loss/fps records in metrics.jsonl"}
-    )
-    checkpoint_interval: int = field(
-        default=2_500, metadata={"help": "updates between checkpoints"}
-    )
-    threads: int = field(
-        default=0,
-        metadata={
-            "help": "torch CPU threads (0: torch's default; 1 is fastest for the small net or on a busy machine)"
-        },
-    )
-    device: str = field(
-        default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
-    )
-    amp: bool = field(default=False, metadata={"help": "bf16/fp16 autocast on CUDA"})
-    progress: bool = field(default=True, metadata={"help": "show a tqdm progress bar"})
+    device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
+    amp: bool = option(False, "bf16/fp16 autocast on CUDA")
+    progress: bool = option(True, "show a tqdm progress bar")
     out: Path = field(default=Path("runs/a2c"), metadata={"help": "run directory"})
-    resume: bool = field(
-        default=False, metadata={"help": "continue the run in --out from its checkpoint"}
-    )
-    overwrite: bool = field(default=False, metadata={"help": "replace an existing run in --out"})
+    resume: bool = option(False, "continue the run in --out from its checkpoint")
+    overwrite: bool = option(False, "replace an existing run in --out")
 
 
 # fields that may change between a run and its --resume (they do not change what is learnt)

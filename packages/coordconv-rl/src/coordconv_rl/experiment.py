@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coordconv_core.training import UserError
-from coordconv_rl.a2c import A2CConfig, train
+from coordconv_rl.a2c import A2CConfig, option, train
 from coordconv_rl.games import PAPER_GAMES, TINY_ENV_ID, resolve_env_id
 from coordconv_rl.networks import MODELS
 
@@ -30,31 +30,22 @@ class ExperimentConfig:
     models: list[str] = field(
         default_factory=lambda: list(MODELS), metadata={"help": "models to compare"}
     )
-    seeds: int = field(
-        default=10,
-        metadata={"help": "runs per model and game (seeds first_seed..first_seed+seeds-1)"},
-    )
-    first_seed: int = field(default=0, metadata={"help": "first seed of the grid"})
-    frames: int = field(
-        default=10_000_000,
-        metadata={"help": "agent steps per run, summed over envs (x4 emulator frames)"},
-    )
+    seeds: int = option(10, "runs per model and game (seeds first_seed..first_seed+seeds-1)")
+    first_seed: int = option(0, "first seed of the grid")
+    frames: int = option(10_000_000, "agent steps per run, summed over envs (x4 emulator frames)")
     out: Path = field(default=Path("runs/table_s7"), metadata={"help": "results tree root"})
-    shard: str = field(
-        default="1/1",
-        metadata={"help": "K/N: run only the K-th of N interleaved slices of the grid"},
+    shard: str = option("1/1", "K/N: run only the K-th of N interleaved slices of the grid")
+    num_envs: int = option(16, "parallel environments per run")
+    lr_schedule: str = option(
+        "auto",
+        "linear/constant; auto: linear on Atari (baselines), constant on the tiny env",
+        choices=["auto", "linear", "constant"],
     )
-    num_envs: int = field(default=16, metadata={"help": "parallel environments per run"})
-    eval_episodes: int = field(default=10, metadata={"help": "evaluation games per finished run"})
-    backend: str = field(
-        default="ale-vector",
-        metadata={"help": "Atari pipeline", "choices": ["ale-vector", "gymnasium"]},
-    )
-    device: str = field(
-        default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
-    )
-    threads: int = field(default=0, metadata={"help": "torch CPU threads per run (0: default)"})
-    progress: bool = field(default=True, metadata={"help": "tqdm bar per run"})
+    eval_episodes: int = option(10, "evaluation games per finished run")
+    backend: str = option("ale-vector", "Atari pipeline", choices=["ale-vector", "gymnasium"])
+    device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
+    threads: int = option(0, "torch CPU threads per run (0: default)")
+    progress: bool = option(True, "tqdm bar per run")
 
 
 def parse_shard(shard: str) -> tuple[int, int]:
@@ -98,11 +89,16 @@ def grid(cfg: ExperimentConfig) -> list[A2CConfig]:
                         threads=cfg.threads,
                         progress=cfg.progress,
                         out=cfg.out / game_dir_name(env_id) / model / f"seed{seed}",
-                        # the tiny env has no score to clip and is learnt in a few 100k frames
-                        lr_schedule="constant" if env_id == TINY_ENV_ID else "linear",
+                        lr_schedule=_lr_schedule(cfg.lr_schedule, env_id),
                     )
                 )
     return runs
+
+
+def _lr_schedule(choice: str, env_id: str) -> str:
+    if choice != "auto":
+        return choice
+    return "constant" if env_id == TINY_ENV_ID else "linear"
 
 
 def run_experiment(cfg: ExperimentConfig) -> list[Path]:
