@@ -60,3 +60,16 @@ def test_bad_inputs():
         make_network((4, 84, 84), 6, "resnet")
     with pytest.raises(UserError, match=r"\(C, H, W\)"):
         make_network((84, 84), 6)
+
+
+def test_readme_python_snippets_run():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    snippets = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    assert snippets
+    for code in snippets:
+        namespace: dict = {}
+        exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["logits"].shape == (2, 9)
