@@ -62,3 +62,53 @@ def test_bad_input_exit_status_2_in_a_subprocess(tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1].startswith("coordconv-vision: error:")
+
+
+def test_sigterm_leaves_a_resumable_checkpoint(tmp_path):
+    import signal
+    import time
+
+    from coordconv_core.training import load_checkpoint
+    from coordconv_vision.cli import main
+
+    data, out = _folder(tmp_path / "data"), tmp_path / "run"
+    args = [
+        "imagenet",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+        "--model",
+        "resnet18",
+    ]
+    args += [
+        "--image-size",
+        "32",
+        "--workers",
+        "0",
+        "--batch-size",
+        "4",
+        "--epochs",
+        "500",
+        "--log-every",
+        "1",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "coordconv_vision.cli", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    metrics = out / "metrics.jsonl"
+    deadline = time.monotonic() + 120
+    while not (metrics.exists() and metrics.read_text().count("train/loss") >= 2):
+        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr[-2000:]
+    assert "stopped by SIGTERM" in stdout
+    step = load_checkpoint(out / "checkpoint.safetensors")["step"]
+    assert step >= 2
+    assert main([*args, "--resume", "--max-steps", str(step + 1)]) == 0
+    logged = [json.loads(line) for line in metrics.read_text().splitlines()]
+    assert [r["step"] for r in logged if "train/loss" in r] == list(range(1, step + 2))
