@@ -98,3 +98,11 @@ def test_cli_writes_json_and_refuses_bad_input(tmp_path, capsys):
     )
     assert "no results.json" in capsys.readouterr().err
     assert main([*argv[:-2], "--metric", "top5:sideways", "--overwrite"]) == 2
+
+
+@pytest.mark.parametrize("command", ["imagenet", "detect", "compare"])
+def test_part2_subcommands_have_help(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert "--out" in capsys.readouterr().out
