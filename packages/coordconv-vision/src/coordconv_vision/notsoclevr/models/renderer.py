@@ -56,9 +56,13 @@ class CoordConvRenderer(nn.Module):
         self.paint = nn.Sequential(*layers)
 
     def where(self, coords: torch.Tensor) -> torch.Tensor:
-        """The softmax-over-pixels map the painting convs start from, (N, H, W)."""
+        """The softmax-over-pixels map the painting convs start from, (N, H, W).
+
+        Scaled by the pixel count (mean 1 instead of 1/4096): a fixed factor, no parameters,
+        that puts the map on the scale of the convs' initialisation and Adam's steps.
+        """
         logits = self.painter(coords)  # (N, H, W)
-        return torch.softmax(logits.flatten(1), dim=1).view_as(logits)
+        return torch.softmax(logits.flatten(1), dim=1).view_as(logits) * logits[0].numel()
 
     def forward(self, coords: torch.Tensor) -> torch.Tensor:
         """(N, 2) -> (N, H, W) logits."""
