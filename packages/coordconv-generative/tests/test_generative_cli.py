@@ -74,7 +74,11 @@ def test_vae_entropy_and_interpolate(shapes_file, tmp_path, capsys):
     ent = tmp_path / "entropy"
     argv = ["entropy", "--data", str(shapes_file), "--checkpoint", str(vae)]
     assert main([*argv, "--n", "20", "--repeats", "2", "--out", str(ent), "--device", "cpu"]) == 0
-    report = json.loads((ent / "entropy.json").read_text())
+
+    def refuse_nan(constant: str) -> None:
+        raise AssertionError(f"entropy.json is not strict JSON: {constant}")
+
+    report = json.loads((ent / "entropy.json").read_text(), parse_constant=refuse_nan)
     assert next(iter(report["sources"])) == "real data"
     assert len(report["sources"]) == 2
     assert report["sources"]["real data"]["detect_rate"]["mean"] == 1.0

@@ -115,4 +115,9 @@ def test_repeats_give_a_confidence_interval(shapes_data):
     assert cov["ci"][0] <= cov["mean"] <= cov["ci"][1]
     assert got["detect_rate"]["mean"] == 1.0
     assert summarise([1.0, 1.0])["ci"] == [1.0, 1.0]
+    partial = summarise([1.0, float("nan"), 3.0])
+    assert partial["mean"] == 2.0
+    assert partial["undefined"] == 1
+    assert partial["values"] == [1.0, None, 3.0]
+    assert summarise([float("nan")] * 3)["mean"] is None
     assert isinstance(Detections(np.zeros((0, 2, 2)), np.zeros((0, 2), bool)).both, np.ndarray)

@@ -40,13 +40,17 @@ def _entropy(args: argparse.Namespace) -> int:
         bin_size=args.bin_size, seed=args.seed, device=args.device,
     )  # fmt: skip
     for name, metrics in report["sources"].items():
+        cov, rel = metrics["coverage"]["mean"], metrics["relative_position"]["mean"]
         print(
-            f"{name}: coverage {metrics['coverage']['mean']:.3f} bits, "
-            f"relative position {metrics['relative_position']['mean']:.3f} bits, "
-            f"detected {metrics['detect_rate']['mean']:.3f}"
+            f"{name}: coverage {_bits(cov)}, relative position {_bits(rel)}, "
+            f"both objects detected in {metrics['detect_rate']['mean']:.3f} of the images"
         )
     print(f"wrote {Path(args.out) / 'entropy.json'} and {Path(args.out) / 'entropy.png'}")
     return 0
+
+
+def _bits(value: float | None) -> str:
+    return "undefined (no objects found)" if value is None else f"{value:.3f} bits"
 
 
 def _interpolate(args: argparse.Namespace) -> int:

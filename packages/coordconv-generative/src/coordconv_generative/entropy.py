@@ -120,15 +120,25 @@ def entropy_metrics(det: Detections, *, size: int = 64, bin_size: int = 4) -> di
 
 
 def summarise(values: list[float], confidence: float = 0.95) -> dict[str, object]:
-    """Mean, standard deviation and Student-t confidence interval of repeated measurements."""
+    """Mean, standard deviation and Student-t confidence interval of repeated measurements.
+
+    NaN values (a repeat in which no object was found) are left out and counted in
+    ``undefined``; if every value is NaN, mean, std and ci are None (JSON null).
+    """
     arr = np.asarray(values, dtype=float)
-    mean = float(np.mean(arr))
-    std = float(np.std(arr, ddof=1)) if len(arr) > 1 else 0.0
-    if len(arr) > 1 and std > 0:
-        lo, hi = stats.t.interval(confidence, len(arr) - 1, loc=mean, scale=std / np.sqrt(len(arr)))
+    valid = arr[~np.isnan(arr)]
+    out: dict[str, object] = {"values": [None if np.isnan(v) else float(v) for v in arr]}
+    out["undefined"] = int(len(arr) - len(valid))
+    if len(valid) == 0:
+        return {"mean": None, "std": None, "ci": None, **out}
+    mean = float(np.mean(valid))
+    std = float(np.std(valid, ddof=1)) if len(valid) > 1 else 0.0
+    if len(valid) > 1 and std > 0:
+        sem = std / np.sqrt(len(valid))
+        lo, hi = stats.t.interval(confidence, len(valid) - 1, loc=mean, scale=sem)
     else:
         lo = hi = mean
-    return {"mean": mean, "std": std, "ci": [float(lo), float(hi)], "values": arr.tolist()}
+    return {"mean": mean, "std": std, "ci": [float(lo), float(hi)], **out}
 
 
 def repeated_entropy(

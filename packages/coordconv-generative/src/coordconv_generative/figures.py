@@ -42,14 +42,19 @@ def entropy_bar_chart(results: dict[str, dict[str, Any]], path: str | Path) -> P
     width = 0.8 / max(1, len(names))
     fig, ax = plt.subplots(figsize=(6, 4))
     for i, name in enumerate(names):
-        means = [results[name][m]["mean"] for m, _ in metrics]
+        stats = [results[name][m] for m, _ in metrics]
+        means = [st["mean"] if st["mean"] is not None else 0.0 for st in stats]
         errs = np.array(
             [
-                [mean - results[name][m]["ci"][0], results[name][m]["ci"][1] - mean]
-                for mean, (m, _) in zip(means, metrics, strict=True)
+                [mean - st["ci"][0], st["ci"][1] - mean] if st["ci"] is not None else [0.0, 0.0]
+                for mean, st in zip(means, stats, strict=True)
             ]
         ).T  # (2, metrics)
-        ax.bar(np.arange(len(metrics)) + i * width, means, width, yerr=errs, capsize=4, label=name)
+        x = np.arange(len(metrics)) + i * width
+        ax.bar(x, means, width, yerr=errs, capsize=4, label=name)
+        for xi, st in zip(x, stats, strict=True):
+            if st["mean"] is None:  # no objects found in any repeat
+                ax.text(xi, 0.05, "n/a", ha="center", va="bottom", rotation=90, fontsize=8)
     ax.set_xticks(np.arange(len(metrics)) + width * (len(names) - 1) / 2)
     ax.set_xticklabels([label for _, label in metrics])
     ax.set_ylabel("entropy (bits)")
