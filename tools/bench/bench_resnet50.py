@@ -101,13 +101,15 @@ def main() -> None:
             steps[name]()
     sync(device)
     rates: dict[str, list[float]] = {name: [] for name in names}
-    for _ in range(args.rounds):
+    for r in range(args.rounds):
         for name in names:
             start = time.perf_counter()
             for _ in range(args.steps):
                 steps[name]()
             sync(device)
             rates[name].append(args.steps * args.batch / (time.perf_counter() - start))
+        ratio = rates["coordconv-resnet50"][-1] / rates["resnet50"][-1]
+        print(f"round {r}: coordconv/resnet50 = {ratio:.3f}", flush=True)
     base = statistics.median(rates["resnet50"])
     print(
         f"device={device} size={args.size} batch={args.batch} amp={args.amp} "
