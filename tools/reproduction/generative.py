@@ -5,6 +5,7 @@ Each runner calls ``coordconv-generative`` / ``coordconv-data``."""
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -35,6 +36,22 @@ def _shapes(ctx: Context, n: int) -> Path:
         if data_main(argv):
             raise RuntimeError("coordconv-data generate shapes failed")
     return npz
+
+
+def _interval(stat: dict) -> str:
+    """``mean [low, high]`` of a repeated entropy, or a dash when nothing was detected."""
+    if not _finite(stat["mean"]):
+        return "—"
+    return f"{stat['mean']:.3f} [{stat['ci'][0]:.3f}, {stat['ci'][1]:.3f}]"
+
+
+def _finite(value: float | None) -> bool:
+    """Entropies are null (or NaN) when no sample held both objects."""
+    return value is not None and math.isfinite(value)
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
 
 
 def _interpolation(ctx: Context, run: Path, name: str) -> str:
@@ -79,34 +96,44 @@ def gan(ctx: Context) -> Section:
     figures.append(copy_figure(ent_dir / "entropy.png", ctx.report_dir, "gan-entropy.png"))
 
     names = ["real data", *(f"GAN {m}" for m in GAN_MODELS)]
-    rows = []
-    for name, metrics in zip(names, report["sources"].values(), strict=True):
-        cov, rel = metrics["coverage"], metrics["relative_position"]
-        rows.append(
-            [
-                name,
-                f"{cov['mean']:.3f} [{cov['ci'][0]:.3f}, {cov['ci'][1]:.3f}]",
-                f"{rel['mean']:.3f} [{rel['ci'][0]:.3f}, {rel['ci'][1]:.3f}]",
-                metrics["detect_rate"]["mean"],
-            ]
-        )
-    src = list(report["sources"].values())
-    real_cov = src[0]["coverage"]["mean"]
+    sources = list(report["sources"].values())
+    rows = [
+        [
+            name,
+            _interval(m["coverage"]),
+            _interval(m["relative_position"]),
+            m["detect_rate"]["mean"],
+        ]
+        for name, m in zip(names, sources, strict=True)
+    ]
+    real_cov = sources[0]["coverage"]["mean"]
     gap = {
-        m: abs(s["coverage"]["mean"] - real_cov) for m, s in zip(GAN_MODELS, src[1:], strict=True)
+        model: abs(src["coverage"]["mean"] - real_cov)
+        for model, src in zip(GAN_MODELS, sources[1:], strict=True)
+        if _finite(src["coverage"]["mean"])
     }
-    closer = min(gap, key=gap.get)
+    if gap:
+        closest = min(gap, key=gap.get)
+        gaps = ", ".join(f"{m} {g:.3f}" for m, g in gap.items())
+        finding = f"Coverage entropy closest to the data: {closest} (|gap| in bits: {gaps})."
+    else:
+        finding = (
+            "No generated sample contained both a red and a blue object: no entropy to compare."
+        )
     notes = [
-        f"Coverage entropy closest to the data: {closer} (|gap| conv {gap['conv']:.3f}, "
-        f"CoordConv {gap['coordconv-gd']:.3f} bits). Paper (fig. S10): CoordConv is closer to "
-        "the data in coverage of space, with more collapse in relative position.",
-        f"Parameters (G / D): conv {results['conv'].get('params_g')} / "
-        f"{results['conv'].get('params_d')} (paper 6,413,315 / 4,316,545); CoordConv "
-        f"{results['coordconv-gd'].get('params_g')} / {results['coordconv-gd'].get('params_d')} "
-        "(paper 444,931 / 4,319,745).",
-        f"Budget: {budget['n_images']:,} images, {budget['epochs']} epoch(s) "
-        f"(paper: 50,000 images, 50 epochs, best of 5-10 runs). "
-        "Detected = fraction of samples in which both a red and a blue object are found.",
+        finding + " Paper (fig. S10): CoordConv is closer to the data in coverage of space, "
+        "with more collapse in relative position.",
+        "Parameters (G / D): "
+        + "; ".join(
+            f"{m} {_count(results[m].get('params_g'))} / {_count(results[m].get('params_d'))} "
+            f"(paper {PAPER_PARAMS[m][0]:,} / {PAPER_PARAMS[m][1]:,})"
+            for m in GAN_MODELS
+        )
+        + ".",
+        f"Budget: {budget['n_images']:,} images, {budget['epochs']} epoch(s), extra flags "
+        f"{' '.join(map(str, budget.get('args', []))) or 'none'} (paper: 50,000 images, "
+        "50 epochs, best of 5-10 runs). Detected = fraction of samples in which both a red and "
+        "a blue object are found; entropies are over those samples only.",
     ]
     return Section(
         key="gan",
