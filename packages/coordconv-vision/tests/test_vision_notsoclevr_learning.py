@@ -1,0 +1,54 @@
+"""Honest learning tests (seeded, CPU): the paper's headline Not-so-Clevr results, really trained.
+
+- the CoordConv classifier reaches 100% test accuracy on the quadrant and the uniform split;
+- the CoordConv rendering model paints the unseen quadrant (test IOU >= 0.85 after 3 epochs;
+  0.963 after 6 epochs with train IOU 0.996 in a longer run: the issue's 0.99 was not reached
+  within a CI budget);
+- the deconv classifier stays near chance (1/4096) on the quadrant split.
+
+Budgets are the smallest that pass with margin on this CPU; the wall times are in the package
+README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coordconv_vision.notsoclevr.config import NotSoClevrConfig
+from coordconv_vision.notsoclevr.train import train
+
+pytestmark = pytest.mark.slow
+
+
+def _run(tmp_path: Path, **kwargs) -> dict:
+    config = NotSoClevrConfig(
+        out=tmp_path / "run", device="cpu", progress=False, figures=False, seed=0, **kwargs
+    )
+    return train(config)
+
+
+@pytest.mark.parametrize("split", ["quadrant", "uniform"])
+def test_coordconv_classifier_generalises_perfectly(tmp_path: Path, split: str) -> None:
+    results = _run(tmp_path, task="classification", model="coordconv", split=split, epochs=2,
+                   lr=0.005, eval_every=100)  # fmt: skip
+    assert results["params"] == 7_553
+    assert results["train_accuracy"] == 1.0
+    assert results["test_accuracy"] == 1.0
+
+
+def test_coordconv_renderer_paints_unseen_quadrant(tmp_path: Path) -> None:
+    results = _run(tmp_path, task="rendering", model="coordconv", split="quadrant", epochs=3,
+                   lr=0.005, eval_every=100)  # fmt: skip
+    assert results["params"] == 9_490
+    assert results["test_iou"] >= 0.85
+
+
+def test_deconv_classifier_fails_on_the_quadrant(tmp_path: Path) -> None:
+    results = _run(tmp_path, task="classification", model="deconv", split="quadrant", epochs=3,
+                   lr=0.01, lr_step=0, eval_every=100)  # fmt: skip
+    # it learns training positions (2.3% after 3 epochs, ~95x chance)...
+    assert results["train_accuracy"] > 0.01
+    # ...but not the unseen quadrant (chance is 1/4096)
+    assert results["test_accuracy"] < 0.01
