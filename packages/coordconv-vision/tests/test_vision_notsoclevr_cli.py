@@ -74,7 +74,7 @@ def test_sweep_keeps_the_best_by_validation(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
     argv = ["sweep", "--splits", "quadrant", "--filter-sizes", "2", "--channel-mults", "1",
             "--lrs", "0.01", "--wds", "0.001", "--batch-sizes", "32", "--coordconv-lrs", "0.005",
-            "0.01", "--epochs", "1", "--coordconv-epochs", "1", "--no-progress", "--out", str(out)]  # fmt: skip
+            "0.01", "--epochs", "1", "--coordconv-epochs", "1", "--train-limit", "32", "--no-progress", "--out", str(out)]  # fmt: skip
     assert main(argv) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert len(summary["runs"]) == 3

@@ -65,6 +65,9 @@ class SweepConfig:
     coordconv_epochs: int | None = field(
         default=None, metadata={"help": "epochs of every CoordConv run (None: default of the task)"}
     )
+    train_limit: int = field(
+        default=0, metadata={"help": "train every run on only N examples (0: all); for smoke tests"}
+    )
     val_fraction: float = field(
         default=0.1, metadata={"help": "fraction of train held out to pick the best run"}
     )
@@ -85,7 +88,7 @@ class SweepConfig:
 def grid(config: SweepConfig) -> list[NotSoClevrConfig]:
     """The run configs of the sweep (one subdirectory of ``config.out`` each)."""
     common: dict[str, Any] = {
-        "task": config.task, "val_fraction": config.val_fraction, "seed": config.seed,
+        "task": config.task, "val_fraction": config.val_fraction, "train_limit": config.train_limit, "seed": config.seed,
         "device": config.device, "progress": config.progress, "figures": False,
         "resume": config.resume, "overwrite": config.overwrite,
     }  # fmt: skip
