@@ -204,9 +204,15 @@ def _finish(
         "epochs": config.epochs, "wall_time_s": round(elapsed, 3),
         "raw_coords": config.raw_coords, "seed": config.seed,
     }  # fmt: skip
+    logged = run.metrics()
+    last = logged[-1] if logged and logged[-1].get("epoch") == config.epochs else {}
     for name in ("train", "val", "test"):
-        metrics = evaluate(net, data, getattr(data, name), config.task, config.raw_coords)
-        results.update(_prefixed(name, metrics))
+        # val/test of the last epoch were just evaluated and logged: reuse them
+        cached = {k: v for k, v in last.items() if name != "train" and k.startswith(f"{name}_")}
+        if not cached:
+            metrics = evaluate(net, data, getattr(data, name), config.task, config.raw_coords)
+            cached = _prefixed(name, metrics)
+        results.update(cached)
     missing = [
         f"{p}_{m}"
         for p in ("train", "test")
