@@ -11,10 +11,13 @@ computes ``conv(coords(x))`` without building the 8-channel full-resolution tens
 non-linear sits between the two layers, so with ``coords`` weight ``[W_x | W_c]`` (data and
 coordinate columns) and bias ``b``::
 
-    conv(pad(W_x x + W_c g + b)) = conv'(pad(x)) + conv(pad(W_c g + b)),  conv' = conv o W_x
+    conv(pad(W_x x + W_c g + b)) = conv'(pad(x)) + conv''(pad([g; 1])),
+    conv' = conv o W_x,  conv'' = conv o [W_c | b]
 
 The first term is a 7x7 convolution over the 3 RGB channels (the plain ResNet-50 cost), the second
-depends only on the image size and is computed for one sample and broadcast over the batch.
+a 7x7 convolution of the fixed coordinate basis ``[i, j, r, 1]`` (zero-padded like the 8-channel
+tensor would be), computed for one image and broadcast over the batch; it needs no input
+gradient, so its backward is one weight gradient over one image.
 Gradients reach ``W_x``, ``W_c``, ``b`` and ``conv`` exactly as in the two-layer form
 (:meth:`CoordConvStem.reference_forward`, used by the tests).
 """
@@ -66,13 +69,16 @@ class CoordConvStem(nn.Module):
         # conv' = conv o W_x: (out, mid, k, k) x (mid, c) -> (out, c, k, k)
         fused = torch.einsum("omhw,mc->ochw", conv_w, w_data.to(conv_w.dtype))
         data_term = F.conv2d(x, fused.to(x.dtype), None, self.conv.stride, self.conv.padding)
+        # coordinate term: the fixed basis [coords; ones] (coords + 1, H, W) under the composed
+        # weight conv o [W_c | b] (out, coords + 1, k, k); one image, no input gradient needed
         grid = coordinate_grid(
             tuple(x.shape[2:]), with_r=self.coords.with_r, dtype=x.dtype, device=x.device
-        )  # (coords, H, W)
+        )
+        basis = torch.cat([grid, torch.ones_like(grid[:1])]).unsqueeze(0)  # (1, coords + 1, H, W)
         bias = self.coords.bias if self.coords.bias is not None else torch.zeros_like(w1[:, 0])
-        coord_map = torch.einsum("mk,khw->mhw", w_coord.to(x.dtype), grid)
-        coord_map = coord_map + bias.to(x.dtype)[:, None, None]  # (mid, H, W)
+        w_basis = torch.cat([w_coord, bias[:, None]], dim=1)  # (mid, coords + 1)
+        composed = torch.einsum("omhw,mk->okhw", conv_w, w_basis.to(conv_w.dtype))
         coord_term = F.conv2d(
-            coord_map.unsqueeze(0), conv_w.to(x.dtype), None, self.conv.stride, self.conv.padding
+            basis, composed.to(x.dtype), None, self.conv.stride, self.conv.padding
         )  # (1, out, H', W'), broadcast over the batch
         return data_term + coord_term
