@@ -8,7 +8,8 @@ rounds (so background load hits both alike) and the median round gives images/s.
     python tools/bench/bench_resnet50.py                                   # CPU, 64x64, batch 8
     python tools/bench/bench_resnet50.py --device cuda --size 224 --batch 128 --amp --channels-last
 
-``--naive`` also times the literal two-layer stem (``CoordConvStem.reference_forward``: build the
+``--stem-only`` times just conv1 against the CoordConv stem (forward + backward), a steadier
+number on a busy machine. ``--naive`` also times the literal two-layer stem (``CoordConvStem.reference_forward``: build the
 8-channel image, then the 7x7 conv) to show what the fused stem saves.
 """
 
@@ -39,7 +40,12 @@ class _NaiveStem(nn.Module):
         return self.stem.reference_forward(x)
 
 
-def build(name: str) -> nn.Module:
+def build(name: str, stem_only: bool = False) -> nn.Module:
+    if stem_only:  # just the first layer(s): the only part the two models differ in
+        if name == "resnet50":
+            return nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        stem = CoordConvStem()
+        return _NaiveStem(stem) if name.endswith("naive") else stem
     if name == "resnet50":
         return torchvision.models.resnet50(weights=None)
     model = coordconv_resnet50()
@@ -63,7 +69,8 @@ def make_step(
 
     def step() -> None:
         with torch.autocast(device.type, dtype=dtype, enabled=args.amp):
-            loss = F.cross_entropy(model(x), y)
+            out = model(x)
+            loss = out.float().square().mean() if args.stem_only else F.cross_entropy(out, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -89,13 +96,18 @@ def main() -> None:
     parser.add_argument("--amp", action="store_true", help="bf16 autocast")
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--naive", action="store_true", help="also time the unfused stem")
+    parser.add_argument(
+        "--stem-only",
+        action="store_true",
+        help="time only the part that differs: conv1 vs the CoordConv stem (forward + backward)",
+    )
     args = parser.parse_args()
     device = torch.device(args.device)
     torch.manual_seed(0)
     names = ["resnet50", "coordconv-resnet50"] + (
         ["coordconv-resnet50-naive"] if args.naive else []
     )
-    steps = {name: make_step(build(name), args, device) for name in names}
+    steps = {name: make_step(build(name, args.stem_only), args, device) for name in names}
     for name in names:
         for _ in range(args.warmup):
             steps[name]()
@@ -115,6 +127,8 @@ def main() -> None:
         f"device={device} size={args.size} batch={args.batch} amp={args.amp} "
         f"channels_last={args.channels_last} rounds={args.rounds}x{args.steps} steps"
     )
+    if args.stem_only:
+        print("stem only: 'resnet50' = its conv1, 'coordconv-resnet50' = CoordConvStem")
     for name in names:
         rate = statistics.median(rates[name])
         print(f"{name:<26} {rate:9.1f} img/s   ratio vs resnet50: {rate / base:.3f}")
