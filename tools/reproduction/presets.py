@@ -13,21 +13,40 @@ PRESETS = ("tiny", "quick", "paper")
 
 BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
     "tiny": {
-        "classification": {"coordconv_epochs": 1, "deconv_epochs": 1},
-        "regression": {"coordconv_epochs": 1, "conv_epochs": 1},
-        "rendering": {"coordconv_epochs": 1, "deconv_epochs": 1},
-        "detection": {"n_train": 48, "n_test": 16, "epochs": 1},
+        "classification": {
+            "coordconv_epochs": 1,
+            "deconv_epochs": 1,
+            "coordconv_args": ["--train-limit", "64", "--no-progress"],
+            "deconv_args": ["--train-limit", "64", "--no-progress"],
+        },
+        "regression": {
+            "coordconv_epochs": 1,
+            "conv_epochs": 1,
+            "coordconv_args": ["--train-limit", "64", "--no-progress"],
+            "conv_args": ["--train-limit", "64", "--no-progress"],
+        },
+        "rendering": {
+            "coordconv_epochs": 1,
+            "deconv_epochs": 1,
+            "coordconv_args": ["--train-limit", "64", "--no-progress"],
+            "deconv_args": ["--train-limit", "64", "--no-progress"],
+        },
+        "detection": {"n_train": 32, "n_test": 16, "epochs": 1},
         "imagenet": {"runs": 2, "epochs": 1, "args": ["--image-size", "32"]},
         "gan": {
             "n_images": 64,
             "epochs": 1,
             "entropy_n": 16,
-            "args": ["--max-steps", "2", "--batch-size", "16"],
+            "args": ["--max-steps", "2", "--batch-size", "8", "--width-divisor", "16"],
         },
-        "vae": {"n_images": 64, "epochs": 1, "args": ["--max-steps", "2", "--batch-size", "16"]},
+        "vae": {
+            "n_images": 64,
+            "epochs": 1,
+            "args": ["--max-steps", "2", "--batch-size", "8", "--width-divisor", "16"],
+        },
         "lsun": {"epochs": 1, "args": ["--max-steps", "2", "--batch-size", "8"]},
         "atari": {
-            "games": {"coordconv_rl/TargetReach-v0": 400},
+            "games": {"coordconv_rl/TargetReach-v0": 160},
             "seeds": 2,
             "args": ["--num-envs", "4", "--eval-episodes", "2"],
         },
