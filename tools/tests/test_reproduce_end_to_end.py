@@ -54,3 +54,43 @@ def test_missing_data_path_is_a_usage_error(tmp_path, capsys):
         reproduce.main(["--imagenet", str(tmp_path / "nope")])
     assert info.value.code == 2
     assert "is not a directory" in capsys.readouterr().err
+
+
+def _image_folder(root, classes: int, per_class: int, size: int = 32) -> None:
+    """Write ``root/<class>/<i>.png`` images: class k is a bright square at its own place."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for k in range(classes):
+        folder = root / f"class{k}"
+        folder.mkdir(parents=True)
+        for i in range(per_class):
+            img = rng.integers(0, 60, (size, size, 3), dtype=np.uint8)
+            img[4 + 6 * k : 12 + 6 * k, 4:12] = 255
+            Image.fromarray(img).save(folder / f"{i}.png")
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_imagenet_and_lsun_run_on_user_folders(tmp_path):
+    imagenet, lsun = tmp_path / "imagenet", tmp_path / "lsun"
+    _image_folder(imagenet / "train", classes=3, per_class=4)
+    _image_folder(imagenet / "val", classes=3, per_class=2)
+    _image_folder(lsun / "bedroom", classes=1, per_class=8, size=64)
+    out = tmp_path / "report"
+    argv = ["--preset", "tiny", "--only", "imagenet", "lsun", "--out", str(out)]
+    argv += ["--runs", str(tmp_path / "runs"), "--device", "cpu"]
+    argv += ["--imagenet", str(imagenet), "--lsun", str(lsun)]
+    assert reproduce.main(argv) == 0
+
+    imagenet_section = Section.load(out / "sections" / "imagenet.json")
+    assert imagenet_section.status == "ran"
+    assert [row[0] for row in imagenet_section.rows] == ["loss", "top1", "top5"]
+    assert all(
+        isinstance(row[1], float) and isinstance(row[2], float) for row in imagenet_section.rows
+    )
+    lsun_section = Section.load(out / "sections" / "lsun.json")
+    assert lsun_section.status == "ran"
+    assert [row[0] for row in lsun_section.rows] == ["conv", "coordconv-gd"]
+    assert all((out / fig).is_file() for fig in lsun_section.figures)
