@@ -123,7 +123,13 @@ def gan(ctx: Context) -> Section:
     notes = [
         finding + " Paper (fig. S10): CoordConv is closer to the data in coverage of space, "
         "with more collapse in relative position.",
-        "Parameters (G / D): "
+        "Parameters (G / D) of the models trained here"
+        + (
+            " (reduced widths: --width-divisor)"
+            if "--width-divisor" in budget.get("args", [])
+            else ""
+        )
+        + ": "
         + "; ".join(
             f"{m} {_count(results[m].get('params_g'))} / {_count(results[m].get('params_d'))} "
             f"(paper {PAPER_PARAMS[m][0]:,} / {PAPER_PARAMS[m][1]:,})"
