@@ -95,8 +95,13 @@ def render_report(preset: str, sections: list[Section], header: dict[str, Any]) 
         "Liu et al., *An intriguing failing of convolutional neural networks and the CoordConv "
         "solution*, NeurIPS 2018 (arXiv:1807.03247). Every number below was measured by "
         "`tools/reproduce.py` on the machine described here; the paper's numbers stand beside "
-        "ours. Budgets of the `quick` preset are far below the paper's: read each section's "
-        "notes before comparing.",
+        "ours. "
+        + (
+            "Budgets are the paper's."
+            if preset == "paper"
+            else f"Budgets of the `{preset}` preset are far below the paper's: read each "
+            "section's notes before comparing."
+        ),
         "",
     ]
     lines += [f"- **{k}:** {v}" for k, v in header.items()]
