@@ -116,3 +116,18 @@ def test_resolve_device(monkeypatch):
         with pytest.raises(UserError, match="no CUDA device"):
             resolve_device("cuda")
         assert resolve_device("auto").type == "cpu"
+
+
+def test_flush_denormals_zeroes_denormals_on_cpu_only_inside_the_block():
+    import torch
+
+    from coordconv_core.training import flush_denormals
+
+    tiny = torch.tensor([1e-39], dtype=torch.float32)  # a float32 denormal
+    assert float(tiny * 1.0) > 0
+    with flush_denormals(torch.device("cpu")):
+        if torch.set_flush_denormal(True):  # the CPU supports it (x86 with SSE3)
+            assert float(tiny * 1.0) == 0.0
+    assert float(tiny * 1.0) > 0  # restored
+    with flush_denormals(torch.device("meta")):
+        assert float(tiny * 1.0) > 0

@@ -20,6 +20,7 @@ from coordconv_core.training.config import (
     config_to_dict,
 )
 from coordconv_core.training.device import (
+    flush_denormals,
     make_accelerator,
     mixed_precision_for,
     resolve_device,
@@ -40,6 +41,7 @@ __all__ = [
     "config_from_args",
     "config_from_dict",
     "config_to_dict",
+    "flush_denormals",
     "load_checkpoint",
     "make_accelerator",
     "mixed_precision_for",
