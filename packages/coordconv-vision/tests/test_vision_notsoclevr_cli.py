@@ -68,6 +68,17 @@ def test_bad_combination_is_a_clear_error(
     assert code == 2
     assert "does not apply" in capsys.readouterr().err
     assert main(["notsoclevr", "--epochs", "0", "--out", str(tmp_path / "x")]) == 2
+    argv = [
+        "notsoclevr",
+        "--task",
+        "classification",
+        "--where-loss",
+        "joint",
+        "--out",
+        str(tmp_path / "w"),
+    ]
+    assert main(argv) == 2
+    assert "--where-loss applies only" in capsys.readouterr().err
 
 
 def test_sweep_keeps_the_best_by_validation(tmp_path: Path) -> None:

@@ -26,8 +26,28 @@ def test_coordconv_painter_has_the_papers_7553_parameters() -> None:
     assert model.layers[0].weight.shape == (32, 4, 1, 1)  # tiled (x, y) + 2 coordinate channels
 
 
-def test_coordconv_renderer_has_the_papers_9490_parameters() -> None:
-    assert count_parameters(CoordConvRenderer(filter_size=2)) == 9_490
+@pytest.mark.parametrize(("fs", "params"), [(1, 8_074), (2, 9_490), (3, 11_850)])
+def test_coordconv_renderer_sizes(fs: int, params: int) -> None:
+    # fs 2 is the paper's 9,490; fs 1 the official commands'; fs 3 the official default
+    assert count_parameters(CoordConvRenderer(filter_size=fs)) == params
+
+
+@pytest.mark.parametrize(
+    ("where_loss", "painter_learns"), [("none", True), ("joint", True), ("separate", False)]
+)
+def test_separate_where_loss_keeps_the_rendering_loss_out_of_the_painter(
+    where_loss: str, painter_learns: bool
+) -> None:
+    torch.manual_seed(0)
+    model = CoordConvRenderer(filter_size=3, where_loss=where_loss)
+    logits, where_logits = model(torch.rand(4, 2) * 2 - 1, return_where_logits=True)
+    assert logits.shape == where_logits.shape == (4, 64, 64)
+    nn.functional.binary_cross_entropy_with_logits(logits, torch.rand(4, 64, 64)).backward()
+    painter_grad = sum(p.grad.abs().sum() for p in model.painter.parameters() if p.grad is not None)
+    assert (float(painter_grad) > 0) == painter_learns
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.paint.parameters())
+    with pytest.raises(ValueError, match="where_loss"):
+        CoordConvRenderer(where_loss="both")
 
 
 def test_coordconv_regressor_has_906_parameters() -> None:

@@ -41,6 +41,11 @@ class TaskData:
                         *(t.to(device) for t in (self.train, self.val, self.test)))  # fmt: skip
 
 
+def centre_index(coords: torch.Tensor) -> torch.Tensor:
+    """(N, 2) integer pixel centres (x, y) -> (N,) flat pixel index ``y * 64 + x``."""
+    return coords[:, 1] * CANVAS + coords[:, 0]
+
+
 def coords_to_model(coords: np.ndarray, raw: bool) -> np.ndarray:
     """(N, 2) integer pixels -> float32 model coordinates ([-1, 1], or raw pixels)."""
     return coords.astype(np.float32) if raw else not_so_clevr.normalise_coords(coords)
@@ -80,7 +85,7 @@ def load_task_data(
     coords = torch.from_numpy(data.coords)
     model_coords = torch.from_numpy(coords_to_model(data.coords, raw_coords))
     if task == "classification":
-        inputs, targets = model_coords, coords[:, 1] * CANVAS + coords[:, 0]
+        inputs, targets = model_coords, centre_index(coords)
     elif task == "rendering":
         inputs, targets = model_coords, torch.from_numpy(data.squares).float()
     else:

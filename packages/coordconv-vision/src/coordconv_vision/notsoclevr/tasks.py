@@ -4,7 +4,8 @@
 - regression: MSE on the (scaled) coordinates; pixel error = mean Euclidean distance in pixels,
   accuracy = the rounded prediction is exactly the centre.
 - rendering: pixelwise sigmoid cross-entropy; IOU of the thresholded (p > 0.5) image with the
-  square, averaged over examples.
+  square, averaged over examples. With a where loss (``--where-loss joint|separate``, the
+  official code's intermediate loss) the painter's where logits also get the classification loss.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from coordconv_vision.notsoclevr.data import model_to_pixels
+from coordconv_vision.notsoclevr.data import centre_index, model_to_pixels
 
 # task -> the metric names (without train_/test_ prefix) that results.json carries
 METRICS: dict[str, tuple[str, ...]] = {
@@ -36,6 +37,11 @@ def loss_fn(task: str, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Te
     if task == "rendering":
         return F.binary_cross_entropy_with_logits(outputs, targets)
     return F.mse_loss(outputs, targets)
+
+
+def where_loss_fn(where_logits: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+    """Softmax cross-entropy of (N, 64, 64) where logits against the centre pixels (N, 2) (x, y)."""
+    return F.cross_entropy(where_logits.float().flatten(1), centre_index(coords))
 
 
 def iou(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -27,6 +27,7 @@ from coordconv_core.training import (
     GracefulStop,
     RunDir,
     config_to_dict,
+    flush_denormals,
     load_checkpoint,
     make_accelerator,
     rng_state,
@@ -37,7 +38,7 @@ from coordconv_core.training import (
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.data import TaskData, load_task_data
 from coordconv_vision.notsoclevr.models import build_model, count_parameters
-from coordconv_vision.notsoclevr.tasks import METRICS, loss_fn, metric_sums
+from coordconv_vision.notsoclevr.tasks import METRICS, loss_fn, metric_sums, where_loss_fn
 
 log = logging.getLogger(__name__)
 EVAL_CHUNK = 256
@@ -73,6 +74,18 @@ def evaluate(
     return {k: v / len(indices) for k, v in totals.items()}
 
 
+def batch_loss(
+    model: torch.nn.Module, config: NotSoClevrConfig, data: TaskData, idx: torch.Tensor
+) -> torch.Tensor:
+    """The training loss of the examples ``idx``: the task's loss, plus the where loss if set."""
+    if config.where_loss == "none":
+        return loss_fn(config.task, model(data.inputs[idx]), data.targets[idx])
+    logits, where_logits = model(data.inputs[idx], return_where_logits=True)
+    return loss_fn(config.task, logits, data.targets[idx]) + where_loss_fn(
+        where_logits, data.coords[idx]
+    )
+
+
 def _prefixed(prefix: str, metrics: dict[str, float]) -> dict[str, float]:
     return {f"{prefix}_{k}": v for k, v in metrics.items()}
 
@@ -104,6 +117,7 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
     model = build_model(
         config.task, config.model, config.split,
         filter_size=config.filter_size, channel_mult=config.channel_mult,  # type: ignore[arg-type]
+        where_loss=config.where_loss,  # type: ignore[arg-type]
     ).to(device)  # fmt: skip
     params = count_parameters(model)
     log.info("%s/%s model: %d parameters", config.task, config.model, params)
@@ -141,7 +155,7 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
                desc=f"{config.task}/{config.model}/{config.split}", disable=not (main and config.progress))  # fmt: skip
     started = time.perf_counter() - elapsed
     loss_sum, loss_count = 0.0, 0
-    with GracefulStop() as stop:
+    with GracefulStop() as stop, flush_denormals(device):
         while epoch < config.epochs:  # type: ignore[operator]
             for group in optimizer.param_groups:
                 decays = epoch // config.lr_step if config.lr_step else 0
@@ -152,7 +166,7 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
             while batch < n_batches:
                 idx = perm[batch * bs : (batch + 1) * bs][rank::world]  # type: ignore[operator]
                 with accelerator.autocast():
-                    loss = loss_fn(config.task, model(data.inputs[idx]), data.targets[idx])
+                    loss = batch_loss(model, config, data, idx)
                 optimizer.zero_grad(set_to_none=True)
                 accelerator.backward(loss)
                 optimizer.step()

@@ -12,7 +12,7 @@ from coordconv_vision.notsoclevr.models.regressor import (
     conv_uniform,
     coordconv_regressor,
 )
-from coordconv_vision.notsoclevr.models.renderer import CoordConvRenderer
+from coordconv_vision.notsoclevr.models.renderer import WHERE_LOSSES, CoordConvRenderer
 
 # task -> the --model choices it accepts
 MODELS_FOR_TASK: dict[str, tuple[str, ...]] = {
@@ -23,9 +23,17 @@ MODELS_FOR_TASK: dict[str, tuple[str, ...]] = {
 
 
 def build_model(
-    task: str, model: str, split: str, *, filter_size: int = 2, channel_mult: int = 1
+    task: str,
+    model: str,
+    split: str,
+    *,
+    filter_size: int = 2,
+    channel_mult: int = 1,
+    where_loss: str = "none",
 ) -> nn.Module:
     """The model of the paper for ``task``/``model``; ``split`` picks table S1's conv regressor.
+
+    ``where_loss`` applies to the CoordConv rendering model only (:data:`WHERE_LOSSES`).
 
     Raises ``ValueError`` for a combination the paper does not have.
     """
@@ -37,7 +45,7 @@ def build_model(
     if task == "classification":
         return CoordConvPainter(64, channel_mult, CoordConv2d)
     if task == "rendering":
-        return CoordConvRenderer(64, filter_size, channel_mult, CoordConv2d)
+        return CoordConvRenderer(64, filter_size, channel_mult, CoordConv2d, where_loss)
     if model == "coordconv":
         return coordconv_regressor(CoordConv2d)
     return conv_quadrant() if split == "quadrant" else conv_uniform()
@@ -50,6 +58,7 @@ def count_parameters(model: nn.Module) -> int:
 
 __all__ = [
     "MODELS_FOR_TASK",
+    "WHERE_LOSSES",
     "CoordConvPainter",
     "CoordConvRenderer",
     "DeconvPainter",
