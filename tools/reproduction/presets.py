@@ -78,7 +78,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
             "conv_args": ["--no-progress"],
         },
         "rendering": {
-            "coordconv_epochs": 6,
+            "coordconv_epochs": 3,
             "deconv_epochs": 10,
             "coordconv_args": ["--no-progress"],
             "deconv_args": ["--no-progress"],
