@@ -42,9 +42,9 @@ TASK_NOTES = {
     ],
     "regression": [
         "The CoordConv regressor is the official one (linear convs, global max pool). Its "
-        "gradient reaches only the arg-max pixel, which for no initialisation seed we tried is "
-        "the one-hot pixel, and it stays at the mean predictor, also at the official setting "
-        "(lr 0.01, 100 epochs): not a budget problem (coordconv-vision README)."
+        "gradient reaches only the arg-max pixel, which at initialisation is rarely the one-hot "
+        "pixel, and it stays at the mean predictor, also at the official setting (lr 0.01, 100 "
+        "epochs): not a budget problem (coordconv-vision README)."
     ],
 }
 TASK_BASELINE = {"classification": "deconv", "regression": "conv", "rendering": "deconv"}
@@ -102,7 +102,7 @@ def _notsoclevr_notes(task: str, rows: list[list]) -> list[str]:
         if model == "coordconv" and test < 0.99:
             notes.append(
                 f"CoordConv on {split} reached {test:.3f} ({TASK_METRICS[task][1]}) after "
-                f"{epochs} epochs: short of the paper's perfect generalisation at this budget."
+                f"{epochs} epochs: short of the paper's perfect generalisation."
             )
     if not notes:
         notes.append("CoordConv matches the paper's claim at this budget on both splits.")
