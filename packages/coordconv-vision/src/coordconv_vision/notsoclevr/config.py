@@ -90,7 +90,8 @@ class NotSoClevrConfig:
         metadata={
             "help": "CoordConv rendering only: none = the paper's end-to-end model; joint = also the "
             "classification loss on the where map (official --interm_loss softmax); separate = that, "
-            "with the rendering loss stopped at the where map (None: separate)",
+            "with the rendering loss stopped at the where map (unset: separate for the CoordConv "
+            "renderer, none otherwise)",
             "choices": list(WHERE_LOSSES),
         },
     )
