@@ -3,7 +3,9 @@
 Liu et al., "An intriguing failing of convolutional neural networks and the CoordConv
 solution", NeurIPS 2018, arXiv:1807.03247.
 
-- :mod:`.a2c`: the A2C algorithm (baselines defaults) and ``train``
+- :mod:`.a2c`: the A2C training loop ``train``, built from :mod:`.a2c_config` (``A2CConfig``,
+  baselines defaults), :mod:`.a2c_maths` (returns, loss, update) and :mod:`.a2c_episodes`
+  (episode ends, lr schedule)
 - :mod:`.networks`: Nature CNN actor-critic with the conv layer passed as a callable
 - :mod:`.envs`: ``AtariVectorEnv`` / gymnasium-wrapper pipelines and the tiny env
 - :mod:`.target_reach`: TargetReach, a tiny pixel env for CI-sized learning tests

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coordconv_core.training import UserError
-from coordconv_rl.a2c import A2CConfig, option, train
+from coordconv_rl.a2c import train
+from coordconv_rl.a2c_config import A2CConfig, option
 from coordconv_rl.games import PAPER_GAMES, TINY_ENV_ID, resolve_env_id
 from coordconv_rl.networks import MODELS
 
