@@ -4,7 +4,8 @@ Every maker returns a gymnasium ``VectorEnv`` with uint8 observations ``(num_env
 and *same-step* autoreset (when an episode ends, the observation returned is the first of the
 next one), so a rollout is a plain array of transitions. Rewards are *raw* (not clipped) and
 episodes are *whole games* (not lives): reward clipping and episodic life are done by the agent
-(:mod:`coordconv_rl.a2c`), identically for every backend, and true game scores stay visible.
+(:mod:`coordconv_rl.a2c`, :mod:`coordconv_rl.a2c_episodes`), identically for every backend, and
+true game scores stay visible.
 
 Backends for ``ALE/<Game>-v5`` ids (the baselines ``wrap_deepmind`` preprocessing: 84x84 grey,
 max over the last two of 4 skipped frames, 4-frame stack, up to 30 no-op starts, no sticky
@@ -18,6 +19,7 @@ actions by default as baselines' ``NoFrameskip-v4`` games):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import gymnasium as gym
@@ -50,10 +52,7 @@ def make_vector_env(
         raise UserError(f"unknown env backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if env_id == TINY_ENV_ID:
         register_target_reach()
-        return gym.vector.SyncVectorEnv(
-            [lambda: gym.make(TINY_ENV_ID) for _ in range(num_envs)],
-            autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
-        )
+        return _same_step_sync(lambda: gym.make(TINY_ENV_ID), num_envs)
     game = rom_id(env_id)
     if backend == "ale-vector":
         from ale_py import AtariVectorEnv
@@ -68,16 +67,20 @@ def make_vector_env(
             frameskip=FRAME_SKIP,
             maxpool=True,
             noop_max=NOOP_MAX,
-            episodic_life=False,  # the agent treats a lost life as terminal (see a2c.py)
+            episodic_life=False,  # the agent treats a lost life as terminal (a2c_episodes.py)
             reward_clipping=False,  # the agent clips; raw rewards give true scores
             use_fire_reset=True,
             repeat_action_probability=repeat_action_probability,
             max_num_frames_per_episode=MAX_EPISODE_FRAMES,
             autoreset_mode="SameStep",
         )
+    return _same_step_sync(lambda: _wrapped_atari(env_id, repeat_action_probability), num_envs)
+
+
+def _same_step_sync(make_env: Callable[[], gym.Env], num_envs: int) -> gym.vector.SyncVectorEnv:
+    """``num_envs`` copies of ``make_env()`` stepped in this process, with same-step autoreset."""
     return gym.vector.SyncVectorEnv(
-        [lambda: _wrapped_atari(env_id, repeat_action_probability) for _ in range(num_envs)],
-        autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
+        [make_env for _ in range(num_envs)], autoreset_mode=gym.vector.AutoresetMode.SAME_STEP
     )
 
 
