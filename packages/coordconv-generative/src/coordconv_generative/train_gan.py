@@ -17,30 +17,18 @@ a snapshot at the end of every epoch. Non-saturating GAN loss (BCE on logits).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
-from coordconv_core.training import (
-    GracefulStop,
-    RunDir,
-    UserError,
-    config_to_dict,
-    load_checkpoint,
-    make_accelerator,
-    rng_state,
-    save_checkpoint,
-    seed_everything,
-    set_rng_state,
-)
+from coordconv_core.training import UserError, make_accelerator, seed_everything
 from coordconv_generative.data import load_training_set, resolve_arch
 from coordconv_generative.entropy import detect_objects
 from coordconv_generative.figures import save_grid
-from coordconv_generative.loop import RESUMABLE, epoch_batches, steps_per_epoch
+from coordconv_generative.loop import epoch_steps, open_run, train_epochs
 from coordconv_generative.models import ARCHS, MODELS, build_gan, count_parameters
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, save_weights
 
@@ -108,9 +96,7 @@ def train_gan(cfg: GanConfig) -> dict:
     if cfg.batch_size < 1 or cfg.width_divisor < 1 or cfg.epochs < 1:
         raise UserError("--batch-size, --width-divisor and --epochs must be >= 1")
     accelerator = make_accelerator(cfg.device, cfg.amp)
-    spe = steps_per_epoch(len(dataset), cfg.batch_size, accelerator.num_processes)
-    if spe == 0:
-        raise UserError(f"{len(dataset)} images are fewer than one batch of {cfg.batch_size}")
+    epoch_steps(dataset, cfg.batch_size, accelerator)  # refuse a set smaller than one batch
     seed_everything(cfg.seed)
     pair = build_gan(arch, cfg.model, cfg.width_divisor)
     gen, disc = pair.generator, pair.discriminator
@@ -119,43 +105,47 @@ def train_gan(cfg: GanConfig) -> dict:
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, 0.999))
     gen, disc, opt_g, opt_d = accelerator.prepare(gen, disc, opt_g, opt_d)
 
-    run = RunDir(cfg.out)
-    resuming = run.prepare(
-        config_to_dict(cfg), overwrite=cfg.overwrite, resume=cfg.resume, ignore_on_resume=RESUMABLE
-    )
-    step, wall = 0, 0.0
-    if resuming:
-        state = load_checkpoint(run.checkpoint)
-        accelerator.unwrap_model(gen).load_state_dict(state["generator"])
-        accelerator.unwrap_model(disc).load_state_dict(state["discriminator"])
-        opt_g.load_state_dict(state["opt_g"])
-        opt_d.load_state_dict(state["opt_d"])
-        step, wall = state["step"], state["wall_time_s"]
-        set_rng_state(state["rng"])
-        run.truncate_metrics(lambda r: r.get("step", 0) <= step)
-    total = spe * cfg.epochs if cfg.max_steps is None else min(spe * cfg.epochs, cfg.max_steps)
+    run, resumed = open_run(cfg)
+    if resumed is not None:
+        accelerator.unwrap_model(gen).load_state_dict(resumed["generator"])
+        accelerator.unwrap_model(disc).load_state_dict(resumed["discriminator"])
+        opt_g.load_state_dict(resumed["opt_g"])
+        opt_d.load_state_dict(resumed["opt_d"])
     meta = {"kind": "gan", "arch": arch, "model": cfg.model, "width_divisor": cfg.width_divisor}
     fixed_z = torch.rand(64, pair.z_dim, generator=torch.Generator().manual_seed(cfg.seed)) * 2 - 1
 
     def z_batch(n: int) -> torch.Tensor:  # the paper's z: uniform in [-1, 1]
         return torch.rand(n, pair.z_dim, device=accelerator.device) * 2 - 1
 
-    def save_state() -> None:
-        if accelerator.is_main_process:
-            save_checkpoint(
-                run.checkpoint,
-                {
-                    "generator": accelerator.unwrap_model(gen).state_dict(),
-                    "discriminator": accelerator.unwrap_model(disc).state_dict(),
-                    "opt_g": opt_g.state_dict(),
-                    "opt_d": opt_d.state_dict(),
-                    "step": step,
-                    "wall_time_s": wall,
-                    "rng": rng_state(),
-                },
-            )
+    def train_step(real_u8: torch.Tensor) -> dict[str, float]:
+        real = real_u8.float() / 127.5 - 1  # (B, 3, 64, 64) in [-1, 1]
+        with accelerator.autocast():
+            fake = gen(z_batch(len(real)))
+            d_real, d_fake = disc(real), disc(fake.detach())
+            loss_d = F.binary_cross_entropy_with_logits(
+                d_real, torch.ones_like(d_real)
+            ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        opt_d.zero_grad(set_to_none=True)
+        accelerator.backward(loss_d)
+        opt_d.step()
+        for _ in range(cfg.g_steps):  # "discriminator trained once, generator twice"
+            with accelerator.autocast():
+                d_gen = disc(gen(z_batch(len(real))))
+                loss_g = F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))
+            opt_g.zero_grad(set_to_none=True)
+            accelerator.backward(loss_g)
+            opt_g.step()
+        return {"loss_d": loss_d.item(), "loss_g": loss_g.item()}
 
-    def snapshot(tag: str) -> TrainedGenerator:
+    def checkpoint_state() -> dict[str, Any]:
+        return {
+            "generator": accelerator.unwrap_model(gen).state_dict(),
+            "discriminator": accelerator.unwrap_model(disc).state_dict(),
+            "opt_g": opt_g.state_dict(),
+            "opt_d": opt_d.state_dict(),
+        }
+
+    def snapshot(tag: str, step: int) -> TrainedGenerator:
         g = accelerator.unwrap_model(gen)
         trained = TrainedGenerator(g, "gan", pair.z_dim, cfg.model, (-1.0, 1.0))
         if accelerator.is_main_process:
@@ -166,62 +156,19 @@ def train_gan(cfg: GanConfig) -> dict:
             g.train()
         return trained
 
-    losses: dict[str, float] = {}
-    bar = tqdm(
-        total=total, initial=step, desc=f"gan {cfg.model}", disable=not accelerator.is_main_process
-    )
-    with GracefulStop() as stop:
-        while step < total and not stop.requested:
-            epoch, skip = divmod(step, spe)
-            start = time.perf_counter()
-            batches = epoch_batches(
-                dataset, epoch=epoch, skip=skip, batch_size=cfg.batch_size, seed=cfg.seed,
-                accelerator=accelerator, num_workers=cfg.num_workers,
-            )  # fmt: skip
-            for real_u8 in batches:
-                real = real_u8.float() / 127.5 - 1  # (B, 3, 64, 64) in [-1, 1]
-                with accelerator.autocast():
-                    fake = gen(z_batch(len(real)))
-                    d_real, d_fake = disc(real), disc(fake.detach())
-                    loss_d = F.binary_cross_entropy_with_logits(
-                        d_real, torch.ones_like(d_real)
-                    ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
-                opt_d.zero_grad(set_to_none=True)
-                accelerator.backward(loss_d)
-                opt_d.step()
-                for _ in range(cfg.g_steps):  # "discriminator trained once, generator twice"
-                    with accelerator.autocast():
-                        d_gen = disc(gen(z_batch(len(real))))
-                        loss_g = F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))
-                    opt_g.zero_grad(set_to_none=True)
-                    accelerator.backward(loss_g)
-                    opt_g.step()
-                step += 1
-                bar.update(1)
-                losses = {"loss_d": loss_d.item(), "loss_g": loss_g.item()}
-                if step % cfg.log_every == 0 or step == total:
-                    bar.set_postfix(losses)
-                    if accelerator.is_main_process:
-                        run.log({"step": step, "epoch": epoch, **losses})
-                if step >= total or stop.requested:
-                    break
-            wall += time.perf_counter() - start
-            if step % spe == 0:  # end of an epoch: the paper's per-epoch snapshot
-                snapshot(f"_epoch{step // spe:03d}")
-            save_state()
-    bar.close()
-    trained = snapshot("")
+    progress = train_epochs(
+        train_step, cfg=cfg, dataset=dataset, accelerator=accelerator, run=run, resumed=resumed,
+        checkpoint_state=checkpoint_state, snapshot=snapshot, desc=f"gan {cfg.model}",
+    )  # fmt: skip
+    trained = snapshot("", progress.step)
     trained.module.eval()
     results = {
         "model": cfg.model,
         "arch": arch,
         **params,
-        "epochs": step / spe,
-        "steps": step,
-        "wall_time_s": wall,
-        **losses,
+        **progress.summary(),
         "detect_rate": detect_rate(trained),
-        "stopped_early": bool(stop.requested),
+        "stopped_early": progress.stopped_early,
         "weights": str(run.path / WEIGHTS),
     }
     if accelerator.is_main_process:

@@ -11,28 +11,16 @@ term; Adam with lr 0.005 and no weight decay (S7.2). Images in [0, 1], sigmoid d
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
-from tqdm.auto import tqdm
 
-from coordconv_core.training import (
-    GracefulStop,
-    RunDir,
-    UserError,
-    config_to_dict,
-    load_checkpoint,
-    make_accelerator,
-    rng_state,
-    save_checkpoint,
-    seed_everything,
-    set_rng_state,
-)
+from coordconv_core.training import UserError, make_accelerator, seed_everything
 from coordconv_generative.data import load_training_set
 from coordconv_generative.figures import save_grid
-from coordconv_generative.loop import RESUMABLE, epoch_batches, steps_per_epoch
+from coordconv_generative.loop import epoch_steps, open_run, train_epochs
 from coordconv_generative.models import MODELS, build_vae, count_parameters
 from coordconv_generative.models.vae import vae_loss
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, save_weights
@@ -86,9 +74,7 @@ def train_vae(cfg: VaeConfig) -> dict:
     if min(cfg.batch_size, cfg.width_divisor, cfg.epochs, cfg.latent) < 1:
         raise UserError("--batch-size, --width-divisor, --epochs and --latent must be >= 1")
     accelerator = make_accelerator(cfg.device, cfg.amp)
-    spe = steps_per_epoch(len(dataset), cfg.batch_size, accelerator.num_processes)
-    if spe == 0:
-        raise UserError(f"{len(dataset)} images are fewer than one batch of {cfg.batch_size}")
+    epoch_steps(dataset, cfg.batch_size, accelerator)  # refuse a set smaller than one batch
     seed_everything(cfg.seed)
     vae = build_vae(cfg.model, cfg.latent, cfg.width_divisor)
     params = {
@@ -98,19 +84,12 @@ def train_vae(cfg: VaeConfig) -> dict:
     opt = torch.optim.Adam(vae.parameters(), lr=cfg.lr)
     vae, opt = accelerator.prepare(vae, opt)
 
-    run = RunDir(cfg.out)
-    resuming = run.prepare(
-        config_to_dict(cfg), overwrite=cfg.overwrite, resume=cfg.resume, ignore_on_resume=RESUMABLE
-    )
-    step, wall, first_recon = 0, 0.0, None
-    if resuming:
-        state = load_checkpoint(run.checkpoint)
-        accelerator.unwrap_model(vae).load_state_dict(state["vae"])
-        opt.load_state_dict(state["opt"])
-        step, wall, first_recon = state["step"], state["wall_time_s"], state["first_recon"]
-        set_rng_state(state["rng"])
-        run.truncate_metrics(lambda r: r.get("step", 0) <= step)
-    total = spe * cfg.epochs if cfg.max_steps is None else min(spe * cfg.epochs, cfg.max_steps)
+    run, resumed = open_run(cfg)
+    first_recon: float | None = None  # the first step's reconstruction loss, kept for results
+    if resumed is not None:
+        accelerator.unwrap_model(vae).load_state_dict(resumed["vae"])
+        opt.load_state_dict(resumed["opt"])
+        first_recon = resumed["first_recon"]
     meta = {
         "kind": "vae",
         "model": cfg.model,
@@ -119,19 +98,28 @@ def train_vae(cfg: VaeConfig) -> dict:
     }
     fixed_z = torch.randn(64, cfg.latent, generator=torch.Generator().manual_seed(cfg.seed))
 
-    def save_state() -> None:
-        if accelerator.is_main_process:
-            state = {
-                "vae": accelerator.unwrap_model(vae).state_dict(),
-                "opt": opt.state_dict(),
-                "step": step,
-                "wall_time_s": wall,
-                "first_recon": first_recon,
-                "rng": rng_state(),
-            }
-            save_checkpoint(run.checkpoint, state)
+    def train_step(x_u8: torch.Tensor) -> dict[str, float]:
+        nonlocal first_recon
+        x = x_u8.float() / 255  # (B, 3, 64, 64) in [0, 1]
+        with accelerator.autocast():
+            recon, mu, logvar = vae(x)
+        parts = vae_loss(x, recon, mu.float(), logvar.float(), cfg.recon_weight)
+        opt.zero_grad(set_to_none=True)
+        accelerator.backward(parts["loss"])
+        opt.step()
+        losses = {f"loss_{k}" if k != "loss" else k: v.item() for k, v in parts.items()}
+        if first_recon is None:
+            first_recon = losses["loss_recon"]
+        return losses
 
-    def snapshot(tag: str) -> None:
+    def checkpoint_state() -> dict[str, Any]:
+        return {
+            "vae": accelerator.unwrap_model(vae).state_dict(),
+            "opt": opt.state_dict(),
+            "first_recon": first_recon,
+        }
+
+    def snapshot(tag: str, step: int) -> None:
         model = accelerator.unwrap_model(vae)
         if accelerator.is_main_process:
             modules = {"encoder": model.encoder, "decoder": model.decoder}
@@ -141,52 +129,18 @@ def train_vae(cfg: VaeConfig) -> dict:
             save_grid(decoder.images(fixed_z), run.path / f"samples{tag}.png")
             model.train()
 
-    losses: dict[str, float] = {}
-    bar = tqdm(
-        total=total, initial=step, desc=f"vae {cfg.model}", disable=not accelerator.is_main_process
-    )
-    with GracefulStop() as stop:
-        while step < total and not stop.requested:
-            epoch, skip = divmod(step, spe)
-            start = time.perf_counter()
-            batches = epoch_batches(
-                dataset, epoch=epoch, skip=skip, batch_size=cfg.batch_size, seed=cfg.seed,
-                accelerator=accelerator, num_workers=cfg.num_workers,
-            )  # fmt: skip
-            for x_u8 in batches:
-                x = x_u8.float() / 255  # (B, 3, 64, 64) in [0, 1]
-                with accelerator.autocast():
-                    recon, mu, logvar = vae(x)
-                parts = vae_loss(x, recon, mu.float(), logvar.float(), cfg.recon_weight)
-                opt.zero_grad(set_to_none=True)
-                accelerator.backward(parts["loss"])
-                opt.step()
-                step += 1
-                bar.update(1)
-                losses = {f"loss_{k}" if k != "loss" else k: v.item() for k, v in parts.items()}
-                if first_recon is None:
-                    first_recon = losses["loss_recon"]
-                if step % cfg.log_every == 0 or step == total or step == 1:
-                    bar.set_postfix(losses)
-                    if accelerator.is_main_process:
-                        run.log({"step": step, "epoch": epoch, **losses})
-                if step >= total or stop.requested:
-                    break
-            wall += time.perf_counter() - start
-            if step % spe == 0:
-                snapshot(f"_epoch{step // spe:03d}")
-            save_state()
-    bar.close()
-    snapshot("")
+    progress = train_epochs(
+        train_step, cfg=cfg, dataset=dataset, accelerator=accelerator, run=run, resumed=resumed,
+        checkpoint_state=checkpoint_state, snapshot=snapshot, desc=f"vae {cfg.model}",
+        log_first_step=True,
+    )  # fmt: skip
+    snapshot("", progress.step)
     results = {
         "model": cfg.model,
         **params,
-        "epochs": step / spe,
-        "steps": step,
-        "wall_time_s": wall,
-        **losses,
+        **progress.summary(),
         "first_loss_recon": first_recon,
-        "stopped_early": bool(stop.requested),
+        "stopped_early": progress.stopped_early,
         "weights": str(run.path / WEIGHTS),
     }
     if accelerator.is_main_process:
