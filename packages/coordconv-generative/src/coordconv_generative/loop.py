@@ -91,6 +91,7 @@ def epoch_batches(
         shuffle=False,
         drop_last=True,
         num_workers=num_workers,
+        generator=gen,  # its worker seed is drawn here, not from the global RNG (exact resume)
     )
     for item in loader:
         yield first_tensor(item).to(accelerator.device, non_blocking=True)
