@@ -6,8 +6,8 @@ seen. Under multi-process Accelerate runs each process takes every ``world``-th 
 
 :func:`train_epochs` drives the iterations around a per-batch ``train_step`` callable (the
 trainer's own maths): the tqdm bar, metrics.jsonl cadence, the paper's snapshot at the end of
-every epoch (S7: "a snapshot at the end of every epoch"), a checkpoint after every pass, and a
-graceful stop on SIGINT/SIGTERM. :func:`open_run` prepares the run directory and, on
+every epoch (S7.1: "save the model in the end of every epoch"), a checkpoint after every pass,
+and a graceful stop on SIGINT/SIGTERM. :func:`open_run` prepares the run directory and, on
 ``--resume``, hands back the checkpoint the trainer restores its modules from.
 """
 
