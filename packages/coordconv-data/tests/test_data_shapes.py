@@ -72,6 +72,21 @@ def test_objects_never_overlap_and_keep_the_gap(data):
     assert (hi <= 64).all()
 
 
+def test_default_objects_are_the_official_generators_21_px(data):
+    """data/sort_of_clevr_generator.py: cv2.rectangle(centre - 10, centre + 10) and
+    cv2.circle(centre, 10): both 21 px across, centres in 10..53."""
+    assert shapes.SIZE == 21
+    assert (data.sizes == 21).all()
+    assert data.centres.min() >= 10
+    assert data.centres.max() <= 53
+    for image, kinds in zip(data.images[:20], data.kinds[:20], strict=True):
+        for mask, kind in zip(object_masks(image), kinds, strict=True):
+            ys, xs = np.nonzero(mask)
+            assert xs.max() - xs.min() + 1 == 21
+            assert ys.max() - ys.min() + 1 == 21
+            assert mask.sum() == (441 if kind == shapes.SQUARE else 349)  # pi * 10.5^2 ~ 346
+
+
 def test_square_and_circle_of_size_10_are_drawn_exactly():
     kinds = np.array([[shapes.SQUARE, shapes.CIRCLE]], np.int8)
     image = shapes.render(kinds, np.array([[10, 10]]), np.array([[[3, 5], [30, 40]]]))[0]

@@ -80,13 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--min-size",
         type=int,
         default=None,
-        help="smallest object/digit size, px (shapes 10, digits 15)",
+        help=f"smallest object/digit size, px (shapes {shapes.SIZE}, the official generator's "
+        "objects: half-side / radius 10; digits 15)",
     )
     gen.add_argument(
         "--max-size",
         type=int,
         default=None,
-        help="largest object/digit size, px (shapes 10, digits 25)",
+        help=f"largest object/digit size, px (shapes {shapes.SIZE}, digits 25)",
     )
     gen.add_argument(
         "--min-gap", type=int, default=2, help="shapes: empty pixels between the objects' boxes"
@@ -158,7 +159,7 @@ def _generate(args: argparse.Namespace) -> None:
             if v is not None
         }
         if "min_size" in sizes and "max_size" not in sizes:
-            sizes["max_size"] = max(sizes["min_size"], 10)
+            sizes["max_size"] = max(sizes["min_size"], shapes.SIZE)
         data = shapes.generate(
             args.n, args.seed, args.antialias, min_gap=args.min_gap, progress=progress, **sizes
         )

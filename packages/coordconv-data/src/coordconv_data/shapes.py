@@ -8,15 +8,20 @@ Exactly what is drawn (all integer maths, so the same seed gives the same bytes 
 
 - canvas 64x64 RGB, background (255, 255, 255); object 0 is red (255, 0, 0), object 1 blue
   (0, 0, 255); each kind is 0 = circle or 1 = square with probability 1/2;
-- each object has an integer size ``s`` drawn uniformly from ``min_size..max_size`` (default 10)
-  and an integer top-left pixel (``left``, ``top``) drawn uniformly so that its ``s x s`` bounding
-  box lies inside the canvas. Its centre is ``(left + (s - 1) / 2, top + (s - 1) / 2)`` in pixel
+- each object has an integer size ``s`` drawn uniformly from ``min_size..max_size`` and an
+  integer top-left pixel (``left``, ``top``) drawn uniformly so that its ``s x s`` bounding box
+  lies inside the canvas. Its centre is ``(left + (s - 1) / 2, top + (s - 1) / 2)`` in pixel
   coordinates (x = column, y = row, pixel centres at integers), so ``centres`` and ``sizes``
-  describe the object exactly;
+  describe the object exactly. The default size, :data:`SIZE` = 21 px, is the official
+  generator's (``data/sort_of_clevr_generator.py``: squares from ``centre - 10`` to
+  ``centre + 10``, circles of radius 10, centres uniform in 10..53 as here); the paper gives no
+  size;
 - a square fills its whole bounding box; a circle (diameter ``s``) fills the pixels whose centre
   is within ``s / 2`` of the object's centre (it touches its bounding box at the 4 edge midpoints);
 - the two bounding boxes are at least ``min_gap`` (default 2) empty pixels apart along x or
-  along y, so the objects never overlap or touch; pairs that violate it are redrawn;
+  along y, so the objects never overlap or touch; pairs that violate it are redrawn (the
+  paper says "without overlapping"; the official generator only keeps the centres 20 px apart,
+  so its squares may overlap);
 - ``antialias=True`` shades circle-edge pixels by their coverage over a 4x4 grid of sub-pixel
   samples (colour = white blended towards the object colour by the covered fraction, rounded to
   the nearest integer); squares are pixel-aligned and come out identical either way.
@@ -42,7 +47,8 @@ CIRCLE, SQUARE = 0, 1
 KIND_NAMES = ("circle", "square")
 COLOURS = np.array([[255, 0, 0], [0, 0, 255]], dtype=np.uint8)  # object 0 red, object 1 blue
 CHUNK = 1024
-VERSION = 1
+VERSION = 2  # 2: default object size 21 px (was 10), as the official generator draws
+SIZE = 21  # default square side / circle diameter, px (official code: half-side / radius 10)
 DATASET = "shapes"
 
 
@@ -69,8 +75,8 @@ def generate(
     seed: int = 0,
     antialias: bool = False,
     *,
-    min_size: int = 10,
-    max_size: int = 10,
+    min_size: int = SIZE,
+    max_size: int = SIZE,
     min_gap: int = 2,
     progress: bool = False,
 ) -> ShapesData:
