@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from coordconv_core import CoordConv2d
@@ -77,14 +78,18 @@ def test_generators_and_discriminators_shapes(arch, model):
     assert pair.discriminator(images).shape == (3, 1)
 
 
-def test_tiled_first_layer_equals_coordconv_over_tiled_z():
+def test_tiled_first_layer_equals_a_conv_over_tiled_z_and_hand_made_coordinates():
     torch.manual_seed(0)
     layer = TiledCoordConv(z_dim=7, out_channels=5, size=9)
     z = torch.randn(4, 7)
-    tiled = z[:, :, None, None].expand(-1, -1, 9, 9)
-    expected = layer.conv(tiled)  # the coordconv_core layer itself over the tiled z
+    tiled = z[:, :, None, None].expand(-1, -1, 9, 9)  # (4, 7, 9, 9)
+    # S9's channels, written out by hand: xx varies along the width, yy along the height
+    ramp = torch.linspace(-1, 1, 9)
+    xx = ramp.view(1, 1, 1, 9).expand(4, 1, 9, 9)
+    yy = ramp.view(1, 1, 9, 1).expand(4, 1, 9, 9)
+    expected = F.conv2d(torch.cat([tiled, xx, yy], dim=1), layer.conv.weight, layer.conv.bias)
     torch.testing.assert_close(layer(z), expected)
-    torch.testing.assert_close(layer.forward_tiled(z), expected)
+    torch.testing.assert_close(layer.conv(tiled), expected)  # and the coordconv_core layer
     assert sum(p.numel() for p in layer.parameters()) == 5 * (7 + 2) + 5
 
 
