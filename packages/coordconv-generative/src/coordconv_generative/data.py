@@ -10,12 +10,16 @@ loops scale them to [-1, 1] (GAN, tanh output) or [0, 1] (VAE, sigmoid output).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset, Subset, TensorDataset
 
 from coordconv_core.training import UserError
+
+if TYPE_CHECKING:
+    from coordconv_data.shapes import ShapesData
 
 SIZE = 64
 
@@ -45,14 +49,19 @@ class ImageFiles(Dataset):
         return self.transform(pil_loader(str(self.files[index])))  # (3, size, size) uint8
 
 
-def load_shapes_images(path: Path) -> np.ndarray:
-    """The ``(N, 64, 64, 3)`` uint8 images of a coordconv-data shapes file."""
+def load_shapes(path: Path) -> ShapesData:
+    """A coordconv-data shapes file (images, kinds, drawn centres, sizes)."""
     from coordconv_data import DatasetError, shapes
 
     try:
-        return shapes.load(path).images
+        return shapes.load(path)
     except DatasetError as exc:
         raise UserError(str(exc)) from exc
+
+
+def load_shapes_images(path: Path) -> np.ndarray:
+    """The ``(N, 64, 64, 3)`` uint8 images of a coordconv-data shapes file."""
+    return load_shapes(path).images
 
 
 def resolve_arch(path: Path, arch: str) -> str:

@@ -5,8 +5,13 @@ Usage::
     coordconv-generative vae --data data/shapes.npz --model coordconv-gd --out runs/vae-coordconv
     coordconv-generative vae --data data/shapes.npz --model conv --out runs/vae-conv
 
-Latent size 8; reconstruction (per-pixel binary cross-entropy) weighted 50x against the KL
-term; Adam with lr 0.005 and no weight decay (S7.2). Images in [0, 1], sigmoid decoder output.
+Latent size 8; the loss is the negative ELBO with its reconstruction term (binary
+cross-entropy summed over the 64x64x3 values) weighted 50x against the KL term
+(:func:`~coordconv_generative.models.vae.vae_loss`); Adam with lr 0.005 and no weight decay
+(S7.2). Images in [0, 1], sigmoid decoder output. The last ``--n-heldout`` images of the file
+are not trained on: ``results.json`` reports the KL on them and how many of their
+reconstructions show both objects where they were drawn
+(:mod:`coordconv_generative.reconstruction`).
 """
 
 from __future__ import annotations
@@ -16,13 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch.utils.data import TensorDataset
 
 from coordconv_core.training import UserError, make_accelerator, seed_everything
-from coordconv_generative.data import load_training_set
+from coordconv_data.shapes import ShapesData
+from coordconv_generative.data import load_shapes
 from coordconv_generative.figures import save_grid
 from coordconv_generative.loop import epoch_steps, open_run, train_epochs
 from coordconv_generative.models import MODELS, build_vae, count_parameters
 from coordconv_generative.models.vae import vae_loss
+from coordconv_generative.reconstruction import reconstruction_metrics
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, save_weights
 
 
@@ -48,6 +56,13 @@ class VaeConfig:
     n_train: int | None = field(
         default=None, metadata={"help": "use only the first N training images"}
     )
+    n_heldout: int = field(
+        default=256,
+        metadata={
+            "help": "images at the end of --data kept out of training; their reconstructions "
+            "are checked with the object detector (0: none)"
+        },
+    )
     max_steps: int | None = field(
         default=None, metadata={"help": "stop after this many steps (CI-sized runs)"}
     )
@@ -66,13 +81,36 @@ class VaeConfig:
     overwrite: bool = field(default=False, metadata={"help": "replace the run in --out"})
 
 
+def _split(cfg: VaeConfig) -> tuple[TensorDataset, ShapesData | None]:
+    """Training images (the first ones, at most ``n_train``) and the held-out last ones."""
+    if cfg.data is None:
+        raise UserError("--data is required (a coordconv-data shapes .npz)")
+    if not Path(cfg.data).is_file():
+        raise UserError(f"--data {cfg.data} does not exist")
+    if cfg.n_heldout < 0 or (cfg.n_train is not None and cfg.n_train < 1):
+        raise UserError("--n-heldout must be >= 0 and --n-train >= 1")
+    data = load_shapes(Path(cfg.data))
+    n_fit = len(data) - cfg.n_heldout
+    if n_fit < 1:
+        raise UserError(f"--n-heldout {cfg.n_heldout} leaves none of the {len(data)} images")
+    n_fit = n_fit if cfg.n_train is None else min(n_fit, cfg.n_train)
+    images = torch.from_numpy(data.images[:n_fit]).permute(0, 3, 1, 2)  # (N, 3, 64, 64)
+    train = TensorDataset(images.contiguous())
+    if cfg.n_heldout == 0:
+        return train, None
+    last = slice(len(data) - cfg.n_heldout, len(data))
+    return train, ShapesData(
+        data.images[last], data.kinds[last], data.centres[last], data.sizes[last]
+    )
+
+
 def train_vae(cfg: VaeConfig) -> dict:
     """Train, snapshot every epoch, and return (and write) ``results.json``."""
     if cfg.data is not None and Path(cfg.data).is_dir():
         raise UserError("the VAE trains on a coordconv-data shapes .npz, not a folder")
-    dataset = load_training_set(cfg.data, cfg.n_train)
     if min(cfg.batch_size, cfg.width_divisor, cfg.epochs, cfg.latent) < 1:
         raise UserError("--batch-size, --width-divisor, --epochs and --latent must be >= 1")
+    dataset, heldout = _split(cfg)
     accelerator = make_accelerator(cfg.device, cfg.amp)
     epoch_steps(dataset, cfg.batch_size, accelerator)  # refuse a set smaller than one batch
     seed_everything(cfg.seed)
@@ -135,11 +173,19 @@ def train_vae(cfg: VaeConfig) -> dict:
         log_first_step=True,
     )  # fmt: skip
     snapshot("", progress.step)
+    model = accelerator.unwrap_model(vae)
+    held = {}
+    if heldout is not None:
+        metrics = reconstruction_metrics(
+            model, heldout.images, heldout.centres, recon_weight=cfg.recon_weight
+        )
+        held = {f"heldout_{k}": v for k, v in metrics.items()}
     results = {
         "model": cfg.model,
         **params,
         **progress.summary(),
         "first_loss_recon": first_recon,
+        **held,
         "stopped_early": progress.stopped_early,
         "weights": str(run.path / WEIGHTS),
     }
