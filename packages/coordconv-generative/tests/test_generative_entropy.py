@@ -84,7 +84,7 @@ def test_colour_masks_and_missing_objects():
     img[0, 7, 0:3] = (128, 128, 128)
     assert colour_mask(img, "red").sum() == 4
     assert colour_mask(img, "blue").sum() == 1
-    det = detect_objects(img)
+    det = detect_objects(img, min_pixels=4)
     np.testing.assert_allclose(det.centres[0, 0], [1.5, 1.5])
     assert det.found.tolist() == [[True, False]]
     assert np.isnan(det.centres[0, 1]).all()
@@ -95,11 +95,25 @@ def test_colour_masks_and_missing_objects():
         colour_mask(np.zeros((8, 8, 3), np.uint8), "red")
 
 
+def test_noise_and_speckle_are_not_objects():
+    """Uniform noise has red- and blue-enough pixels everywhere, in specks of a few pixels."""
+    noise = np.random.default_rng(0).integers(0, 256, (64, 64, 64, 3), dtype=np.uint8)
+    assert colour_mask(noise, "red").any(axis=(1, 2)).all()
+    assert not detect_objects(noise).found.any()
+    # a 7x7 blob (49 px) is below the floor, an 8x8 one (64 px) above it
+    img = np.full((2, 64, 64, 3), 255, np.uint8)
+    img[0, 10:17, 10:17] = img[0, 40:47, 40:47] = (255, 0, 0)
+    img[1, 10:18, 10:18] = (255, 0, 0)
+    img[1, 40:48, 40:48] = (0, 0, 255)
+    assert detect_objects(img).found.tolist() == [[False, False], [True, True]]
+
+
 def test_largest_component_wins():
     mask = np.zeros((10, 10), bool)
     mask[0, 0] = True
     mask[5:8, 2:5] = True  # 3x3 block centred at (x=3, y=6)
-    assert largest_component_centre(mask) == (3.0, 6.0)
+    assert largest_component_centre(mask, min_pixels=4) == (3.0, 6.0)
+    assert largest_component_centre(mask) is None  # 9 px: below the default floor
     assert largest_component_centre(np.zeros((4, 4), bool)) is None
 
 
