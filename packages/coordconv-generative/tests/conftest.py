@@ -19,3 +19,11 @@ def shapes_file(tmp_path_factory: pytest.TempPathFactory, shapes_data: shapes.Sh
     path = tmp_path_factory.mktemp("data") / "shapes.npz"
     shapes.save(shapes_data, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def shapes_2k(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2,048 images (seed 1): enough for a learning test to hold 256 out."""
+    path = tmp_path_factory.mktemp("data2k") / "shapes.npz"
+    shapes.save(shapes.generate(n=2048, seed=1), path)
+    return path

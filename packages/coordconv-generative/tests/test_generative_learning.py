@@ -1,7 +1,8 @@
 """Honest learning tests on a small generated shapes set (CPU, CI-sized; seeded).
 
-These train real models for a few dozen steps and check the metrics the issue asks for; what
-they reach is far from a full 50-epoch run (see the package README).
+These train real, reduced-width models for a few hundred steps and check the properties S7
+is about: the VAE encodes where the objects are, the GAN draws both objects, in varied places.
+What they do not show (how a full 50-epoch run compares with the paper) is in the README.
 """
 
 from __future__ import annotations
@@ -10,63 +11,69 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from coordconv_generative.cli import main
-from coordconv_generative.models import build_gan
-from coordconv_generative.weights import TrainedGenerator, load_generator
+from coordconv_generative.entropy import centre_spread, detect_objects
+from coordconv_generative.train_gan import REPORT_SEED, sample_detections
+from coordconv_generative.weights import load_generator
 
 
 @pytest.mark.slow
-def test_vae_reconstruction_loss_falls_well_below_its_start(shapes_file, tmp_path):
+def test_vae_uses_its_latent_to_draw_both_objects_where_they_were(shapes_2k, tmp_path):
+    """A collapsed VAE (KL ~ 0) decodes every image to the same picture: the detector then
+    finds the objects of almost no held-out image at their place. This one must recover both
+    objects (each within 3 px of where it was drawn) in >= 80% of 256 held-out images, with a
+    KL above 1 nat."""
     out = tmp_path / "vae"
     argv = [
-        "vae", "--data", str(shapes_file), "--model", "coordconv-gd", "--width-divisor", "16",
-        "--batch-size", "16", "--n-train", "256", "--max-steps", "50", "--device", "cpu",
-        "--log-every", "1", "--out", str(out),
+        "vae", "--data", str(shapes_2k), "--model", "coordconv-gd", "--width-divisor", "16",
+        "--batch-size", "16", "--n-heldout", "256", "--max-steps", "400", "--device", "cpu",
+        "--seed", "0", "--out", str(out),
     ]  # fmt: skip
     assert main(argv) == 0
     results = json.loads((out / "results.json").read_text())
-    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    first = results["first_loss_recon"]
-    last = sum(r["loss_recon"] for r in records[-5:]) / 5  # mean of the last 5 steps
-    assert first > 0.6  # a sigmoid decoder starts near BCE(0.5) = 0.69
-    # "well below": under half its start. This is the level of drawing the white
-    # background right (an all-white image scores 0.20 on this set, the mean image 0.124);
-    # drawing the objects well needs a longer run (README).
-    assert last < 0.5 * first
+    assert results["heldout_kl"] > 1.0
+    assert results["heldout_recovered"] >= 0.8
 
 
-def _mean_image_distance(images: np.ndarray, real: np.ndarray) -> float:
-    """Mean absolute difference (0..255) between the mean generated and mean real image."""
-    return float(np.abs(images.astype(float).mean(0) - real.astype(float).mean(0)).mean())
+SPREAD_FLOOR_PX = 4.0  # a third of the data's 12.4 px; a collapsed generator scores ~0
+DETECT_FLOOR = 0.3  # the issue's floor for the quick preset, here in a CI-sized run
 
 
 @pytest.mark.slow
-def test_coordconv_gan_learns_the_canvas_in_a_ci_sized_run(shapes_file, shapes_data, tmp_path):
-    """What 64 GAN iterations on CPU honestly reach: the canvas, not yet the objects.
-
-    The untrained CoordConv generator draws mid-grey (tanh ~ 0: distance ~127 to the mostly
-    white data); after 64 iterations (batch 16, widths / 16) it draws the white canvas
-    (distance ~7 on the reference machine). Objects need far longer runs: its detector hit
-    rate is 0.0 here, and the test only checks that it is reported (README: what a full run
-    needs).
-    """
+@pytest.mark.parametrize("seed", [0, 1])
+def test_conv_gan_draws_both_objects_in_varied_places(shapes_2k, tmp_path, seed):
+    """The conv GAN (widths / 8, the quick preset's recipe) after 256 iterations on 2,048 images:
+    both objects in >= 30% of 256 samples, and not always in the same place (the detected
+    centres spread >= 4 px). Fails for a constant generator (no objects: rate 0), for the
+    white canvas (rate 0) and for a collapsed one (spread ~0)."""
     out = tmp_path / "gan"
     argv = [
-        "gan", "--data", str(shapes_file), "--model", "coordconv-gd", "--width-divisor", "16",
-        "--batch-size", "16", "--max-steps", "64", "--device", "cpu", "--seed", "0",
+        "gan", "--data", str(shapes_2k), "--model", "conv", "--width-divisor", "8",
+        "--batch-size", "32", "--lr-d", "2e-4", "--lr-g", "2e-4", "--g-steps", "1",
+        "--max-steps", "256", "--select", "best", "--device", "cpu", "--seed", str(seed),
         "--out", str(out),
     ]  # fmt: skip
     assert main(argv) == 0
     results = json.loads((out / "results.json").read_text())
-    assert results["steps"] == 64
-    assert 0.0 <= results["detect_rate"] <= 1.0
-    real = shapes_data.images[:256]
-    z = torch.Generator().manual_seed(0)
-    torch.manual_seed(0)
-    untrained = build_gan("shapes", "coordconv-gd", width_divisor=16).generator.eval()
-    before = TrainedGenerator(untrained, "gan", 256, "untrained", (-1.0, 1.0))
-    trained = load_generator(out)
-    assert _mean_image_distance(before.images(before.sample_z(128, z)), real) > 100
-    assert _mean_image_distance(trained.images(trained.sample_z(128, z)), real) < 25
+    gen = load_generator(out)
+    det = sample_detections(gen, 256, seed=REPORT_SEED)
+    assert results["detect_rate"] == float(det.both.mean())  # reported = measured on the file
+    assert det.both.mean() >= DETECT_FLOOR
+    assert centre_spread(det) >= SPREAD_FLOOR_PX
+
+
+def test_the_gan_floors_reject_constant_and_collapsed_generators(shapes_data):
+    """The two floors above, applied to stand-ins: a constant grey generator, the white
+    canvas, one real image repeated (collapsed, both objects always found) and real data."""
+    grey = np.full((256, 64, 64, 3), 128, np.uint8)
+    white = np.full((256, 64, 64, 3), 255, np.uint8)
+    collapsed = np.repeat(shapes_data.images[:1], 256, axis=0)
+    for images in (grey, white):
+        assert detect_objects(images).both.mean() < DETECT_FLOOR
+    det = detect_objects(collapsed)
+    assert det.both.mean() == 1.0
+    assert centre_spread(det) < SPREAD_FLOOR_PX
+    real = detect_objects(shapes_data.images[:256])
+    assert real.both.mean() == 1.0
+    assert centre_spread(real) > 10

@@ -96,6 +96,17 @@ def detect_objects(
     return Detections(centres, found)
 
 
+def centre_spread(det: Detections) -> float:
+    """How far apart the objects of different images are: the standard deviation (px) of the
+    detected centres over the images where both objects were found, averaged over red x, red y,
+    blue x and blue y. 0 for a collapsed set (every object always at the same place); ~12.4 for
+    the shapes data (centres uniform in 10..53); NaN if fewer than two images qualify."""
+    both = det.centres[det.both].reshape(-1, 4)  # (M, 4)
+    if len(both) < 2:
+        return float("nan")
+    return float(both.std(axis=0, ddof=1).mean())
+
+
 def histogram_entropy(points: np.ndarray, bins: int, low: float, high: float) -> float:
     """Entropy in bits of the 2-D histogram of ``points (M, 2)`` over ``[low, high)^2`` with
     ``bins x bins`` equal cells (points outside are clipped into the border cells).
