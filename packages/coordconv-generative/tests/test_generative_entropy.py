@@ -107,6 +107,16 @@ def test_noise_and_speckle_are_not_objects():
     img[1, 10:18, 10:18] = (255, 0, 0)
     img[1, 40:48, 40:48] = (0, 0, 255)
     assert detect_objects(img).found.tolist() == [[False, False], [True, True]]
+    # a coloured background is no object: blue blob on a red field (red: 4096 - 64 px)
+    field = np.full((1, 64, 64, 3), (255, 0, 0), np.uint8)
+    field[0, 40:48, 40:48] = (0, 0, 255)
+    assert detect_objects(field).found.tolist() == [[False, True]]
+    # bars and rings are no objects: a 6x30 bar (aspect 5), a hollow 20x20 square (fill 0.36)
+    odd = np.full((1, 64, 64, 3), 255, np.uint8)
+    odd[0, 2:32, 2:8] = (255, 0, 0)
+    odd[0, 40:60, 40:60] = (0, 0, 255)
+    odd[0, 42:58, 42:58] = 255
+    assert detect_objects(odd).found.tolist() == [[False, False]]
 
 
 def test_centre_spread_small_exact_case():

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.utils.data import Dataset
 
+from coordconv_generative.data import first_tensor
 from coordconv_generative.models import CoordConvGenerator, DeconvGenerator
 
 _WEIGHTED = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose2d, nn.Linear)
@@ -88,6 +90,16 @@ def init_gan(generator: nn.Module, discriminator: nn.Module, scheme: str = "dcga
         raise ValueError(f"unknown init {scheme!r}; choose dcgan or torch")
     dcgan_init(discriminator)
     GENERATOR_INITS[type(generator)](generator)
+
+
+def mean_colour(dataset: Dataset, n: int = 1024) -> torch.Tensor:
+    """Per-channel mean ``(3,)`` in [0, 1] of the first ``n`` images of ``dataset``."""
+    total, count = torch.zeros(3, dtype=torch.float64), 0
+    for i in range(min(n, len(dataset))):  # type: ignore[arg-type]
+        image = first_tensor(dataset[i])  # (3, 64, 64) uint8
+        total += image.double().mean(dim=(1, 2)) / 255
+        count += 1
+    return (total / max(count, 1)).float()
 
 
 def last_layer(module: nn.Module) -> nn.Module:

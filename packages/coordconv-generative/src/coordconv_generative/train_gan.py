@@ -34,13 +34,12 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch.utils.data import Dataset
 
 from coordconv_core.training import RunDir, UserError, make_accelerator, seed_everything
-from coordconv_generative.data import first_tensor, load_training_set, resolve_arch
+from coordconv_generative.data import load_training_set, resolve_arch
 from coordconv_generative.entropy import Detections, centre_spread, detect_objects
 from coordconv_generative.figures import save_grid
-from coordconv_generative.init import init_gan, init_output_bias
+from coordconv_generative.init import init_gan, init_output_bias, mean_colour
 from coordconv_generative.loop import epoch_steps, open_run, train_epochs
 from coordconv_generative.models import ARCHS, MODELS, build_gan, count_parameters
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, load_generator, save_weights
@@ -159,16 +158,6 @@ def _select_best(run: RunDir, last: TrainedGenerator) -> tuple[TrainedGenerator,
 
 def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
-
-
-def mean_colour(dataset: Dataset, n: int = 1024) -> torch.Tensor:
-    """Per-channel mean ``(3,)`` in [0, 1] of the first ``n`` images of ``dataset``."""
-    total, count = torch.zeros(3, dtype=torch.float64), 0
-    for i in range(min(n, len(dataset))):  # type: ignore[arg-type]
-        image = first_tensor(dataset[i])  # (3, 64, 64) uint8
-        total += image.double().mean(dim=(1, 2)) / 255
-        count += 1
-    return (total / max(count, 1)).float()
 
 
 def train_gan(cfg: GanConfig) -> dict:

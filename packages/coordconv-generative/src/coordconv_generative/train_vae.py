@@ -27,6 +27,7 @@ from coordconv_core.training import UserError, make_accelerator, seed_everything
 from coordconv_data.shapes import ShapesData
 from coordconv_generative.data import load_shapes
 from coordconv_generative.figures import save_grid
+from coordconv_generative.init import init_output_bias, mean_colour
 from coordconv_generative.loop import epoch_steps, open_run, train_epochs
 from coordconv_generative.models import MODELS, build_vae, count_parameters
 from coordconv_generative.models.vae import vae_loss
@@ -55,6 +56,13 @@ class VaeConfig:
     lr: float = field(default=0.005, metadata={"help": "Adam learning rate (S7.2: 0.005)"})
     n_train: int | None = field(
         default=None, metadata={"help": "use only the first N training images"}
+    )
+    output_bias: bool = field(
+        default=True,
+        metadata={
+            "help": "start the decoder's output bias at the training images' mean colour "
+            "(not in the paper: the reconstruction then starts at the mean image's loss)"
+        },
     )
     n_heldout: int = field(
         default=256,
@@ -115,6 +123,8 @@ def train_vae(cfg: VaeConfig) -> dict:
     epoch_steps(dataset, cfg.batch_size, accelerator)  # refuse a set smaller than one batch
     seed_everything(cfg.seed)
     vae = build_vae(cfg.model, cfg.latent, cfg.width_divisor)
+    if cfg.output_bias:
+        init_output_bias(vae.decoder, mean_colour(dataset), "sigmoid")  # images in [0, 1]
     params = {
         "params_encoder": count_parameters(vae.encoder),
         "params_decoder": count_parameters(vae.decoder),
