@@ -67,6 +67,15 @@ def test_disk_errors_are_one_line_and_bugs_keep_their_traceback(capsys):
         _run(bug)
 
 
+@pytest.fixture
+def sigint_raises():
+    """Python's default SIGINT handler (pytest-xdist workers ignore SIGINT)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("sigint_raises")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_outside_a_training_loop_exits_130_in_one_line(capsys, signum):
     reached = []

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from coordconv_core.training import MARKER, RunDir, UserError, is_run_dir
+from coordconv_core.training import (
+    MARKER,
+    RunDir,
+    UserError,
+    is_run_dir,
+    mark_new_dir,
+    remove_marked_dir,
+)
 from coordconv_core.training import rundir as rundir_module
 
 
@@ -203,3 +210,20 @@ def test_read_results_refuses_garbage(tmp_path):
     (tmp_path / "results.json").write_text("{truncated")
     with pytest.raises(UserError, match="not valid JSON"):
         run.read_results()
+
+
+def test_remove_marked_dir_deletes_only_what_our_tools_marked(tmp_path):
+    folder = _user_folder(tmp_path)
+    assert mark_new_dir(folder, "tools/reproduce.py") is False  # not empty: left unmarked
+    before = tree_digest(tmp_path)
+    with pytest.raises(UserError, match=r"refusing --fresh: .* not made by a coordconv tool"):
+        remove_marked_dir(folder, "--fresh")
+    with pytest.raises(UserError, match="refusing --fresh"):
+        remove_marked_dir(folder / "notes.txt", "--fresh")
+    assert tree_digest(tmp_path) == before
+    report = tmp_path / "report"
+    assert mark_new_dir(report, "tools/reproduce.py") is True
+    (report / "REPORT.md").write_text("# report\n")
+    remove_marked_dir(report, "--fresh")
+    remove_marked_dir(report, "--fresh")  # already gone: fine
+    assert not report.exists()

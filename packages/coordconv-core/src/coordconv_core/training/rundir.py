@@ -94,6 +94,36 @@ def is_run_dir(path: str | Path) -> bool:
         return False
 
 
+def mark_new_dir(path: str | Path, tool: str) -> bool:
+    """Create ``path`` (or take an empty folder) and mark it as made by ``tool``, so that a
+    later :func:`remove_marked_dir` may delete it. A non-empty unmarked folder is left unmarked
+    (it holds something of the user's); returns whether ``path`` carries the marker."""
+    path = Path(path)
+    if is_run_dir(path):
+        return True
+    if path.is_dir() and any(path.iterdir()):
+        return False
+    path.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(path / MARKER, _marker(tool))
+    return True
+
+
+def remove_marked_dir(path: str | Path, flag: str) -> None:
+    """Delete ``path`` if one of our tools made it (it carries the marker) or it is empty;
+    refuse (:class:`UserError`, nothing deleted) anything else. A missing path is fine."""
+    path = Path(path)
+    if not (path.exists() or path.is_symlink()):
+        return
+    if not path.is_dir() or path.is_symlink():
+        raise UserError(f"refusing {flag}: {path} is not a directory our tools made")
+    if any(path.iterdir()) and not is_run_dir(path):
+        raise UserError(
+            f"refusing {flag}: {path} was not made by a coordconv tool (no {MARKER} marker), "
+            "so nothing in it is deleted; delete it yourself or choose another folder"
+        )
+    shutil.rmtree(path)
+
+
 def _marker(tool: str) -> dict[str, str]:
     from coordconv_core import __version__
 
