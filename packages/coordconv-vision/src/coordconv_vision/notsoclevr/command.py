@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 
-from coordconv_core.training import add_config_arguments, config_from_args
+from coordconv_core.training import EXIT_STOPPED, add_config_arguments, config_from_args
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig
 from coordconv_vision.notsoclevr.sweep import SweepConfig
 
@@ -24,7 +24,7 @@ def _run(args: argparse.Namespace) -> int:
     results = train(config_from_args(NotSoClevrConfig, args))
     if results.get("stopped"):
         print(f"stopped at epoch {results['epoch']}, batch {results['batch']}; rerun with --resume")
-        return 0
+        return EXIT_STOPPED
     print(json.dumps(results, indent=2))
     return 0
 
@@ -36,7 +36,7 @@ def _sweep(args: argparse.Namespace) -> int:
     summary = run_sweep(config_from_args(SweepConfig, args))
     if summary.get("stopped"):
         print("sweep stopped; rerun with --resume")
-        return 0
+        return EXIT_STOPPED
     for key, row in summary["best"].items():
         metrics = {k: round(v, 4) for k, v in row.items() if k.startswith("test_")}
         print(f"{key}: {row['run']} params={row['params']} {metrics}")
