@@ -140,6 +140,6 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     except Exception as exc:  # safetensors raises its own error types for truncated headers/data
         raise CheckpointError(
             f"checkpoint {path} is damaged or truncated ({type(exc).__name__}: {exc}); "
-            "delete it or start without --resume"
+            "start the run over with --overwrite"
         ) from exc
     return _unflatten(tree, tensors)
