@@ -124,7 +124,33 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     p.rl_tree = root / "rl-tree"
     (p.rl_tree / "MsPacman" / "conv" / "seed0").mkdir(parents=True)
     (p.rl_tree / "MsPacman" / "conv" / "seed0" / "results.json").write_text("{cut sho")
+    p.runs = _damaged_runs(p, root / "runs")
     return p
+
+
+# Runs that stopped part-way (no results.json) with a checkpoint cut short, per trainer: the
+# arguments that made them (a resume must repeat them) and the console script.
+RESUMED: dict[str, tuple[str, Callable[[SimpleNamespace], list[str]]]] = {}
+
+
+def _damaged_runs(p: SimpleNamespace, root: Path) -> SimpleNamespace:
+    """Finished tiny runs of every trainer, then made unfinished and damaged: results.json
+    removed and the checkpoint cut in half; plus marked directories with a damaged config."""
+    runs = SimpleNamespace()
+    for name, (command, argv_of) in RESUMED.items():
+        out = root / name.replace("/", "-")
+        assert _status(_main(command), [*argv_of(p), "--out", str(out)]) == 0, name
+        (out / "results.json").unlink()
+        checkpoint = out / "checkpoint.safetensors"
+        checkpoint.write_bytes(checkpoint.read_bytes()[: checkpoint.stat().st_size // 2])
+        setattr(runs, name.split("/")[1], out)
+    from coordconv_core.training import MARKER
+
+    runs.bad_config = root / "bad-config"
+    runs.bad_config.mkdir()
+    (runs.bad_config / MARKER).write_text('{"format": "coordconv-run-1"}\n')
+    (runs.bad_config / "config.json").write_text('{"task": "classifica')
+    return runs
 
 
 def _tiny_gan_weights(path: Path) -> Path:
@@ -174,6 +200,14 @@ TINY_ENV = ["--env", "coordconv_rl/TargetReach-v0"]
 EXP = ["experiment", "--device", "cpu", "--no-progress", "--threads", "1", "--seeds", "1"]
 EXP += ["--frames", "20", "--num-envs", "2", "--eval-episodes", "1"]
 
+RESUMED.update({
+    "vision/notsoclevr": ("coordconv-vision", lambda p: NSC),
+    "vision/imagenet": ("coordconv-vision", lambda p: [*IMAGENET, "--data", str(p.imagenet), "--epochs", "1"]),
+    "vision/detect": ("coordconv-vision", lambda p: [*DETECT, "--data", str(p.det), "--hidden-channels", "8", "--figure-images", "0"]),
+    "generative/gan": ("coordconv-generative", lambda p: [*GAN, "--data", str(p.shapes), "--max-steps", "1"]),
+    "generative/vae": ("coordconv-generative", lambda p: [*VAE, "--data", str(p.shapes), "--max-steps", "1"]),
+    "rl/train": ("coordconv-rl", lambda p: [*RL, *TINY_ENV]),
+})  # fmt: skip
 Argv = Callable[[SimpleNamespace, SimpleNamespace], list[str]]
 CASES: dict[str, tuple[str, Argv]] = {
     # ---- coordconv-data generate
@@ -225,6 +259,10 @@ CASES: dict[str, tuple[str, Argv]] = {
     "vision/notsoclevr/where-loss-does-not-apply": ("coordconv-vision", lambda p, t: [*NSC, "--where-loss", "joint", "--out", str(t.out)]),
     "vision/notsoclevr/unknown-task": ("coordconv-vision", lambda p, t: [*NSC, "--task", "counting", "--out", str(t.out)]),
     "vision/notsoclevr/unknown-device": ("coordconv-vision", lambda p, t: [*NSC, "--device", "tpu", "--out", str(t.out)]),
+    "vision/notsoclevr/resume-a-damaged-checkpoint": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(p.runs.notsoclevr), "--resume"]),
+    "vision/notsoclevr/resume-a-damaged-config": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(p.runs.bad_config), "--resume"]),
+    "vision/notsoclevr/resume-with-another-config": ("coordconv-vision", lambda p, t: [*NSC, "--lr", "0.5", "--out", str(p.runs.notsoclevr), "--resume"]),
+    "vision/notsoclevr/a-run-is-there": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(p.runs.notsoclevr)]),
     # ---- coordconv-vision sweep
     "vision/sweep/unknown-split": ("coordconv-vision", lambda p, t: [*SWEEP, "--splits", "diagonal", "--out", str(t.out)]),
     "vision/sweep/unknown-model": ("coordconv-vision", lambda p, t: [*SWEEP, "--models", "mlp", "--out", str(t.out)]),
@@ -234,6 +272,7 @@ CASES: dict[str, tuple[str, Argv]] = {
     "vision/sweep/resume-of-nothing": ("coordconv-vision", lambda p, t: [*SWEEP, "--out", str(t.out), "--resume"]),
     "vision/sweep/out-is-a-file": ("coordconv-vision", lambda p, t: [*SWEEP, "--out", str(t.file)]),
     # ---- coordconv-vision imagenet
+    "vision/imagenet/resume-a-damaged-checkpoint": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--epochs", "1", "--out", str(p.runs.imagenet), "--resume"]),
     "vision/imagenet/no-data": ("coordconv-vision", lambda p, t: [*IMAGENET, "--out", str(t.out)]),
     "vision/imagenet/data-missing": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.missing), "--out", str(t.out)]),
     "vision/imagenet/data-is-a-file": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.garbage), "--out", str(t.out)]),
@@ -247,6 +286,7 @@ CASES: dict[str, tuple[str, Argv]] = {
     "vision/imagenet/overwrite-a-users-folder": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--out", str(t.foreign), "--overwrite"]),
     "vision/imagenet/out-under-a-file": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--out", str(t.under_file)]),
     # ---- coordconv-vision detect
+    "vision/detect/resume-a-damaged-checkpoint": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.det), "--hidden-channels", "8", "--figure-images", "0", "--out", str(p.runs.detect), "--resume"]),
     "vision/detect/no-data": ("coordconv-vision", lambda p, t: [*DETECT, "--out", str(t.out)]),
     "vision/detect/data-missing": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.missing), "--out", str(t.out)]),
     "vision/detect/data-garbage": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.garbage), "--out", str(t.out)]),
@@ -268,6 +308,7 @@ CASES: dict[str, tuple[str, Argv]] = {
     "vision/compare/out-is-a-folder": ("coordconv-vision", lambda p, t: ["compare", str(p.finished), "--baseline", str(p.finished), "--out", str(t.empty), "--overwrite"]),
     "vision/compare/out-under-a-file": ("coordconv-vision", lambda p, t: ["compare", str(p.finished), "--baseline", str(p.finished), "--out", str(t.under_file / "c.json")]),
     # ---- coordconv-generative gan (and the LSUN arch)
+    "generative/gan/resume-a-damaged-checkpoint": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--max-steps", "1", "--out", str(p.runs.gan), "--resume"]),
     "generative/gan/no-data": ("coordconv-generative", lambda p, t: [*GAN, "--out", str(t.out)]),
     "generative/gan/data-missing": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.missing), "--out", str(t.out)]),
     "generative/gan/data-garbage": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.garbage), "--out", str(t.out)]),
@@ -288,6 +329,7 @@ CASES: dict[str, tuple[str, Argv]] = {
     "generative/gan/overwrite-a-users-folder": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--out", str(t.foreign), "--overwrite"]),
     "generative/gan/out-is-a-file": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--out", str(t.file)]),
     # ---- coordconv-generative vae
+    "generative/vae/resume-a-damaged-checkpoint": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--max-steps", "1", "--out", str(p.runs.vae), "--resume"]),
     "generative/vae/max-steps-negative": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--max-steps", "-3", "--out", str(t.out)]),
     "generative/vae/latent-zero": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--latent", "0", "--out", str(t.out)]),
     "generative/vae/data-folder": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.images), "--out", str(t.out)]),
@@ -319,6 +361,7 @@ CASES: dict[str, tuple[str, Argv]] = {
     "generative/interpolate/out-without-extension": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.weights), "--out", str(t.out / "strip")]),
     "generative/interpolate/out-under-a-file": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.weights), "--out", str(t.under_file / "i.png")]),
     # ---- coordconv-rl train
+    "rl/train/resume-a-damaged-checkpoint": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(p.runs.train), "--resume"]),
     "rl/train/unknown-game": ("coordconv-rl", lambda p, t: [*RL, "--env", "Zork", "--out", str(t.out)]),
     "rl/train/unknown-ale-id": ("coordconv-rl", lambda p, t: [*RL, "--env", "ALE/Zork-v5", "--out", str(t.out)]),
     "rl/train/frames-zero": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--frames", "0", "--out", str(t.out)]),
@@ -329,6 +372,7 @@ CASES: dict[str, tuple[str, Argv]] = {
     "rl/train/threads-negative": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--threads", "-2", "--out", str(t.out)]),
     "rl/train/arch-does-not-fit-the-env": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--arch", "nature", "--out", str(t.out)]),
     "rl/train/resume-of-nothing": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(t.out), "--resume"]),
+    "rl/train/resume-a-damaged-config": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(p.runs.bad_config), "--resume"]),
     "rl/train/resume-a-users-folder": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(t.foreign), "--resume"]),
     "rl/train/out-is-a-file": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(t.file)]),
     "rl/train/overwrite-a-users-folder": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(t.foreign), "--overwrite"]),

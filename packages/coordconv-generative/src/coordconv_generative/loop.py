@@ -54,8 +54,9 @@ class LoopConfig(Protocol):
 
 
 def check_loop_config(cfg: LoopConfig) -> None:
-    """Refuse budgets and counts below their minimum (:class:`UserError`), before any data is
-    read or anything written: a run of zero or fewer steps would save untrained weights."""
+    """Refuse budgets and counts below their minimum (a run of zero or fewer steps would save
+    untrained weights) and a ``--out`` that :func:`open_run` would refuse (:class:`UserError`),
+    before any data is read or anything written."""
     low = [
         f"--{name.replace('_', '-')} {value}"
         for name, value, least in (
@@ -72,6 +73,9 @@ def check_loop_config(cfg: LoopConfig) -> None:
             f"{', '.join(low)}: --epochs, --batch-size, --log-every and --max-steps must be >= 1, "
             "--num-workers >= 0"
         )
+    RunDir(cfg.out).check(
+        config_to_dict(cfg), overwrite=cfg.overwrite, resume=cfg.resume, ignore_on_resume=RESUMABLE
+    )
 
 
 def steps_per_epoch(n: int, batch_size: int, world: int = 1) -> int:

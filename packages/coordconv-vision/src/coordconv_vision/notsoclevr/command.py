@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 
 from coordconv_core.training import EXIT_STOPPED, add_config_arguments, config_from_args
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig
@@ -20,7 +21,9 @@ EPILOG_RUN = """examples:
 def _run(args: argparse.Namespace) -> int:
     from coordconv_vision.notsoclevr.train import train
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(message)s", stream=sys.stdout
+    )  # stderr: errors
     results = train(config_from_args(NotSoClevrConfig, args))
     if results.get("stopped"):
         print(f"stopped at epoch {results['epoch']}, batch {results['batch']}; rerun with --resume")
@@ -32,7 +35,7 @@ def _run(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from coordconv_vision.notsoclevr.sweep import run_sweep
 
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
     summary = run_sweep(config_from_args(SweepConfig, args))
     if summary.get("stopped"):
         print("sweep stopped; rerun with --resume")
