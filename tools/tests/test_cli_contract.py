@@ -546,6 +546,47 @@ def test_sigterm_while_a_dataset_is_written_exits_130_and_leaves_no_partial_file
     assert not [p for p in out.rglob("*") if p.is_file()]
 
 
+# --------------------------------------------------------------------------- a full disk
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_a_full_disk_during_a_checkpoint_write_is_one_line_status_2_and_resumable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    import safetensors.torch
+
+    from coordconv_core.training import load_checkpoint
+    from coordconv_vision.cli import main
+
+    real, calls = safetensors.torch.save_file, []
+
+    def disk_fills_on_the_second_write(tensors, filename, metadata=None):
+        calls.append(filename)
+        real(tensors, filename, metadata=metadata)
+        if len(calls) == 2:  # half of the second checkpoint reaches the disk, then ENOSPC
+            data = Path(filename).read_bytes()
+            Path(filename).write_bytes(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device", filename)
+
+    monkeypatch.setattr(safetensors.torch, "save_file", disk_fills_on_the_second_write)
+    out = tmp_path / "run"
+    assert main([*STOP_NSC, "--epochs", "3", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "No space left on device" in err
+    assert "previous checkpoint is kept" in err
+    assert load_checkpoint(out / "checkpoint.safetensors")["epoch"] == 1  # epoch 1's, intact
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name]  # the temporary file is gone
+    monkeypatch.undo()
+    assert main([*STOP_NSC, "--epochs", "3", "--out", str(out), "--resume"]) == 0
+    logged = [
+        json.loads(line)["epoch"] for line in (out / "metrics.jsonl").read_text().splitlines()
+    ]
+    assert logged == [1, 2, 3]
+
+
 # --------------------------------------------------------------------------- SIGKILL mid-write
 
 _KILL_DURING_SECOND_CHECKPOINT = """

@@ -21,9 +21,8 @@ EPILOG_RUN = """examples:
 def _run(args: argparse.Namespace) -> int:
     from coordconv_vision.notsoclevr.train import train
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(message)s", stream=sys.stdout
-    )  # stderr: errors
+    # progress on stdout: stderr holds nothing but an error's one line
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     results = train(config_from_args(NotSoClevrConfig, args))
     if results.get("stopped"):
         print(f"stopped at epoch {results['epoch']}, batch {results['batch']}; rerun with --resume")
