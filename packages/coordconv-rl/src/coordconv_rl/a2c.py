@@ -70,7 +70,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         cfg.env, cfg.num_envs, cfg.seed, cfg.backend, cfg.repeat_action_probability
     )  # type: ignore[arg-type]
     obs_shape = envs.single_observation_space.shape
-    try:
+    try:  # the network must fit the observations; then every input is checked: first write
         model = make_network(
             obs_shape,
             int(envs.single_action_space.n),
@@ -79,15 +79,11 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
             coordconv_layers=cfg.coordconv_layers,
             with_r=cfg.with_r,
         ).to(device)
+        resuming = run.prepare(config_to_dict(cfg), **prepare)
     except BaseException:
         envs.close()
         raise
     optimizer = torch.optim.RMSprop(model.parameters(), lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps)
-    try:
-        resuming = run.prepare(config_to_dict(cfg), **prepare)  # every input checked: first write
-    except BaseException:
-        envs.close()
-        raise
     update, wall_before, recent = 0, 0.0, deque(maxlen=100)  # recent true game scores
     if resuming:
         state = load_checkpoint(run.checkpoint)

@@ -89,6 +89,14 @@ class SweepConfig:
     overwrite: bool = field(default=False, metadata={"help": "replace previous runs"})
 
 
+# May change on --resume: machinery, and the grid's lists (a resumed sweep may grow or shrink
+# its grid; each run checks its own config when it is resumed).
+RESUMABLE_CHANGES = (
+    "resume", "overwrite", "device", "progress", "splits", "models", "filter_sizes",
+    "channel_mults", "lrs", "wds", "batch_sizes", "coordconv_lrs",
+)  # fmt: skip
+
+
 def grid(config: SweepConfig) -> list[NotSoClevrConfig]:
     """The run configs of the sweep (one subdirectory of ``config.out`` each)."""
     common: dict[str, Any] = {
@@ -131,7 +139,7 @@ def run_sweep(config: SweepConfig) -> dict[str, Any]:
     runs = grid(config)
     RunDir(config.out).prepare(
         config_to_dict(config), overwrite=config.overwrite, resume=config.resume,
-        ignore_on_resume=("resume", "overwrite", "device", "progress"),
+        ignore_on_resume=RESUMABLE_CHANGES,
     )  # fmt: skip
     metric, higher = HEADLINE[config.task]
     rows = []
