@@ -95,6 +95,10 @@ def test_sweep_keeps_the_best_by_validation(tmp_path: Path) -> None:
     assert best["val_accuracy"] == max(r["val_accuracy"] for r in cc_runs)
     assert (out / "size_vs_accuracy.png").is_file()
     assert main([*argv, "--resume"]) == 0  # finished runs are reused
+    grown = [*argv, "--coordconv-lrs", "0.005", "0.01", "0.001", "--resume"]
+    assert main(grown) == 0  # a resumed sweep may grow its grid: only the new run trains
+    assert len(json.loads((out / "summary.json").read_text())["runs"]) == 4
+    assert main([*argv, "--train-limit", "16", "--resume"]) == 2  # not the same experiment
 
 
 def test_bad_flag_exits_two_in_a_subprocess(tmp_path: Path) -> None:

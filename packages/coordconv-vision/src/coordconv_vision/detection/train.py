@@ -73,13 +73,21 @@ def load_split_tensors(config: DetectionConfig) -> dict[str, torch.Tensor]:
 
 def train_detector(config: DetectionConfig) -> dict[str, Any]:
     """Run (or resume) the experiment; returns ``results.json``'s content."""
-    for name in ("epochs", "batch_size", "checkpoint_every", "log_every"):
+    for name in ("epochs", "batch_size", "checkpoint_every", "log_every", "hidden_channels"):
         if getattr(config, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("train_limit", "test_limit", "figure_images"):
+        if getattr(config, name) < 0:
+            raise UserError(f"--{name.replace('_', '-')} must be >= 0")
     data = load_split_tensors(config)
     accelerator = make_accelerator(config.device, amp=config.amp)
+    if len(data["train_images"]) < config.batch_size * accelerator.num_processes:
+        raise UserError(
+            f"{len(data['train_images'])} training images are fewer than one global batch "
+            f"({config.batch_size * accelerator.num_processes})"
+        )
     run = RunDir(config.out)
-    if accelerator.is_main_process:
+    if accelerator.is_main_process:  # every input checked: the first write
         run.prepare(
             config_to_dict(config),
             overwrite=config.overwrite,
