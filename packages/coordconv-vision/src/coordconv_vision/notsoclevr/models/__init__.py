@@ -14,6 +14,11 @@ from coordconv_vision.notsoclevr.models.regressor import (
 )
 from coordconv_vision.notsoclevr.models.renderer import WHERE_LOSSES, CoordConvRenderer
 
+# --init choices for the CoordConv painter (classification, and the renderer's where map):
+# torch = PyTorch's default init; equivariant = the first layer's coordinate weights set to minus
+# its (x, y) weights (CoordConvPainter.init_translation_equivariant_)
+PAINTER_INITS = ("torch", "equivariant")
+
 # task -> the --model choices it accepts
 MODELS_FOR_TASK: dict[str, tuple[str, ...]] = {
     "classification": ("coordconv", "deconv"),
@@ -30,22 +35,31 @@ def build_model(
     filter_size: int = 2,
     channel_mult: int = 1,
     where_loss: str = "none",
+    init: str = "torch",
 ) -> nn.Module:
     """The model of the paper for ``task``/``model``; ``split`` picks table S1's conv regressor.
 
-    ``where_loss`` applies to the CoordConv rendering model only (:data:`WHERE_LOSSES`).
+    ``where_loss`` applies to the CoordConv rendering model only (:data:`WHERE_LOSSES`); ``init``
+    (:data:`PAINTER_INITS`) to the CoordConv painter of the classification and rendering models.
 
     Raises ``ValueError`` for a combination the paper does not have.
     """
     if model not in MODELS_FOR_TASK.get(task, ()):
         choices = ", ".join(MODELS_FOR_TASK.get(task, ()))
         raise ValueError(f"--model {model} does not apply to task {task!r} (choose {choices})")
+    if init not in PAINTER_INITS:
+        raise ValueError(f"init must be one of {PAINTER_INITS}, got {init!r}")
+    equivariant = init == "equivariant"
     if model == "deconv":
         return DeconvPainter(filter_size, channel_mult)
     if task == "classification":
-        return CoordConvPainter(64, channel_mult, CoordConv2d)
+        painter = CoordConvPainter(64, channel_mult, CoordConv2d)
+        return painter.init_translation_equivariant_() if equivariant else painter
     if task == "rendering":
-        return CoordConvRenderer(64, filter_size, channel_mult, CoordConv2d, where_loss)
+        renderer = CoordConvRenderer(64, filter_size, channel_mult, CoordConv2d, where_loss)
+        if equivariant:
+            renderer.painter.init_translation_equivariant_()
+        return renderer
     if model == "coordconv":
         return coordconv_regressor(CoordConv2d)
     return conv_quadrant() if split == "quadrant" else conv_uniform()
@@ -58,6 +72,7 @@ def count_parameters(model: nn.Module) -> int:
 
 __all__ = [
     "MODELS_FOR_TASK",
+    "PAINTER_INITS",
     "WHERE_LOSSES",
     "CoordConvPainter",
     "CoordConvRenderer",
