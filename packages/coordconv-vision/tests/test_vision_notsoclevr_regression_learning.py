@@ -1,12 +1,13 @@
 """Honest learning test (seeded, CPU): the CoordConv regressor generalises perfectly (paper S3).
 
 The paper's claim for its CoordConv regressor is perfect generalisation on both splits. Its own
-906-parameter model (global max pool) stays at the mean predictor here (package README), so this
-tests OUR regressor, the default of ``--task regression --model coordconv``: table S1's layers
+906-parameter model (global max pool) got there for only 1-4 of seeds 0-9 here (package README),
+so this tests OUR regressor, the default of ``--task regression --model coordconv``: table S1's layers
 read out by a soft-argmax + learned offset (908 parameters). Property asserted: at least 99% of
 the test positions exactly right (rounded prediction == centre) on the unseen quadrant, for seeds
 0, 1, 2 fixed in advance, and on the uniform split; the same under ``ATEN_CPU_CAPABILITY=avx2``.
-The CLI default trains 5 epochs; seeds 0-9 reached 100% on both splits after 2 here.
+The CLI default trains 5 epochs; seeds 0-9 reached 100% test accuracy on both splits after 1-2
+epochs here (seed 6 after 3), under both kernel paths; seeds 0-2 here get 3.
 """
 
 from __future__ import annotations
