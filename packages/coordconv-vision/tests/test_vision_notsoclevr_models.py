@@ -112,7 +112,7 @@ def test_painter_refuses_wrong_input_shape() -> None:
 def test_build_model_follows_the_task_table() -> None:
     assert count_parameters(build_model("classification", "coordconv", "uniform")) == 7_553
     assert count_parameters(build_model("rendering", "coordconv", "uniform")) == 9_490
-    assert count_parameters(build_model("regression", "coordconv", "quadrant")) == 906
+    assert count_parameters(build_model("regression", "coordconv", "quadrant")) == 908
     assert isinstance(build_model("regression", "conv", "quadrant")[0], nn.Conv2d)
     assert isinstance(build_model("regression", "conv", "uniform")[-1], nn.Linear)
     with pytest.raises(ValueError, match="does not apply"):
