@@ -1,28 +1,52 @@
 """``coordconv-vision detect`` really learns on generated scattered MNIST (S6, table S3).
 
-Both models, official head, seeds 0 and 1 (fixed before any run of this test): a short run on
-canvases from coordconv-data's generator must (against the same model untrained, logged at step
-0 of the same run) halve the test loss, lower the box loss, raise the IOU of the sampled
-positives and raise test IOU-select by at least 0.05. The budget was sized on seeds 10 and 11.
+Both models, official head, seeds 0 and 1 (fixed before any run of this test), one pass over
+2,560 fresh canvases (160 steps of 16), tested on 200 others. Against the same model untrained
+(step 0 of the same run) the test loss must halve, the box loss fall, the IOU of the sampled
+positives and test IOU-select rise; and IOU-select must beat chance by 0.2: chance is the
+IOU-select of the same anchors ranked at random (about 0.21 here), computed below. IOU-select is
+the noisy one (untrained models score 0.28-0.48 by the luck of their initial scores, and short
+runs on a few hundred canvases swing by +-0.03 an epoch), hence fresh canvases rather than
+repeated epochs. About 13 CPU seconds a run; the budget was sized on seeds 10 and 11.
 """
 
 import json
 
 import pytest
+import torch
+from torchvision.ops import nms
 
 from coordconv_data import scattered_mnist
 from coordconv_vision.cli import main
+from coordconv_vision.detection.anchors import paper_anchor_table
 from coordconv_vision.detection.evaluate import METRIC_KEYS
+from coordconv_vision.detection.metrics import iou_select
 
-N_TRAIN, N_TEST, EPOCHS, BATCH = 640, 100, 3, 16
+N_TRAIN, N_TEST, EPOCHS, BATCH = 2560, 200, 1, 16
 
 
 @pytest.fixture(scope="module")
-def data_file(tmp_path_factory):
+def data(tmp_path_factory):
     det = scattered_mnist.generate(
         scattered_mnist.load_digits(), n_train=N_TRAIN, n_test=N_TEST, seed=0
     )
-    return scattered_mnist.save(det, tmp_path_factory.mktemp("smnist") / "scattered_mnist.npz")
+    path = tmp_path_factory.mktemp("smnist") / "scattered_mnist.npz"
+    return scattered_mnist.save(det, path), det
+
+
+@pytest.fixture(scope="module")
+def data_file(data):
+    return data[0]
+
+
+@pytest.fixture(scope="module")
+def chance_iou_select(data):
+    """IOU-select of the untrained boxes (the anchors) when NMS ranks them at random."""
+    anchors, generator, values = paper_anchor_table(), torch.Generator().manual_seed(0), []
+    for gt in data[1].test.boxes:
+        keep = nms(anchors, torch.rand(len(anchors), generator=generator), 0.8)[:10]
+        values.append(iou_select(anchors[keep], torch.from_numpy(gt)))
+    return sum(values) / len(values)
 
 
 def _detect(data_file, out, *extra: str) -> int:
@@ -33,7 +57,7 @@ def _detect(data_file, out, *extra: str) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("model", ["conv", "coordconv"])
-def test_detector_learns(data_file, tmp_path, model, seed):
+def test_detector_learns(data_file, chance_iou_select, tmp_path, model, seed):
     out = tmp_path / model
     flags = ["--model", model, "--seed", str(seed), "--epochs", str(EPOCHS)]
     flags += ["--batch-size", str(BATCH), "--log-every", "10", "--figure-images", "4"]
@@ -45,7 +69,8 @@ def test_detector_learns(data_file, tmp_path, model, seed):
     assert results["total_loss"] < 0.5 * untrained["test/total_loss"]
     assert results["box_loss"] < untrained["test/box_loss"]
     assert results["train_iou"] > untrained["test/train_iou"]
-    assert results["test_iou_select"] > untrained["test/test_iou_select"] + 0.05
+    assert results["test_iou_select"] > untrained["test/test_iou_select"]
+    assert results["test_iou_select"] > chance_iou_select + 0.2
     assert results["epochs"] == EPOCHS
     assert (out / "detections.png").stat().st_size > 1000
 
