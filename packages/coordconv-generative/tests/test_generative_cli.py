@@ -38,12 +38,9 @@ def test_gan_trains_snapshots_and_resumes(shapes_file, tmp_path, capsys):
     assert results["epochs"] == 1.0
     assert (out / "weights_epoch001.safetensors").is_file()
     assert (out / "samples_epoch001.png").is_file()
-    assert [
-        r["step"] for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines())
-    ] == [
-        1,
-        2,
-    ]
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records if "snapshot" not in r] == [1, 2]
+    assert [r["snapshot"] for r in records if "snapshot" in r] == ["_epoch001"]
     gen = load_generator(out)
     assert gen.images(gen.sample_z(2)).shape == (2, 64, 64, 3)
 
@@ -104,6 +101,27 @@ def test_bad_input_is_a_clear_error(argv, message, capsys, tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["gan", "--max-steps", "0"], ["gan", "--max-steps", "-3"], ["gan", "--epochs", "0"],
+        ["gan", "--batch-size", "0"], ["gan", "--g-steps", "0"], ["gan", "--width-divisor", "0"],
+        ["gan", "--n-train", "0"], ["gan", "--log-every", "0"], ["vae", "--max-steps", "0"],
+        ["vae", "--latent", "0"], ["vae", "--width-divisor", "0"], ["vae", "--n-heldout", "-1"],
+        ["vae", "--n-train", "0"],
+    ],
+)  # fmt: skip
+def test_counts_below_one_are_refused_before_anything_is_written(
+    bad, shapes_file, tmp_path, capsys
+):
+    out = tmp_path / "run"
+    assert main([*bad, "--data", str(shapes_file), "--device", "cpu", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert bad[1] in err[0]
+    assert not out.exists()
 
 
 def test_corrupt_data_file_and_vae_on_folder(tmp_path, capsys):

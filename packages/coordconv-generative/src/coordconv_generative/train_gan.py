@@ -40,7 +40,7 @@ from coordconv_generative.data import load_training_set, resolve_arch
 from coordconv_generative.entropy import Detections, centre_spread, detect_objects
 from coordconv_generative.figures import save_grid
 from coordconv_generative.init import init_gan, init_output_bias, mean_colour
-from coordconv_generative.loop import epoch_steps, open_run, train_epochs
+from coordconv_generative.loop import check_loop_config, epoch_steps, open_run, train_epochs
 from coordconv_generative.models import ARCHS, MODELS, build_gan, count_parameters
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, load_generator, save_weights
 
@@ -161,11 +161,15 @@ def _finite_or_none(value: float) -> float | None:
 
 
 def train_gan(cfg: GanConfig) -> dict:
-    """Train, snapshot every epoch, and return (and write) ``results.json``."""
+    """Train, snapshot every epoch, and return (and write) ``results.json``; a run stopped by
+    SIGINT/SIGTERM returns ``{"stopped": True, ...}`` after its checkpoint (no results.json)."""
+    check_loop_config(cfg)
+    if cfg.g_steps < 1 or min(cfg.lr_d, cfg.lr_g) <= 0 or not 0 <= cfg.beta1 < 1:
+        raise UserError("need --g-steps >= 1, --lr-d and --lr-g > 0 and 0 <= --beta1 < 1")
+    if cfg.width_divisor < 1 or (cfg.n_train is not None and cfg.n_train < 1):
+        raise UserError("--width-divisor and --n-train must be >= 1")
     arch = resolve_arch(cfg.data, cfg.arch) if cfg.data is not None else cfg.arch
     dataset = load_training_set(cfg.data, cfg.n_train)
-    if cfg.batch_size < 1 or cfg.width_divisor < 1 or cfg.epochs < 1:
-        raise UserError("--batch-size, --width-divisor and --epochs must be >= 1")
     accelerator = make_accelerator(cfg.device, cfg.amp)
     epoch_steps(dataset, cfg.batch_size, accelerator)  # refuse a set smaller than one batch
     seed_everything(cfg.seed)
@@ -237,6 +241,8 @@ def train_gan(cfg: GanConfig) -> dict:
         train_step, cfg=cfg, dataset=dataset, accelerator=accelerator, run=run, resumed=resumed,
         checkpoint_state=checkpoint_state, snapshot=snapshot, desc=f"gan {cfg.model}",
     )  # fmt: skip
+    if progress.stopped_early:
+        return {"stopped": True, "steps": progress.step}
     trained = snapshot("", progress.step)
     trained.module.eval()
     chosen = {}

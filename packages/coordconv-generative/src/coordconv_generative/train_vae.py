@@ -28,7 +28,7 @@ from coordconv_data.shapes import ShapesData
 from coordconv_generative.data import load_shapes
 from coordconv_generative.figures import save_grid
 from coordconv_generative.init import init_output_bias, mean_colour
-from coordconv_generative.loop import epoch_steps, open_run, train_epochs
+from coordconv_generative.loop import check_loop_config, epoch_steps, open_run, train_epochs
 from coordconv_generative.models import MODELS, build_vae, count_parameters
 from coordconv_generative.models.vae import vae_loss
 from coordconv_generative.reconstruction import reconstruction_metrics
@@ -113,11 +113,15 @@ def _split(cfg: VaeConfig) -> tuple[TensorDataset, ShapesData | None]:
 
 
 def train_vae(cfg: VaeConfig) -> dict:
-    """Train, snapshot every epoch, and return (and write) ``results.json``."""
+    """Train, snapshot every epoch, and return (and write) ``results.json``; a run stopped by
+    SIGINT/SIGTERM returns ``{"stopped": True, ...}`` after its checkpoint (no results.json)."""
+    check_loop_config(cfg)
+    if cfg.latent < 1 or cfg.lr <= 0 or cfg.recon_weight < 0:
+        raise UserError("need --latent >= 1, --lr > 0 and --recon-weight >= 0")
     if cfg.data is not None and Path(cfg.data).is_dir():
         raise UserError("the VAE trains on a coordconv-data shapes .npz, not a folder")
-    if min(cfg.batch_size, cfg.width_divisor, cfg.epochs, cfg.latent) < 1:
-        raise UserError("--batch-size, --width-divisor, --epochs and --latent must be >= 1")
+    if cfg.width_divisor < 1:
+        raise UserError("--width-divisor must be >= 1")
     dataset, heldout = _split(cfg)
     accelerator = make_accelerator(cfg.device, cfg.amp)
     epoch_steps(dataset, cfg.batch_size, accelerator)  # refuse a set smaller than one batch
@@ -182,6 +186,8 @@ def train_vae(cfg: VaeConfig) -> dict:
         checkpoint_state=checkpoint_state, snapshot=snapshot, desc=f"vae {cfg.model}",
         log_first_step=True,
     )  # fmt: skip
+    if progress.stopped_early:
+        return {"stopped": True, "steps": progress.step}
     snapshot("", progress.step)
     model = accelerator.unwrap_model(vae)
     held = {}
