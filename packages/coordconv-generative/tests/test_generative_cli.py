@@ -45,6 +45,23 @@ def test_gan_trains_snapshots_and_resumes(shapes_file, tmp_path, capsys):
     assert gen.images(gen.sample_z(2)).shape == (2, 64, 64, 3)
 
 
+def test_gan_select_best_logs_each_snapshot_and_keeps_the_final_state_on_a_tie(
+    shapes_file, tmp_path
+):
+    """Untrained snapshots all score 0 (no objects): the tie keeps the final state."""
+    out = tmp_path / "gan"
+    argv = ["gan", "--data", str(shapes_file), "--model", "conv", *TINY, "--out", str(out)]
+    assert main([*argv, "--max-steps", "4", "--select", "best"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    snaps = list(map(json.loads, (out / "metrics.jsonl").read_text().splitlines()))
+    snaps = [r for r in snaps if "snapshot" in r]
+    assert [r["snapshot"] for r in snaps] == ["_epoch001", "_epoch002"]
+    assert all(r["select_score"] <= r["select_detect_rate"] for r in snaps)
+    assert results["selected"] == "last"
+    assert results["select_score"] == 0.0
+    assert not (out / "weights_last.safetensors").exists()
+
+
 def test_lsun_gan_on_a_folder_of_images(tmp_path):
     folder = tmp_path / "bedrooms" / "class_a"
     folder.mkdir(parents=True)

@@ -1,8 +1,8 @@
 """Honest learning tests on a small generated shapes set (CPU, CI-sized; seeded).
 
-These train real, reduced-width models for a few hundred steps and check the properties S7
-is about: the VAE encodes where the objects are, the GAN draws both objects, in varied places.
-What they do not show (how a full 50-epoch run compares with the paper) is in the README.
+The VAE test trains a real, reduced-width model for 1000 steps and checks the property S7.2 is
+about: the latent encodes where the objects are. What these tests do not show (a GAN drawing
+both objects; how a full 50-epoch run compares with the paper) is in the README.
 """
 
 from __future__ import annotations
@@ -13,9 +13,14 @@ import numpy as np
 import pytest
 
 from coordconv_generative.cli import main
-from coordconv_generative.entropy import centre_spread, detect_objects
-from coordconv_generative.train_gan import REPORT_SEED, sample_detections
-from coordconv_generative.weights import load_generator
+from coordconv_generative.entropy import (
+    DETECT_FLOOR,
+    SPREAD_FLOOR_PX,
+    centre_spread,
+    detect_objects,
+    draws_both_objects,
+    varied_detect_score,
+)
 
 
 @pytest.mark.slow
@@ -37,44 +42,22 @@ def test_vae_uses_its_latent_to_draw_both_objects_where_they_were(shapes_2k, tmp
     assert results["heldout_recovered"] >= 0.8
 
 
-SPREAD_FLOOR_PX = 4.0  # a third of the data's 12.4 px; a collapsed generator scores ~0
-DETECT_FLOOR = 0.3  # the issue's floor for the quick preset, here in a CI-sized run
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1])
-def test_conv_gan_draws_both_objects_in_varied_places(shapes_2k, tmp_path, seed):
-    """The conv GAN (widths / 8, the quick preset's recipe) after 256 iterations on 2,048 images:
-    both objects in >= 30% of 256 samples, and not always in the same place (the detected
-    centres spread >= 4 px). Fails for a constant generator (no objects: rate 0), for the
-    white canvas (rate 0) and for a collapsed one (spread ~0)."""
-    out = tmp_path / "gan"
-    argv = [
-        "gan", "--data", str(shapes_2k), "--model", "conv", "--width-divisor", "8",
-        "--batch-size", "32", "--lr-d", "2e-4", "--lr-g", "2e-4", "--g-steps", "1",
-        "--max-steps", "256", "--select", "best", "--device", "cpu", "--seed", str(seed),
-        "--out", str(out),
-    ]  # fmt: skip
-    assert main(argv) == 0
-    results = json.loads((out / "results.json").read_text())
-    gen = load_generator(out)
-    det = sample_detections(gen, 256, seed=REPORT_SEED)
-    assert results["detect_rate"] == float(det.both.mean())  # reported = measured on the file
-    assert det.both.mean() >= DETECT_FLOOR
-    assert centre_spread(det) >= SPREAD_FLOOR_PX
-
-
 def test_the_gan_floors_reject_constant_and_collapsed_generators(shapes_data):
-    """The two floors above, applied to stand-ins: a constant grey generator, the white
-    canvas, one real image repeated (collapsed, both objects always found) and real data."""
+    """``draws_both_objects`` (the floors of the GAN runs' README table and of the snapshot
+    selection) on stand-ins: a constant grey generator, the white canvas, one real image
+    repeated (collapsed: both objects always found, always at one place), half the samples
+    blank; and real data, which clears both floors."""
     grey = np.full((256, 64, 64, 3), 128, np.uint8)
     white = np.full((256, 64, 64, 3), 255, np.uint8)
     collapsed = np.repeat(shapes_data.images[:1], 256, axis=0)
-    for images in (grey, white):
-        assert detect_objects(images).both.mean() < DETECT_FLOOR
+    real = shapes_data.images[:256]
+    sparse = np.concatenate([real[:64], white[:192]])  # both objects in 25% of samples
+    for images in (grey, white, collapsed, sparse):
+        assert not draws_both_objects(detect_objects(images))
+        assert varied_detect_score(detect_objects(images)) < DETECT_FLOOR
     det = detect_objects(collapsed)
-    assert det.both.mean() == 1.0
+    assert det.both.mean() == 1.0  # it is the spread floor that rejects it
     assert centre_spread(det) < SPREAD_FLOOR_PX
-    real = detect_objects(shapes_data.images[:256])
-    assert real.both.mean() == 1.0
-    assert centre_spread(real) > 10
+    assert draws_both_objects(detect_objects(real))
+    assert varied_detect_score(detect_objects(real)) == 1.0
+    assert draws_both_objects(detect_objects(np.concatenate([real[:96], white[:160]])))

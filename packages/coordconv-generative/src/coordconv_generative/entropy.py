@@ -126,6 +126,28 @@ def centre_spread(det: Detections) -> float:
     return float(both.std(axis=0, ddof=1).mean())
 
 
+DETECT_FLOOR = 0.3  # a GAN "draws both objects": both found in >= 30% of its samples ...
+SPREAD_FLOOR_PX = 4.0  # ... and not always at one place (a third of the data's 12.4 px)
+
+
+def draws_both_objects(det: Detections) -> bool:
+    """The floors a GAN's samples must clear (issue 13; README, "Tests"): both objects found in
+    at least :data:`DETECT_FLOOR` of them, with :func:`centre_spread` at least
+    :data:`SPREAD_FLOOR_PX`. A constant generator (no objects) and a collapsed one (the same
+    objects at the same place in every sample) fail."""
+    spread = centre_spread(det)
+    return bool(det.both.mean() >= DETECT_FLOOR and spread >= SPREAD_FLOOR_PX)
+
+
+def varied_detect_score(det: Detections) -> float:
+    """Detect rate discounted for collapse: ``rate * min(1, spread / SPREAD_FLOOR_PX)`` (0 when
+    fewer than two samples hold both objects). Used to pick a GAN's best snapshot."""
+    spread = centre_spread(det)
+    if not np.isfinite(spread):
+        return 0.0
+    return float(det.both.mean() * min(1.0, spread / SPREAD_FLOOR_PX))
+
+
 def histogram_entropy(points: np.ndarray, bins: int, low: float, high: float) -> float:
     """Entropy in bits of the 2-D histogram of ``points (M, 2)`` over ``[low, high)^2`` with
     ``bins x bins`` equal cells (points outside are clipped into the border cells).

@@ -37,7 +37,12 @@ import torch.nn.functional as F
 
 from coordconv_core.training import RunDir, UserError, make_accelerator, seed_everything
 from coordconv_generative.data import load_training_set, resolve_arch
-from coordconv_generative.entropy import Detections, centre_spread, detect_objects
+from coordconv_generative.entropy import (
+    Detections,
+    centre_spread,
+    detect_objects,
+    varied_detect_score,
+)
 from coordconv_generative.figures import save_grid
 from coordconv_generative.init import init_gan, init_output_bias, mean_colour
 from coordconv_generative.loop import check_loop_config, epoch_steps, open_run, train_epochs
@@ -136,16 +141,11 @@ def sample_detections(
     return detect_objects(generator.images(z))
 
 
-def detect_rate(generator: TrainedGenerator, n: int = 256, seed: int = REPORT_SEED) -> float:
-    """Fraction of ``n`` samples in which both a red and a blue object are detected."""
-    return float(sample_detections(generator, n, seed).both.mean())
-
-
 def _select_best(run: RunDir, last: TrainedGenerator) -> tuple[TrainedGenerator, dict]:
     """Make the best epoch snapshot (or the final state, on a tie or if better) the run's
     ``weights.safetensors`` / ``samples.png``; the final state is kept as ``*_last``."""
-    rates = {r["snapshot"]: r["select_detect_rate"] for r in run.metrics() if "snapshot" in r}
-    rates[""] = detect_rate(last, seed=SELECT_SEED)
+    rates = {r["snapshot"]: r["select_score"] for r in run.metrics() if "snapshot" in r}
+    rates[""] = varied_detect_score(sample_detections(last, seed=SELECT_SEED))
     best = max(rates, key=lambda tag: (rates[tag], tag == ""))  # ties: keep the final state
     if best:
         for name, ext in (("weights", "safetensors"), ("samples", "png")):
@@ -153,7 +153,7 @@ def _select_best(run: RunDir, last: TrainedGenerator) -> tuple[TrainedGenerator,
             os.replace(final, run.path / f"{name}_last.{ext}")
             shutil.copyfile(run.path / f"{name}{best}.{ext}", final)
         last = load_generator(run.path / WEIGHTS, next(last.module.parameters()).device)
-    return last, {"selected": best or "last", "select_detect_rate": rates[best]}
+    return last, {"selected": best or "last", "select_score": rates[best]}
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -231,9 +231,13 @@ def train_gan(cfg: GanConfig) -> dict:
             save_weights(run.path / f"weights{tag}.safetensors", modules, meta | {"step": step})
             g.eval()
             save_grid(trained.images(fixed_z), run.path / f"samples{tag}.png")
-            if tag:  # an epoch's snapshot: how many samples hold both objects
-                rate = detect_rate(trained, seed=SELECT_SEED)
-                run.log({"step": step, "snapshot": tag, "select_detect_rate": rate})
+            if tag:  # an epoch's snapshot: how many samples hold both objects, how varied
+                det = sample_detections(trained, seed=SELECT_SEED)
+                run.log({
+                    "step": step, "snapshot": tag, "select_score": varied_detect_score(det),
+                    "select_detect_rate": float(det.both.mean()),
+                    "select_spread_px": _finite_or_none(centre_spread(det)),
+                })  # fmt: skip
             g.train()
         return trained
 
