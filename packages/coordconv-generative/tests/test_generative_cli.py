@@ -8,10 +8,13 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
+from coordconv_data import shapes
 from coordconv_generative.cli import main
-from coordconv_generative.weights import load_generator
+from coordconv_generative.evaluate import _encoded_pairs
+from coordconv_generative.weights import load_encoder, load_generator
 
 TINY = ["--width-divisor", "16", "--batch-size", "8", "--n-train", "16", "--device", "cpu"]
 
@@ -103,6 +106,20 @@ def test_vae_entropy_and_interpolate(shapes_file, tmp_path, capsys):
         width, height = image.size
     assert (width, height) == (3 * 66 + 2, 2 * 66 + 2)
     assert "wrote" in capsys.readouterr().out
+    # --data: rows start at the posterior mean of a real image (the VAE's encoder, not U[-1, 1])
+    encoded = tmp_path / "encoded.png"
+    argv = ["interpolate", "--checkpoint", str(vae), "--out", str(encoded), "--device", "cpu"]
+    assert main([*argv, "--pairs", "2", "--steps", "3", "--data", str(shapes_file)]) == 0
+    g = torch.Generator().manual_seed(0)
+    z_a, _ = _encoded_pairs(vae, shapes_file, 2, g, torch.device("cpu"))
+    x = torch.from_numpy(shapes.load(shapes_file).images).permute(0, 3, 1, 2).float() / 255
+    pick = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[:2]
+    with torch.no_grad():
+        expected = load_encoder(vae)(x[pick]).chunk(2, dim=1)[0]
+    assert torch.allclose(z_a, expected, atol=1e-5)
+    with Image.open(encoded) as image:
+        assert image.size == (3 * 66 + 2, 2 * 66 + 2)
+    assert main([*argv, "--overwrite", "--data", str(tmp_path / "none.npz")]) == 2
 
 
 @pytest.mark.parametrize(

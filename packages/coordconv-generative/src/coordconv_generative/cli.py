@@ -71,7 +71,7 @@ def _interpolate(args: argparse.Namespace) -> int:
 
     path = run_interpolate(
         args.checkpoint, args.out, pairs=args.pairs, steps=args.steps, seed=args.seed,
-        device=args.device, overwrite=args.overwrite,
+        device=args.device, overwrite=args.overwrite, data=args.data,
     )  # fmt: skip
     print(f"wrote {path}")
     return 0
@@ -126,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     interp.add_argument("--pairs", type=int, default=5, help="rows: random z pairs (default: 5)")
     interp.add_argument("--steps", type=int, default=10, help="images per row (default: 10)")
     interp.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    interp.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="VAE only, not the paper's (S7.2 interpolates uniform latents): start and end each "
+        "row at the posterior means of two random images of this shapes .npz",
+    )
     interp.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     interp.add_argument("--overwrite", action="store_true", help="replace an existing --out PNG")
     interp.set_defaults(func=_interpolate)

@@ -22,7 +22,7 @@ from coordconv_core.training import (
 from coordconv_generative.data import load_shapes_images
 from coordconv_generative.entropy import repeated_entropy
 from coordconv_generative.figures import entropy_bar_chart, interpolation_latents, save_grid
-from coordconv_generative.weights import TrainedGenerator, load_generator
+from coordconv_generative.weights import TrainedGenerator, load_encoder, load_generator
 
 REAL = "real data"
 
@@ -103,6 +103,21 @@ def run_entropy(
     return report
 
 
+@torch.no_grad()
+def _encoded_pairs(
+    checkpoint: Path, data: Path, pairs: int, g: torch.Generator, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Posterior means ``(P, latent)`` x 2 of ``2 P`` random images of ``data``."""
+    encoder = load_encoder(checkpoint, device)
+    images = load_shapes_images(data)  # (N, 64, 64, 3) uint8
+    pick = torch.randperm(len(images), generator=g)[: 2 * pairs]
+    if len(pick) < 2 * pairs:
+        raise UserError(f"--data holds {len(images)} images; {2 * pairs} needed for --pairs")
+    x = torch.from_numpy(images[pick.numpy()]).permute(0, 3, 1, 2).float().div(255)
+    mu = encoder(x.to(device)).chunk(2, dim=1)[0].float().cpu()  # (2P, latent)
+    return mu[:pairs], mu[pairs:]
+
+
 def run_interpolate(
     checkpoint: Path,
     out: Path,
@@ -112,10 +127,12 @@ def run_interpolate(
     seed: int = 0,
     device: str = "auto",
     overwrite: bool = False,
+    data: Path | None = None,
 ) -> Path:
     """Strips of ``steps`` images between ``pairs`` random pairs of latents (uniform in [-1, 1]
     for both GANs and VAEs, as in S7.1 and S7.2), one pair per row; written to the PNG ``out``
-    (an existing one only with ``overwrite``)."""
+    (an existing one only with ``overwrite``). With ``data`` (VAEs only; not the paper's), the
+    ends of each row are the posterior means of two random images of that shapes ``.npz``."""
     if pairs < 1 or steps < 2:
         raise UserError("need --pairs >= 1 and --steps >= 2")
     out = Path(out)
@@ -126,10 +143,15 @@ def run_interpolate(
     check_writable_dir(out.parent, "the folder of --out")
     if out.exists() and not overwrite:
         raise UserError(f"{out} exists; pass --overwrite to replace it")
+    if data is not None and not Path(data).is_file():
+        raise UserError(f"--data {data} does not exist")
     gen = load_generator(checkpoint, resolve_device(device))
     g = torch.Generator().manual_seed(seed)
-    z_a = torch.rand(pairs, gen.z_dim, generator=g) * 2 - 1  # (P, D)
-    z_b = torch.rand(pairs, gen.z_dim, generator=g) * 2 - 1
+    if data is None:
+        z_a = torch.rand(pairs, gen.z_dim, generator=g) * 2 - 1  # (P, D)
+        z_b = torch.rand(pairs, gen.z_dim, generator=g) * 2 - 1
+    else:
+        z_a, z_b = _encoded_pairs(checkpoint, Path(data), pairs, g, resolve_device(device))
     images = gen.images(interpolation_latents(z_a, z_b, steps))  # (P * S, 64, 64, 3)
     out.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(out, lambda tmp: save_grid(images, tmp, nrow=steps))

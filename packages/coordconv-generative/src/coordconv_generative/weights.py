@@ -116,3 +116,14 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Trai
     return TrainedGenerator(
         module.to(device).eval(), meta.get("kind", "gan"), z_dim, name, output_range
     )
+
+
+def load_encoder(path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
+    """The encoder of a VAE weights file (or run directory): image ``(N, 3, 64, 64)`` in [0, 1]
+    -> ``(N, 2 * latent)`` = posterior mean and log-variance; :class:`UserError` for a GAN."""
+    meta, tensors = load_weights(path)
+    if meta.get("kind") != "vae":
+        raise UserError(f"{path} holds a GAN; only a VAE has an encoder")
+    vae = build_vae(meta["model"], meta["latent"], meta["width_divisor"])
+    vae.encoder.load_state_dict(_sub_state(tensors, "encoder"))
+    return vae.encoder.to(device).eval()
