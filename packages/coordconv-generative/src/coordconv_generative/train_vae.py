@@ -64,11 +64,12 @@ class VaeConfig:
             "(not in the paper: the reconstruction then starts at the mean image's loss)"
         },
     )
-    n_heldout: int = field(
-        default=256,
+    n_heldout: int | None = field(
+        default=None,
         metadata={
             "help": "images at the end of --data kept out of training; their reconstructions "
-            "are checked with the object detector (0: none)"
+            "are checked with the object detector (0: none; default: 256, or a quarter of a "
+            "smaller --data)"
         },
     )
     max_steps: int | None = field(
@@ -95,18 +96,17 @@ def _split(cfg: VaeConfig) -> tuple[TensorDataset, ShapesData | None]:
         raise UserError("--data is required (a coordconv-data shapes .npz)")
     if not Path(cfg.data).is_file():
         raise UserError(f"--data {cfg.data} does not exist")
-    if cfg.n_heldout < 0 or (cfg.n_train is not None and cfg.n_train < 1):
-        raise UserError("--n-heldout must be >= 0 and --n-train >= 1")
     data = load_shapes(Path(cfg.data))
-    n_fit = len(data) - cfg.n_heldout
+    n_heldout = min(256, len(data) // 4) if cfg.n_heldout is None else cfg.n_heldout
+    n_fit = len(data) - n_heldout
     if n_fit < 1:
-        raise UserError(f"--n-heldout {cfg.n_heldout} leaves none of the {len(data)} images")
+        raise UserError(f"--n-heldout {n_heldout} leaves none of the {len(data)} images")
     n_fit = n_fit if cfg.n_train is None else min(n_fit, cfg.n_train)
     images = torch.from_numpy(data.images[:n_fit]).permute(0, 3, 1, 2)  # (N, 3, 64, 64)
     train = TensorDataset(images.contiguous())
-    if cfg.n_heldout == 0:
+    if n_heldout == 0:
         return train, None
-    last = slice(len(data) - cfg.n_heldout, len(data))
+    last = slice(len(data) - n_heldout, len(data))
     return train, ShapesData(
         data.images[last], data.kinds[last], data.centres[last], data.sizes[last]
     )
@@ -120,8 +120,10 @@ def train_vae(cfg: VaeConfig) -> dict:
         raise UserError("need --latent >= 1, --lr > 0 and --recon-weight >= 0")
     if cfg.data is not None and Path(cfg.data).is_dir():
         raise UserError("the VAE trains on a coordconv-data shapes .npz, not a folder")
-    if cfg.width_divisor < 1:
-        raise UserError("--width-divisor must be >= 1")
+    if cfg.width_divisor < 1 or (cfg.n_train is not None and cfg.n_train < 1):
+        raise UserError("--width-divisor and --n-train must be >= 1")
+    if cfg.n_heldout is not None and cfg.n_heldout < 0:
+        raise UserError(f"--n-heldout must be >= 0, got {cfg.n_heldout}")
     dataset, heldout = _split(cfg)
     accelerator = make_accelerator(cfg.device, cfg.amp)
     epoch_steps(dataset, cfg.batch_size, accelerator)  # refuse a set smaller than one batch
