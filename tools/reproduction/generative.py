@@ -54,12 +54,15 @@ def _count(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
-def _interpolation(ctx: Context, run: Path, name: str) -> str:
-    """Latent interpolation strip of a trained run, copied into the report."""
+def _interpolation(ctx: Context, run: Path, name: str, data: Path | None = None) -> str:
+    """Latent interpolation strip of a trained run, copied into the report; with ``data`` (VAEs)
+    between the posterior means of real images, since a VAE's posterior need not lie in the
+    paper's uniform [-1, 1] latents (the conv VAE's does not: it draws nothing there)."""
     from coordconv_generative.cli import main
 
     strip = run / "interpolation.png"
     argv = ["interpolate", "--checkpoint", str(run), "--out", str(strip), "--device", ctx.device]
+    argv += ["--data", str(data)] if data is not None else []
     if not strip.exists() and main(argv):
         raise RuntimeError("coordconv-generative interpolate failed")
     return copy_figure(strip, ctx.report_dir, name)
@@ -187,7 +190,7 @@ def vae(ctx: Context) -> Section:
                 res["steps"],
             ]
         )
-        figures.append(_interpolation(ctx, out, f"vae-{model}-interpolation.png"))
+        figures.append(_interpolation(ctx, out, f"vae-{model}-interpolation.png", npz))
     return Section(
         key="vae",
         title="VAEs on colored shapes (S7.2, fig. S11-S12)",
