@@ -34,6 +34,7 @@ from coordconv_core.training import (
     seed_everything,
     set_rng_state,
 )
+from coordconv_core.training.tracking import end_tracking, start_tracking, tracking_options
 from coordconv_rl.a2c_config import NOT_RESULTS, A2CConfig
 from coordconv_rl.a2c_episodes import episode_ends, linear_lr
 from coordconv_rl.a2c_maths import a2c_update, n_step_returns
@@ -53,6 +54,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
     cfg.env = resolve_env_id(cfg.env)
     if min(cfg.frames, cfg.num_envs, cfg.num_steps) < 1:
         raise UserError("--frames, --num-envs and --num-steps must be >= 1")
+    tracking = tracking_options(cfg.log_with, cfg.out)
     run = RunDir(cfg.out)
     resuming = run.prepare(
         config_to_dict(cfg),
@@ -64,7 +66,9 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         return run.read_results()
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
-    accelerator = make_accelerator(cfg.device, amp=cfg.amp)
+    accelerator = make_accelerator(cfg.device, amp=cfg.amp, **tracking)
+    if accelerator.is_main_process:
+        start_tracking(accelerator, "coordconv-rl", config_to_dict(cfg))
     device = accelerator.device
     seed_everything(cfg.seed + accelerator.process_index)
     batch = cfg.num_envs * cfg.num_steps
@@ -153,13 +157,13 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 for i in np.flatnonzero(game_over):
                     recent.append(float(scores[i]))
                     if is_main:
-                        run.log(
-                            {
-                                "frames": frames_now,
-                                "charts/episodic_return": float(scores[i]),
-                                "charts/episodic_length": int(lengths[i]),
-                            }
-                        )
+                        record = {
+                            "frames": frames_now,
+                            "charts/episodic_return": float(scores[i]),
+                            "charts/episodic_length": int(lengths[i]),
+                        }
+                        run.log(record)
+                        accelerator.log(record, step=frames_now)
                     scores[i], lengths[i] = 0.0, 0
                 obs_buf[t] = obs_t
                 act_buf[t] = actions
@@ -196,14 +200,14 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
             fps = (update - start_update) * batch / max(time.time() - start, 1e-9)
             bar.set_postfix(fps=f"{fps:.0f}", ret=f"{np.mean(recent):.1f}" if recent else "-")
             if is_main and (update % cfg.log_interval == 0 or update == num_updates):
-                run.log(
-                    {
-                        "frames": update * batch,
-                        "charts/learning_rate": lr,
-                        "charts/fps": fps,
-                        **{f"losses/{k}": v for k, v in stats.items()},
-                    }
-                )
+                record = {
+                    "frames": update * batch,
+                    "charts/learning_rate": lr,
+                    "charts/fps": fps,
+                    **{f"losses/{k}": v for k, v in stats.items()},
+                }
+                run.log(record)
+                accelerator.log(record, step=update * batch)
             if is_main and update % cfg.checkpoint_interval == 0:
                 save(run.checkpoint)
             if stop.requested:
@@ -215,6 +219,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                     )
                 bar.close()
                 envs.close()
+                end_tracking(accelerator)
                 return None
     bar.close()
     envs.close()
@@ -252,4 +257,5 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         "fps": num_updates * batch / wall if wall > 0 else None,
     }
     run.write_results(results)
+    end_tracking(accelerator)
     return results

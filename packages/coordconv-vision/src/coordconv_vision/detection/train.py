@@ -32,6 +32,7 @@ from coordconv_core.training import (
     seed_everything,
     set_rng_state,
 )
+from coordconv_core.training.tracking import end_tracking, start_tracking, tracking_options
 from coordconv_vision.detection.config import RESUMABLE_CHANGES, DetectionConfig
 from coordconv_vision.detection.evaluate import evaluate_detector
 from coordconv_vision.detection.figure import plot_detections
@@ -77,7 +78,8 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
         if getattr(config, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
     data = load_split_tensors(config)
-    accelerator = make_accelerator(config.device, amp=config.amp)
+    tracking = tracking_options(config.log_with, config.out)
+    accelerator = make_accelerator(config.device, amp=config.amp, **tracking)
     run = RunDir(config.out)
     if accelerator.is_main_process:
         run.prepare(
@@ -86,6 +88,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
             resume=config.resume,
             ignore_on_resume=RESUMABLE_CHANGES,
         )
+        start_tracking(accelerator, "coordconv-vision", config_to_dict(config))
     accelerator.wait_for_everyone()
     resuming = config.resume and run.checkpoint.exists()
     seed_everything(config.seed)
@@ -120,13 +123,13 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
 
     def log_eval() -> dict[str, float]:
         metrics = evaluate()[0]
-        run.log(
-            {
-                "step": step,
-                "epoch": step / steps_per_epoch,
-                **{f"test/{k}": v for k, v in metrics.items()},
-            }
-        )
+        record = {
+            "step": step,
+            "epoch": step / steps_per_epoch,
+            **{f"test/{k}": v for k, v in metrics.items()},
+        }
+        run.log(record)
+        accelerator.log(record, step=step)
         return metrics
 
     def save() -> None:
@@ -184,14 +187,14 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                         "train/box_loss": out["box_loss"].item(),
                         "train/score_loss": out["score_loss"].item(),
                     }
-                    run.log(
-                        {
-                            "step": step,
-                            "epoch": step / steps_per_epoch,
-                            **losses,
-                            "train/iou": out["positive_iou"].mean().item(),
-                        }
-                    )
+                    record = {
+                        "step": step,
+                        "epoch": step / steps_per_epoch,
+                        **losses,
+                        "train/iou": out["positive_iou"].mean().item(),
+                    }
+                    run.log(record)
+                    accelerator.log(record, step=step)
                 interrupted = stop_agreed(stop.requested)
                 if interrupted:
                     break
@@ -207,6 +210,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
     bar.close()
     if interrupted:
         accelerator.print(f"stopped by {stop.signal_name} at step {step}; resume with --resume")
+        end_tracking(accelerator)
         return {"interrupted": True, "step": step}
     results: dict[str, Any] = {}
     if accelerator.is_main_process:
@@ -238,4 +242,5 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
             )
         run.write_results(results)
     accelerator.wait_for_everyone()
+    end_tracking(accelerator)
     return results
