@@ -60,7 +60,7 @@ TINY_NOTSOCLEVR = "--train-limit 64"
 BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
     "tiny": {
         "classification": {
-            "estimate_s": 12,
+            "estimate_s": 14,
             "variants": {
                 "coordconv": {"model": "coordconv", "epochs": 1, "seeds": [0, 1]},
                 "deconv": {"model": "deconv", "epochs": 1, "seeds": [0]},
@@ -84,7 +84,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
             "args": TINY_NOTSOCLEVR,
         },
         "detection": {
-            "estimate_s": 5,
+            "estimate_s": 6,
             "n_train": 32,
             "n_test": 16,
             "epochs": 1,
@@ -98,7 +98,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
             "args": "--image-size 32 --batch-size 4 --workers 0 --max-steps 2",
         },
         "gan": {
-            "estimate_s": 8,
+            "estimate_s": 5,
             "n_images": 64,
             "epochs": 1,
             "entropy_n": 16,
@@ -106,7 +106,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
             "args": "--max-steps 2 --batch-size 8 --width-divisor 16",
         },
         "vae": {
-            "estimate_s": 5,
+            "estimate_s": 3,
             "n_images": 64,
             "epochs": 1,
             "seeds": [0],
@@ -119,7 +119,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
             "args": "--max-steps 2 --batch-size 8 --width-divisor 16",
         },
         "atari": {
-            "estimate_s": 5,
+            "estimate_s": 3,
             "games": {TARGET_REACH: 160},
             "models": ["conv", "coordconv"],
             "seeds": [0, 1],

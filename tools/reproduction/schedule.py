@@ -152,7 +152,8 @@ class Progress:
         self.last_line = time.perf_counter()
 
     def left(self, running: list[tuple[Task, float]], pending: list[Task]) -> str:
-        """``about 11 min left``: estimates scaled by finished/estimated so far, scheduled."""
+        """``about 11 min left``: the estimates of what is left, scaled by how slow the finished
+        (or overrunning) experiments were against theirs, scheduled on the jobs."""
         tasks = [t for t, _ in running] + pending
         if any(t.estimate_s is None for t in tasks):
             return "time left unknown (no estimate for this preset)"
@@ -161,6 +162,10 @@ class Progress:
         if timed:
             ratio = sum(s.wall_time_s for s in timed) / sum(s.estimate_s for s in timed)
         now = time.perf_counter()
+        # an experiment already running past its estimate shows the machine is at least that slow
+        ratio = max(
+            [ratio, *((now - since) / t.estimate_s for t, since in running if t.estimate_s)]
+        )
         busy = [max(t.estimate_s * ratio - (now - since), 0.0) for t, since in running]
         left = lpt_makespan([t.estimate_s * ratio for t in pending], self.jobs, busy)
         return f"about {minutes(left)} left"
