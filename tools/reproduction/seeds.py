@@ -50,9 +50,16 @@ def success(values: Mapping[int, float], bar: Bar) -> str:
     return f"{sum(bar.reached(v) for v in values.values())}/{len(values)}"
 
 
-def verdict(values: Mapping[int, float], bar: Bar, expect_reached: bool, digits: int = 3) -> str:
+def verdict(
+    values: Mapping[int, float],
+    bar: Bar,
+    expect_reached: bool,
+    digits: int = 3,
+    name: str = "",
+) -> str:
     """Whether the seeds agree with the paper: the method reaches ``bar`` (``expect_reached``)
-    or, for a baseline the paper shows failing, does not. Names the seeds that disagree."""
+    or, for a baseline the paper shows failing, does not. Names the seeds that disagree and
+    their value (``name`` says what the value is, e.g. ``CoordConv - conv``)."""
     hits = {s: bar.reached(v) for s, v in values.items()}
     agree = [s for s in sorted(values) if hits[s] == expect_reached]
     n = len(values)
@@ -68,8 +75,9 @@ def verdict(values: Mapping[int, float], bar: Bar, expect_reached: bool, digits:
             if expect_reached
             else f"reaches the bar on {n}/{n} seeds (the paper's baseline did not)"
         )
+    label = f"{name} = " if name else ""
     others = ", ".join(
-        f"seed {s}: {_num(values[s], digits)}" for s in sorted(values) if s not in agree
+        f"seed {s}: {label}{_num(values[s], digits)}" for s in sorted(values) if s not in agree
     )
     return f"partly: {len(agree)}/{n} seeds ({others})"
 

@@ -241,7 +241,7 @@ def detection(ctx: Context) -> Section:
     rows, improved = [], {}
     for metric, (paper_conv, paper_cc) in PAPER_S3.items():
         diffs = {s: results["coordconv"][s][metric] - results["conv"][s][metric] for s in seeds}
-        improved[metric] = verdict(diffs, _better(metric), True)
+        improved[metric] = verdict(diffs, _better(metric), True, 4, "CoordConv - conv")
         conv = {s: results["conv"][s][metric] for s in seeds}
         cc = {s: results["coordconv"][s][metric] for s in seeds}
         rows.append(

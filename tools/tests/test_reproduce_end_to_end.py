@@ -232,3 +232,36 @@ def test_imagenet_and_lsun_run_on_user_folders(tmp_path):
     assert lsun_section.status == "ran"
     assert [row[0] for row in lsun_section.rows] == ["conv", "coordconv-gd"]
     assert all((out / fig).is_file() for fig in lsun_section.figures)
+
+
+def test_stop_signal_leaves_a_resumable_reproduction(tmp_path):
+    """SIGTERM to the main process: the running experiment is told to stop, nothing new
+    starts, the exit status is 130, and the same command then finishes the work."""
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    argv = [sys.executable, str(REPO / "tools" / "reproduce.py"), "--preset", "tiny"]
+    argv += ["--only", "classification", "vae", "--jobs", "1", "--out", str(out)]
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    log = out / "classification" / "log.txt"
+    deadline = time.monotonic() + 300
+    while not (log.exists() and "$ notsoclevr" in log.read_text()):
+        assert time.monotonic() < deadline, "the first run never started"
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stdout[-2000:] + stderr[-2000:]
+    assert "rerun the same command to resume" in stdout
+    assert "vae: started" not in stdout  # nothing new starts after the signal
+    section = Section.load(out / "sections" / "classification.json")
+    assert section.status == "stopped"
+
+    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1200)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert Section.load(out / "sections" / "classification.json").status == "ran"
+    assert Section.load(out / "sections" / "vae.json").status == "ran"

@@ -19,6 +19,10 @@ def test_verdicts_of_a_claim():
     assert verdict({0: 1.0, 1: 0.995, 2: 0.99}, bar, True) == "reproduced (3/3 seeds)"
     assert verdict({0: 1.0, 1: 0.5, 2: 0.99}, bar, True) == "partly: 2/3 seeds (seed 1: 0.500)"
     assert verdict({0: 0.2}, bar, True) == "not reproduced (0/1 seeds)"
+    diffs = {0: 0.01, 1: -0.022}
+    assert verdict(diffs, Bar(0.0), True, 3, "CoordConv - conv") == (
+        "partly: 1/2 seeds (seed 1: CoordConv - conv = -0.022)"
+    )
 
 
 def test_verdicts_of_a_failing_baseline():
