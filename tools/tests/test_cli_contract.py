@@ -396,13 +396,15 @@ CASES: dict[str, tuple[str, Argv]] = {
     "reproduce/unknown-experiment": ("reproduce", lambda p, t: ["--only", "mnist-gan", "--out", str(t.out)]),
     "reproduce/unknown-preset": ("reproduce", lambda p, t: ["--preset", "huge", "--out", str(t.out)]),
     "reproduce/imagenet-missing": ("reproduce", lambda p, t: ["--imagenet", str(p.missing), "--out", str(t.out)]),
-    "reproduce/imagenet-not-imagenet-layout": ("reproduce", lambda p, t: ["--imagenet", str(p.images), "--only", "imagenet", "--out", str(t.out), "--runs", str(t.root / "runs")]),
-    "reproduce/lsun-without-images": ("reproduce", lambda p, t: ["--lsun", str(p.no_images), "--only", "lsun", "--out", str(t.out), "--runs", str(t.root / "runs")]),
-    "reproduce/mnist-without-idx": ("reproduce", lambda p, t: ["--mnist", str(p.no_images), "--only", "detection", "--out", str(t.out), "--runs", str(t.root / "runs")]),
-    "reproduce/out-is-a-file": ("reproduce", lambda p, t: ["--out", str(t.file), "--runs", str(t.root / "runs")]),
-    "reproduce/runs-under-a-file": ("reproduce", lambda p, t: ["--out", str(t.out), "--runs", str(t.under_file)]),
-    "reproduce/fresh-of-a-users-folder": ("reproduce", lambda p, t: ["--fresh", "--only", "classification", "--out", str(t.foreign), "--runs", str(t.root / "runs")]),
-    "reproduce/fresh-of-users-runs-folder": ("reproduce", lambda p, t: ["--fresh", "--only", "classification", "--out", str(t.out), "--runs", str(t.foreign)]),
+    "reproduce/imagenet-not-imagenet-layout": ("reproduce", lambda p, t: ["--imagenet", str(p.images), "--only", "imagenet", "--out", str(t.out)]),
+    "reproduce/lsun-without-images": ("reproduce", lambda p, t: ["--lsun", str(p.no_images), "--only", "lsun", "--out", str(t.out)]),
+    "reproduce/mnist-without-idx": ("reproduce", lambda p, t: ["--mnist", str(p.no_images), "--only", "detection", "--out", str(t.out)]),
+    "reproduce/out-is-a-file": ("reproduce", lambda p, t: ["--out", str(t.file)]),
+    "reproduce/out-under-a-file": ("reproduce", lambda p, t: ["--out", str(t.under_file)]),
+    "reproduce/fresh-of-a-users-folder": ("reproduce", lambda p, t: ["--fresh", "--only", "classification", "--out", str(t.foreign)]),
+    "reproduce/publish-into-a-users-folder": ("reproduce", lambda p, t: ["--fresh", "--publish", str(t.foreign), "--out", str(t.out)]),
+    "reproduce/publish-under-a-file": ("reproduce", lambda p, t: ["--fresh", "--publish", str(t.under_file), "--out", str(t.out)]),
+    "reproduce/jobs-zero": ("reproduce", lambda p, t: ["--jobs", "0", "--out", str(t.out)]),
 }  # fmt: skip
 
 

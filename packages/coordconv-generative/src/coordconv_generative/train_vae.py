@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from coordconv_core.training import UserError, make_accelerator, seed_everything
+from coordconv_core.training.tracking import LOG_WITH_HELP, tracking_options
 from coordconv_generative.data import load_training_set
 from coordconv_generative.figures import save_grid
 from coordconv_generative.loop import check_loop_config, epoch_steps, open_run, train_epochs
@@ -56,6 +57,7 @@ class VaeConfig:
     )
     num_workers: int = field(default=0, metadata={"help": "DataLoader worker processes"})
     log_every: int = field(default=50, metadata={"help": "steps between metrics.jsonl records"})
+    log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
     device: str = field(
         default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
     )
@@ -77,7 +79,7 @@ def train_vae(cfg: VaeConfig) -> dict:
     dataset = load_training_set(cfg.data, cfg.n_train)
     if min(cfg.batch_size, cfg.width_divisor, cfg.epochs, cfg.latent) < 1:
         raise UserError("--batch-size, --width-divisor, --epochs and --latent must be >= 1")
-    accelerator = make_accelerator(cfg.device, cfg.amp)
+    accelerator = make_accelerator(cfg.device, cfg.amp, **tracking_options(cfg.log_with, cfg.out))
     epoch_steps(dataset, cfg.batch_size, accelerator)  # refuse a set smaller than one batch
     seed_everything(cfg.seed)
     vae = build_vae(cfg.model, cfg.latent, cfg.width_divisor)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from coordconv_core.training import UserError
+from coordconv_core.training.tracking import LOG_WITH_HELP
 from coordconv_vision.notsoclevr.models import (
     MODELS_FOR_TASK,
     PAINTER_INITS,
@@ -176,6 +177,7 @@ class NotSoClevrConfig:
     )
     figures: bool = field(default=True, metadata={"help": "write the PNG figures at the end"})
     progress: bool = field(default=True, metadata={"help": "show a tqdm progress bar"})
+    log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
     out: Path = field(default=Path("runs/notsoclevr"), metadata={"help": "run directory"})
     resume: bool = field(
         default=False, metadata={"help": "continue the run in --out from its checkpoint"}
