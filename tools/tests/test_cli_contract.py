@@ -254,6 +254,8 @@ CASES: dict[str, tuple[str, Argv]] = {
     "vision/notsoclevr/resume-and-overwrite": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(t.out), "--resume", "--overwrite"]),
     "vision/notsoclevr/epochs-zero": ("coordconv-vision", lambda p, t: [*NSC, "--epochs", "0", "--out", str(t.out)]),
     "vision/notsoclevr/batch-size-negative": ("coordconv-vision", lambda p, t: [*NSC, "--batch-size", "-1", "--out", str(t.out)]),
+    "vision/notsoclevr/train-fraction-with-quadrant": ("coordconv-vision", lambda p, t: [*NSC, "--split", "quadrant", "--train-fraction", "0.5", "--out", str(t.out)]),
+    "vision/imagenet/batch-size-one": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--batch-size", "1", "--out", str(t.out)]),
     "vision/notsoclevr/train-limit-negative": ("coordconv-vision", lambda p, t: [*NSC, "--train-limit", "-1", "--out", str(t.out)]),
     "vision/notsoclevr/model-does-not-apply": ("coordconv-vision", lambda p, t: [*NSC, "--model", "conv", "--out", str(t.out)]),
     "vision/notsoclevr/where-loss-does-not-apply": ("coordconv-vision", lambda p, t: [*NSC, "--where-loss", "joint", "--out", str(t.out)]),

@@ -97,6 +97,8 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
     for name in ("epochs", "batch_size", "image_size", "checkpoint_every", "log_every"):
         if getattr(config, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+    if config.batch_size < 2:  # BatchNorm in train mode needs two values per channel
+        raise UserError("--batch-size must be at least 2 (ResNet BatchNorm layers)")
     if config.workers < 0 or config.max_steps < 0 or config.warmup_epochs < 0:
         raise UserError("--workers, --max-steps and --warmup-epochs must be >= 0")
     tracking = tracking_options(config.log_with, config.out)
