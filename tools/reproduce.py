@@ -1,96 +1,136 @@
 """Reproduce every experiment of the CoordConv paper with one command and write a report.
 
 Liu et al., "An intriguing failing of convolutional neural networks and the CoordConv
-solution", NeurIPS 2018 (arXiv:1807.03247). Runs the packages' console scripts in-process
-(``coordconv-data``, ``coordconv-vision``, ``coordconv-generative``, ``coordconv-rl``) and writes
-``reports/<preset>/REPORT.md`` with PNG figures: our numbers beside the paper's.
+solution", NeurIPS 2018 (arXiv:1807.03247). Runs the packages' console scripts (``coordconv-data``,
+``coordconv-vision``, ``coordconv-generative``, ``coordconv-rl``) for every experiment that has
+data, two at a time in their own processes, and writes the run directories and
+``REPORT.md`` (our numbers beside the paper's, per seed, with figures) under
+``runs/reproduce/<preset>/``, which git ignores.
 
-    hatch run reproduce                               # quick preset, CPU, about 20 minutes
-    hatch run reproduce --preset paper --device cuda --imagenet /data/imagenet --lsun /data/lsun
+    hatch run reproduce                          # quick preset, CPU: <= 20 minutes on 2 cores
     hatch run reproduce --only classification detection
-    hatch run reproduce --fresh                       # start over instead of resuming
+    hatch run reproduce --preset paper --device cuda --imagenet /data/imagenet --lsun /data/lsun
+    hatch run reproduce --fresh --publish reports/quick   # the committed reference report
 
-A rerun skips the experiments whose section is already written (and finished runs inside an
-unfinished experiment); ``--fresh`` deletes the preset's runs and report first, only if this
-script made them (they carry the ``.coordconv-run`` marker; a folder of yours is never deleted).
-Bad input is one line on stderr and exit status 2; a stop by SIGINT/SIGTERM exits 130.
+A rerun resumes: it reuses the sections and runs this folder already holds (the report says
+which, and when they were measured) and continues interrupted runs; ``--fresh`` starts the
+selected experiments over. It never reads or writes anything committed, except that
+``--publish DIR`` copies the report of a complete fresh run to DIR (and, for
+``reports/quick``, rewrites the README's headline table from it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import platform
+import shlex
+import shutil
 import sys
 import time
-import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reproduction import generative, rl, vision
-from reproduction.presets import BUDGETS, PRESETS
-from reproduction.report import Section, render_report
-from reproduction.runner import Context, ExperimentFailed
-
-from coordconv_core.training import (
-    CliParser,
-    UserError,
-    check_writable_dir,
-    mark_new_dir,
-    remove_marked_dir,
-    run_cli,
+from reproduction import publish
+from reproduction.experiments import EXPERIMENTS, ORDER
+from reproduction.machine import (
+    git_commit,
+    launcher_start,
+    machine_line,
+    software_line,
+    usable_cores,
 )
+from reproduction.presets import (
+    BUDGETS,
+    DEFAULT_JOBS,
+    LIMIT_S,
+    NEEDS_DATA,
+    PRESETS,
+    STARTUP_S,
+    planned_wall_s,
+)
+from reproduction.report import Section, load_sections, minutes, render_report, terminal_table
+from reproduction.runner import Context
+from reproduction.schedule import Task, measure, now_utc, run_all
 
 ROOT = Path(__file__).resolve().parent.parent
-
-EXPERIMENTS: dict[str, Callable[[Context], Section]] = {
-    "classification": lambda ctx: vision.notsoclevr("classification", ctx),
-    "regression": lambda ctx: vision.notsoclevr("regression", ctx),
-    "rendering": lambda ctx: vision.notsoclevr("rendering", ctx),
-    "detection": vision.detection,
-    "imagenet": vision.imagenet,
-    "gan": generative.gan,
-    "vae": generative.vae,
-    "lsun": generative.lsun,
-    "atari": rl.atari,
-}
+README = ROOT / "README.md"
+README_REPORT = ROOT / "reports" / "quick"  # the report the README's headline table shows
+MARKER = ".reproduce.json"  # marks a folder this tool made (so --fresh may delete in it)
+DATA_FLAGS = ("imagenet", "lsun", "mnist")
+USES_DATA = {"imagenet": "imagenet", "lsun": "lsun", "detection": "mnist"}
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from coordconv_core.training import CliParser
+
     parser = CliParser(
         prog="reproduce",
         description=__doc__.split("\n\n")[1],
+        epilog="\n\n".join(__doc__.split("\n\n")[2:]),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--preset",
         choices=PRESETS,
         default="quick",
-        help="tiny: seconds (tests); quick: reduced scale on CPU, ~20 min on 2 "
-        "cores (default); paper: the paper's scale, for GPU machines",
+        help="tiny: seconds (tests); quick: reduced scale on CPU, <= 20 min on 2 cores "
+        "(default); paper: the paper's budgets and number of runs, for GPU machines",
     )
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=list(EXPERIMENTS),
+        choices=ORDER,
         metavar="EXPERIMENT",
-        help=f"run a subset: {', '.join(EXPERIMENTS)}",
+        help=f"run a subset: {', '.join(ORDER)}",
     )
-    parser.add_argument("--out", type=Path, help="report folder (default: reports/<preset>)")
     parser.add_argument(
-        "--runs",
+        "--out",
         type=Path,
-        help="run directories with checkpoints (default: runs/reproduce/<preset>)",
+        help="folder for the run directories and the report (default: runs/reproduce/<preset>)",
     )
-    parser.add_argument("--fresh", action="store_true", help="delete earlier runs and report first")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="delete the selected experiments' earlier runs and sections in --out first",
+    )
+    parser.add_argument(
+        "--publish",
+        type=Path,
+        metavar="DIR",
+        help="after a complete fresh run of every experiment, copy the report to DIR (e.g. "
+        "reports/quick, the committed reference; for that one the README's headline table "
+        "is rewritten too); needs --fresh unless --out is new",
+    )
     parser.add_argument(
         "--device",
         choices=["auto", "cpu", "cuda"],
         default="auto",
         help="device for every experiment (default: auto)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help=f"experiments run at once, each in its own process (default: {DEFAULT_JOBS})",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch threads per experiment (default: usable cores / --jobs, at least 1)",
+    )
+    parser.add_argument(
+        "--log-with",
+        nargs="+",
+        default=[],
+        metavar="TRACKER",
+        help="pass --log-with to every training command (e.g. tensorboard; then "
+        "`tensorboard --logdir runs/reproduce`)",
     )
     parser.add_argument(
         "--imagenet",
@@ -109,14 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_inputs(args: argparse.Namespace) -> None:
-    """Every path given on the command line, checked before anything is written or deleted."""
+def check_data_paths(args: argparse.Namespace) -> None:
+    """Every data folder given on the command line, checked before anything is written."""
     from torchvision.datasets.folder import IMG_EXTENSIONS
 
+    from coordconv_core.training import UserError
     from coordconv_data import DatasetError
     from coordconv_data.mnist_source import check_idx_dir
 
-    for name in ("imagenet", "lsun", "mnist"):
+    for name in DATA_FLAGS:
         path = getattr(args, name)
         if path is not None and not path.is_dir():
             raise UserError(f"--{name} {path} is not a directory")
@@ -135,95 +176,225 @@ def _check_inputs(args: argparse.Namespace) -> None:
             check_idx_dir(args.mnist)
         except DatasetError as exc:
             raise UserError(f"--mnist: {exc}") from exc
-    for flag, path in (("--out", args.out), ("--runs", args.runs)):
-        if path is not None:
-            check_writable_dir(path, flag)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    return run_cli(parser, argv, _reproduce)
+class Plan:
+    """Everything checked and decided before anything is written."""
+
+    def __init__(self, args: argparse.Namespace, argv: list[str]) -> None:
+        from coordconv_core.training import UserError, check_writable_dir
+        from coordconv_core.training.tracking import check_log_with
+
+        self.args, self.argv = args, argv
+        self.preset = args.preset
+        self.selected = args.only or list(ORDER)
+        self.root = (args.out or ROOT / "runs" / "reproduce" / args.preset).resolve()
+        self.jobs = args.jobs
+        self.threads = args.threads or max(1, usable_cores() // max(args.jobs, 1))
+        self.data = {name: getattr(args, name) for name in DATA_FLAGS}
+        check_data_paths(args)
+        if args.jobs < 1 or args.threads < 0:
+            raise UserError("--jobs must be >= 1 and --threads >= 0")
+        self.log_with = check_log_with(args.log_with)
+        if self.root.exists() and not self.root.is_dir():
+            raise UserError(f"--out {self.root} is a file")
+        check_writable_dir(self.root, "--out")
+        if self.root.is_dir() and any(self.root.iterdir()):
+            marker = self.root / MARKER
+            if not marker.exists():
+                raise UserError(
+                    f"{self.root} is not empty and was not made by tools/reproduce.py; "
+                    "choose another --out"
+                )
+            made_for = json.loads(marker.read_text()).get("preset")
+            if made_for != self.preset:
+                raise UserError(f"{self.root} holds the {made_for} preset, not {self.preset}")
+        self.publish = args.publish.resolve() if args.publish else None
+        if self.publish:
+            check_writable_dir(self.publish, "--publish")
+            if args.only:
+                raise UserError("--publish needs every experiment: drop --only")
+            if self.publish.exists() and not publish.is_report_folder(self.publish):
+                raise UserError(
+                    f"--publish {self.publish} holds more than a report "
+                    f"({', '.join(publish.REPORT_PARTS)}); choose another folder"
+                )
+            if self.has_earlier() and not args.fresh:
+                raise UserError(
+                    f"--publish needs a complete fresh run, but {self.root} holds earlier "
+                    "runs: add --fresh"
+                )
+        if not args.fresh:
+            for key in self.selected:
+                stored = self.root / key / "inputs.json"
+                if stored.exists() and json.loads(stored.read_text()) != self.inputs(key):
+                    raise UserError(
+                        f"{self.root / key} holds runs of a different {key} budget or data "
+                        f"(the preset changed?); rerun with --fresh --only {key}"
+                    )
+        self.invocation = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
+        self.commit = git_commit(ROOT)
+
+    def has_earlier(self) -> bool:
+        return self.root.is_dir() and any(p.name != MARKER for p in self.root.iterdir())
+
+    def inputs(self, key: str) -> dict[str, Any]:
+        """What must match for a later invocation to reuse this experiment's runs."""
+        data = self.data.get(USES_DATA.get(key, ""))
+        return json.loads(
+            json.dumps({"budget": BUDGETS[self.preset][key], "data": data}, default=str)
+        )
+
+    def context(self, key: str) -> Context:
+        return Context(
+            key=key,
+            preset=self.preset,
+            budget=BUDGETS[self.preset][key],
+            root=self.root,
+            device=self.args.device,
+            threads=self.threads,
+            data_paths={name: self.data[name] for name in DATA_FLAGS},
+            log_with=self.log_with,
+        )
+
+    def missing_data(self, key: str) -> bool:
+        return key in NEEDS_DATA and self.data[NEEDS_DATA[key]] is None
 
 
-def _reproduce(args: argparse.Namespace) -> int:
-    _check_inputs(args)
-    out = args.out or ROOT / "reports" / args.preset
-    runs = args.runs or ROOT / "runs" / "reproduce" / args.preset
-    if args.fresh:  # only what this script made: both folders carry its marker
-        remove_marked_dir(out, "--fresh")
-        remove_marked_dir(runs, "--fresh")
-    for path in (out, runs):
-        mark_new_dir(path, "tools/reproduce.py")
-    sections_dir = out / "sections"
-    selected = args.only or list(EXPERIMENTS)
+def fresh_start(plan: Plan) -> None:
+    """Delete the selected experiments' runs, sections and figures (only in our own folder)."""
+    if not (plan.root / MARKER).exists():
+        return
+    for key in plan.selected:
+        shutil.rmtree(plan.root / key, ignore_errors=True)
+        (plan.root / "sections" / f"{key}.json").unlink(missing_ok=True)
+        for fig in (plan.root / "figures").glob(f"{key}-*"):
+            fig.unlink()
+    (plan.root / "REPORT.md").unlink(missing_ok=True)
+
+
+def write_report(plan: Plan, started: float) -> tuple[Path, list[Section]]:
+    sections = load_sections(plan.root / "sections", ORDER)
+    elapsed = time.perf_counter() - started
+    header = {
+        "written": now_utc(),
+        "command": f"`{shlex.join(['python', 'tools/reproduce.py', *plan.argv])}`",
+        "machine": machine_line(),
+        "device and parallelism": f"--device {plan.args.device}; {plan.jobs} experiment(s) at "
+        f"a time, {plan.threads} torch thread(s) each",
+        "software": software_line(),
+        "commit": plan.commit,
+        "wall time of this invocation": _wall_line(plan, elapsed),
+    }
+    path = plan.root / "REPORT.md"
+    tmp = path.with_name(".REPORT.md.tmp")
+    tmp.write_text(render_report(plan.preset, sections, header, plan.invocation))
+    tmp.replace(path)
+    return path, sections
+
+
+def _wall_line(plan: Plan, elapsed: float) -> str:
+    line = f"{minutes(elapsed)} (Python start to this report)"
+    launched = launcher_start()
+    if launched is not None:
+        since = (datetime.now(UTC) - launched).total_seconds()
+        line += f"; {minutes(since)} since `hatch run` started (environment creation included)"
+    ran = [k for k in plan.selected if not plan.missing_data(k)]
+    estimates = [BUDGETS[plan.preset][k]["estimate_s"] for k in ran]
+    if None not in estimates:
+        line += (
+            f"; planned {minutes(planned_wall_s(plan.preset, ran, plan.jobs))} "
+            f"(estimates on {plan.jobs} job(s) + {minutes(STARTUP_S)} start-up)"
+        )
+    if plan.preset in LIMIT_S:
+        line += f"; limit {minutes(LIMIT_S[plan.preset])} from a fresh clone on 2 cores"
+    return line
+
+
+def run(plan: Plan) -> int:
     started = time.perf_counter()
-    for key in selected:
+    if plan.args.fresh:
+        fresh_start(plan)
+    plan.root.mkdir(parents=True, exist_ok=True)
+    (plan.root / MARKER).write_text(
+        json.dumps({"tool": "tools/reproduce.py", "preset": plan.preset}) + "\n"
+    )
+    sections_dir = plan.root / "sections"
+    tasks = []
+    for key in plan.selected:
         path = sections_dir / f"{key}.json"
-        if path.exists():
-            print(f"[{key}] already in the report (use --fresh to rerun)")
-            continue
-        print(f"[{key}] running ({args.preset} preset)", flush=True)
-        ctx = Context(
-            preset=args.preset,
-            budget=BUDGETS[args.preset][key],
-            runs_dir=runs,
-            report_dir=out,
-            device=args.device,
-            data_paths={"imagenet": args.imagenet, "lsun": args.lsun, "mnist": args.mnist},
+        old = Section.load(path) if path.exists() else None
+        if plan.missing_data(key):
+            task = Task(plan.context(key), None, plan.invocation, plan.commit, plan.inputs(key))
+            measure(task, EXPERIMENTS[key]).save(sections_dir)
+            print(f"{key}: not run (no --{NEEDS_DATA[key]} folder given)")
+        elif old and old.status == "ran" and old.inputs == plan.inputs(key):
+            print(f"{key}: reused, measured {old.measured_at} (use --fresh to rerun)")
+        else:
+            path.unlink(missing_ok=True)
+            (plan.root / key).mkdir(parents=True, exist_ok=True)
+            (plan.root / key / "inputs.json").write_text(json.dumps(plan.inputs(key)) + "\n")
+            estimate = BUDGETS[plan.preset][key]["estimate_s"]
+            tasks.append(
+                Task(plan.context(key), estimate, plan.invocation, plan.commit, plan.inputs(key))
+            )
+    report = plan.root / "REPORT.md"
+    if tasks:
+        planned = [t.estimate_s for t in tasks]
+        plan_line = (
+            f"planned {minutes(planned_wall_s(plan.preset, [t.key for t in tasks], plan.jobs))} "
+            f"with start-up"
+            if None not in planned
+            else "no time estimates for this preset"
         )
-        try:
-            section = EXPERIMENTS[key](ctx)
-        except ExperimentFailed as exc:
-            if exc.status in (2, 130):  # the command said why on stderr, or was stopped
-                return exc.status
-            section = _failed(key, exc)
-        except Exception as exc:  # one failed experiment must not hide the others' results
-            section = _failed(key, exc)
-        if section.status != "failed":
-            section.save(sections_dir)
-        _write_report(
-            out, args.preset, sections_dir, extra=[] if section.status != "failed" else [section]
+        print(
+            f"reproduce: {plan.preset} preset, {len(tasks)} experiment(s) to run, {plan.jobs} at "
+            f"a time with {plan.threads} torch thread(s) each; {plan_line}; report: {report}",
+            flush=True,
         )
-        print(f"[{key}] {section.status} in {section.wall_time_s:.0f} s", flush=True)
-        if section.status == "failed":
-            return 1
-    report = _write_report(out, args.preset, sections_dir)
-    print(f"report: {report} ({time.perf_counter() - started:.0f} s this invocation)")
+
+    def on_done(section: Section) -> None:
+        section.save(sections_dir)  # failed and stopped ones too: the report says so
+        write_report(plan, started)
+
+    results = {s.key: s for s in run_all(tasks, plan.jobs, plan.threads, on_done)}
+    report, sections = write_report(plan, started)
+    print()
+    print(terminal_table(sections))
+    print()
+    print(f"report: {report} ({minutes(time.perf_counter() - started)} this invocation)")
+    not_done = [t.key for t in tasks if t.key not in results or results[t.key].status == "stopped"]
+    if not_done:
+        print(f"stopped before finishing {', '.join(not_done)}; rerun the same command to resume")
+        return 130
+    failed = [s for s in results.values() if s.status == "failed"]
+    if failed:
+        for section in failed:
+            print(f"{section.key} failed: {'; '.join(section.notes)} ({section.what})")
+        return 1
+    if plan.publish:
+        return _publish(plan, sections)
     return 0
 
 
-def _failed(key: str, exc: Exception) -> Section:
-    traceback.print_exc()
-    return Section(
-        key=key,
-        title=key,
-        status="failed",
-        what="The experiment raised an error.",
-        notes=[f"{type(exc).__name__}: {exc}"],
-    )
+def _publish(plan: Plan, sections: list[Section]) -> int:
+    problem = publish.publish_problem(sections, ORDER, plan.invocation)
+    if problem:
+        print(f"reproduce: not published to {plan.publish}: {problem}", file=sys.stderr)
+        return 1
+    path = publish.publish(plan.root, plan.publish)
+    print(f"published: {path}")
+    if plan.publish == README_REPORT.resolve():
+        publish.update_readme(README, sections)
+        print(f"README headline table rewritten from {path}")
+    return 0
 
 
-def _write_report(
-    out: Path, preset: str, sections_dir: Path, extra: Sequence[Section] = ()
-) -> Path:
-    order = list(EXPERIMENTS)
-    found = {s.key: s for s in map(Section.load, sorted(sections_dir.glob("*.json")))}
-    found.update({s.key: s for s in extra})
-    sections = sorted(found.values(), key=lambda s: order.index(s.key))
-    import torch
+def main(argv: Sequence[str] | None = None) -> int:
+    from coordconv_core.training import run_cli
 
-    header = {
-        "written": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, "
-        + (torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"),
-        "software": f"Python {platform.python_version()}, torch {torch.__version__}",
-        "command": f"`python tools/reproduce.py --preset {preset}`",
-        "total experiment wall time": f"{sum(s.wall_time_s for s in sections):.0f} s",
-    }
-    path = out / "REPORT.md"
-    out.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(preset, sections, header))
-    return path
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return run_cli(build_parser(), argv, lambda args: run(Plan(args, argv)))
 
 
 if __name__ == "__main__":

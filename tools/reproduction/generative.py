@@ -1,39 +1,32 @@
 """Generative experiments of the reproduction (S7): colored-shapes GANs with the entropy metrics
 of fig. 7 / S10 and interpolation strips, colored-shapes VAEs, and the LSUN GAN (table S6).
-Each runner calls ``coordconv-generative`` / ``coordconv-data``."""
+Each runner calls ``coordconv-generative`` / ``coordconv-data`` for every seed of its preset
+entry."""
 
 from __future__ import annotations
 
 import json
 import math
-import time
 from pathlib import Path
 
+from reproduction.presets import flags
 from reproduction.report import Section, copy_figure
-from reproduction.runner import Context, run_command
+from reproduction.runner import Context
 
 PAPER_PARAMS = {"conv": (6_413_315, 4_316_545), "coordconv-gd": (444_931, 4_319_745)}
 GAN_MODELS = ("conv", "coordconv-gd")
+VAE_MODELS = ("conv", "coordconv")
 
 
 def _shapes(ctx: Context, n: int) -> Path:
+    """This experiment's two-object shapes data (seed 0), generated once."""
     from coordconv_data.cli import main as data_main
 
     data_dir = ctx.run_dir("shapes-data")
     npz = data_dir / "shapes.npz"
     if not npz.exists():
-        argv = [
-            "generate",
-            "shapes",
-            "--out",
-            str(data_dir),
-            "--n",
-            str(n),
-            "--seed",
-            "0",
-            "--quiet",
-        ]
-        if data_main(argv):
+        argv = ["generate", "shapes", "--out", str(data_dir), "--n", str(n), "--seed", "0"]
+        if data_main([*argv, "--quiet"]):
             raise RuntimeError("coordconv-data generate shapes failed")
     return npz
 
@@ -68,146 +61,183 @@ def _interpolation(ctx: Context, run: Path, name: str, data: Path | None = None)
     return copy_figure(strip, ctx.report_dir, name)
 
 
+def _budget_line(budget: dict) -> str:
+    return (
+        f"{budget['n_images']:,} images, {budget['epochs']} epoch(s), seeds "
+        f"{', '.join(map(str, budget['seeds']))}, extra flags "
+        f"{budget.get('args') or 'none'}"
+    )
+
+
 def gan(ctx: Context) -> Section:
     """Conv GAN vs CoordConv GAN (generator and discriminator) on two-object shapes."""
     from coordconv_generative.cli import main
 
-    start = time.perf_counter()
     budget = ctx.budget
     npz = _shapes(ctx, budget["n_images"])
-    runs, results, figures = {}, {}, []
-    for model in GAN_MODELS:
-        out = ctx.run_dir("gan", model)
-        argv = ["gan", "--data", str(npz), "--model", model, "--epochs", str(budget["epochs"])]
-        argv += ["--seed", "0", "--device", ctx.device]
-        argv += [str(a) for a in budget.get("args", [])]
-        results[model] = run_command(main, argv, out, ctx.log)
-        runs[model] = out
-        samples = sorted(out.glob("samples*.png"))
-        if samples:
-            figures.append(copy_figure(samples[-1], ctx.report_dir, f"gan-{model}-samples.png"))
-        figures.append(_interpolation(ctx, out, f"gan-{model}-interpolation.png"))
-
-    ent_dir = ctx.run_dir("gan", "entropy")
-    if not (ent_dir / "entropy.json").exists():
-        argv = ["entropy", "--data", str(npz), "--checkpoint", *(str(runs[m]) for m in GAN_MODELS)]
-        argv += ["--out", str(ent_dir), "--n", str(budget["entropy_n"]), "--repeats", "10"]
-        argv += ["--device", ctx.device]
-        if main(argv):
-            raise RuntimeError("coordconv-generative entropy failed")
-    report = json.loads((ent_dir / "entropy.json").read_text())
-    figures.append(copy_figure(ent_dir / "entropy.png", ctx.report_dir, "gan-entropy.png"))
-
-    names = ["real data", *(f"GAN {m}" for m in GAN_MODELS)]
-    sources = list(report["sources"].values())
-    rows = [
-        [
-            name,
-            _interval(m["coverage"]),
-            _interval(m["relative_position"]),
-            m["detect_rate"]["mean"],
-        ]
-        for name, m in zip(names, sources, strict=True)
-    ]
-    real_cov = sources[0]["coverage"]["mean"]
-    gap = {
-        model: abs(src["coverage"]["mean"] - real_cov)
-        for model, src in zip(GAN_MODELS, sources[1:], strict=True)
-        if _finite(src["coverage"]["mean"])
-    }
-    if gap:
-        closest = min(gap, key=gap.get)
-        gaps = ", ".join(f"{m} {g:.3f}" for m, g in gap.items())
-        finding = f"Coverage entropy closest to the data: {closest} (|gap| in bits: {gaps})."
-    else:
-        finding = (
-            "No generated sample contained both a red and a blue object: no entropy to compare."
-        )
-    notes = [
-        finding + " Paper (fig. S10): CoordConv is closer to the data in coverage of space, "
-        "with more collapse in relative position.",
-        "Parameters (G / D) of the models trained here"
-        + (
-            " (reduced widths: --width-divisor)"
-            if "--width-divisor" in budget.get("args", [])
-            else ""
-        )
-        + ": "
-        + "; ".join(
-            f"{m} {_count(results[m].get('params_g'))} / {_count(results[m].get('params_d'))} "
-            f"(paper {PAPER_PARAMS[m][0]:,} / {PAPER_PARAMS[m][1]:,})"
-            for m in GAN_MODELS
-        )
-        + ".",
-        f"Budget: {budget['n_images']:,} images, {budget['epochs']} epoch(s), extra flags "
-        f"{' '.join(map(str, budget.get('args', []))) or 'none'} (paper: 50,000 images, "
-        "50 epochs, best of 5-10 runs). Detected = fraction of samples in which both a red and "
-        "a blue object are found; entropies are over those samples only.",
-    ]
+    rows, figures, findings, results = [], [], [], {}
+    for i, seed in enumerate(budget["seeds"]):
+        runs = {}
+        for model in GAN_MODELS:
+            out = ctx.run_dir(f"{model}-seed{seed}")
+            argv = ["gan", "--data", str(npz), "--model", model, "--seed", str(seed)]
+            argv += ["--epochs", str(budget["epochs"]), *flags(budget)]
+            results[model] = ctx.run(main, argv, out)
+            runs[model] = out
+            if i == 0:
+                samples = sorted(out.glob("samples*.png"))
+                if samples:
+                    figures.append(
+                        copy_figure(samples[-1], ctx.report_dir, f"gan-{model}-samples.png")
+                    )
+                figures.append(_interpolation(ctx, out, f"gan-{model}-interpolation.png"))
+        ent_dir = ctx.run_dir(f"entropy-seed{seed}")
+        if not (ent_dir / "entropy.json").exists():
+            argv = ["entropy", "--data", str(npz), "--checkpoint"]
+            argv += [str(runs[m]) for m in GAN_MODELS]
+            argv += ["--out", str(ent_dir), "--n", str(budget["entropy_n"]), "--repeats", "10"]
+            if main([*argv, "--device", ctx.device]):
+                raise RuntimeError("coordconv-generative entropy failed")
+        report = json.loads((ent_dir / "entropy.json").read_text())
+        if i == 0:
+            figures.append(copy_figure(ent_dir / "entropy.png", ctx.report_dir, "gan-entropy.png"))
+        sources = list(report["sources"].values())
+        names = ["real data", *(f"GAN {m}" for m in GAN_MODELS)]
+        for name, m in zip(names, sources, strict=True):
+            if name == "real data" and i > 0:
+                continue
+            rows.append(
+                [
+                    name,
+                    "—" if name == "real data" else seed,
+                    _interval(m["coverage"]),
+                    _interval(m["relative_position"]),
+                    m["detect_rate"]["mean"],
+                ]
+            )
+        findings.append(_closest(seed, sources))
+    params = "; ".join(
+        f"{m} {_count(results[m].get('params_g'))} / {_count(results[m].get('params_d'))} "
+        f"(paper {PAPER_PARAMS[m][0]:,} / {PAPER_PARAMS[m][1]:,})"
+        for m in GAN_MODELS
+    )
+    closer = sum(f.startswith("coordconv") for f in findings)
+    detect = {m: results[m].get("detect_rate") for m in GAN_MODELS}
     return Section(
         key="gan",
         title="GANs on colored shapes (S7.1, fig. 7, S7-S10)",
         status="ran",
         what=(
             "Two-object shapes (one red, one blue circle/square on white, 64x64). "
-            "`coordconv-generative gan` (Adam 1e-4 D / 5e-4 G, D once G twice), then "
-            "`entropy` (coverage and relative-position entropies, 10 repeats, 95% CI) and "
-            "`interpolate`."
+            "`coordconv-generative gan`, then `entropy` (coverage and relative-position "
+            "entropies, 10 repeats, 95% CI) and `interpolate`."
         ),
         columns=[
             "source",
+            "seed",
             "coverage entropy (bits) [CI]",
-            "relative-position entropy [CI]",
+            "relative position [CI]",
             "detected",
         ],
         rows=rows,
+        headline=[
+            [
+                "CoordConv GAN closer to the data's coverage of space",
+                f"closer on {closer}/{len(findings)} seeds; both objects drawn in "
+                + ", ".join(f"{m} {_count_rate(r)}" for m, r in detect.items())
+                + " of samples (last seed)",
+                "CoordConv closer (fig. S10)",
+                "; ".join(findings),
+            ]
+        ],
         figures=figures,
-        notes=notes,
-        wall_time_s=time.perf_counter() - start,
+        notes=[
+            "Paper (fig. S10): CoordConv is closer to the data in coverage of space, with more "
+            "collapse in relative position. Detected = fraction of samples in which both a red "
+            "and a blue object are found; entropies are over those samples only.",
+            f"Parameters (G / D) of the models trained here: {params}.",
+            f"Budget: {_budget_line(budget)} (paper: 50,000 images, 50 epochs, best of 5-10 runs).",
+        ],
     )
+
+
+def _count_rate(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+def _closest(seed: int, sources: list[dict]) -> str:
+    """Which GAN's coverage entropy is closest to the real data's, for one seed."""
+    real = sources[0]["coverage"]["mean"]
+    gap = {
+        model: abs(src["coverage"]["mean"] - real)
+        for model, src in zip(GAN_MODELS, sources[1:], strict=True)
+        if _finite(src["coverage"]["mean"])
+    }
+    if not gap:
+        return f"seed {seed}: no sample held both objects"
+    closest = min(gap, key=gap.get)  # type: ignore[arg-type]
+    gaps = ", ".join(f"{m} {g:.3f}" for m, g in gap.items())
+    return f"{closest} closer on seed {seed} (|gap| bits: {gaps})"
 
 
 def vae(ctx: Context) -> Section:
     """Conv VAE vs CoordConv VAE (table S5) on two-object shapes."""
     from coordconv_generative.cli import main
 
-    start = time.perf_counter()
     budget = ctx.budget
     npz = _shapes(ctx, budget["n_images"])
-    rows, figures = [], []
-    for model in ("conv", "coordconv"):
-        out = ctx.run_dir("vae", model)
-        argv = ["vae", "--data", str(npz), "--model", model, "--epochs", str(budget["epochs"])]
-        argv += ["--seed", "0", "--device", ctx.device]
-        argv += [str(a) for a in budget.get("args", [])]
-        res = run_command(main, argv, out, ctx.log)
-        rows.append(
-            [
-                model,
-                res.get("first_loss_recon"),
-                res.get("loss_recon"),
-                res.get("loss_kl"),
-                res["steps"],
-            ]
-        )
-        figures.append(_interpolation(ctx, out, f"vae-{model}-interpolation.png", npz))
+    rows, figures, finals = [], [], {m: [] for m in VAE_MODELS}
+    for i, seed in enumerate(budget["seeds"]):
+        for model in VAE_MODELS:
+            out = ctx.run_dir(f"{model}-seed{seed}")
+            argv = ["vae", "--data", str(npz), "--model", model, "--seed", str(seed)]
+            argv += ["--epochs", str(budget["epochs"]), *flags(budget)]
+            res = ctx.run(main, argv, out)
+            rows.append(
+                [
+                    model,
+                    seed,
+                    res.get("first_loss_recon"),
+                    res.get("loss_recon"),
+                    res.get("loss_kl"),
+                    res["steps"],
+                ]
+            )
+            finals[model].append(res.get("loss_recon"))
+            if i == 0:
+                figures.append(_interpolation(ctx, out, f"vae-{model}-interpolation.png", npz))
+    ours = "; ".join(
+        f"{m} " + " / ".join("—" if v is None else f"{v:.4g}" for v in vals)
+        for m, vals in finals.items()
+    )
     return Section(
         key="vae",
         title="VAEs on colored shapes (S7.2, fig. S11-S12)",
         status="ran",
         what=(
             "Conv and CoordConv VAEs of table S5 (latent 8, reconstruction weighted 50x the KL, "
-            f"Adam 0.005) on {budget['n_images']:,} shapes images, {budget['epochs']} epoch(s)."
+            f"Adam 0.005), `coordconv-generative vae`; {_budget_line(budget)}."
         ),
-        columns=["model", "first recon loss", "final recon loss", "final KL", "steps"],
+        columns=["model", "seed", "first recon loss", "final recon loss", "final KL", "steps"],
         rows=rows,
+        headline=[
+            [
+                "CoordConv VAE interpolates smoothly in pixel space",
+                f"final reconstruction loss {ours} (per seed); see the interpolation strips",
+                "qualitative (fig. S11-S12)",
+                "compare the strips",
+            ]
+        ],
         figures=figures,
         notes=[
             "The paper shows VAE results qualitatively (interpolations, fig. S11-S12): CoordConv "
             "objects move smoothly through pixel space, conv objects jump. Compare the strips.",
         ],
-        wall_time_s=time.perf_counter() - start,
     )
+
+
+LSUN_TITLE = "GANs on LSUN bedrooms (S7.3, table S6)"
+LSUN_CLAIM = "CoordConv GAN interpolations move objects geometrically"
 
 
 def lsun(ctx: Context) -> Section:
@@ -217,9 +247,12 @@ def lsun(ctx: Context) -> Section:
     if root is None:
         return Section(
             key="lsun",
-            title="GANs on LSUN bedrooms (S7.3, table S6)",
+            title=LSUN_TITLE,
             status="not run",
             what=what,
+            headline=[
+                [LSUN_CLAIM, "not run: no LSUN here", "qualitative (fig. S13-S15)", "not run"]
+            ],
             notes=[
                 "LSUN cannot be shipped or downloaded here, and no --lsun path was given.",
                 "To run it: `python tools/reproduce.py --only lsun --lsun /path/to/bedroom_images` "
@@ -228,36 +261,37 @@ def lsun(ctx: Context) -> Section:
         )
     from coordconv_generative.cli import main
 
-    start = time.perf_counter()
     budget = ctx.budget
     rows, figures = [], []
-    for model in ("conv", "coordconv-gd"):
-        out = ctx.run_dir("lsun", model)
-        argv = ["gan", "--data", str(root), "--arch", "lsun", "--model", model]
-        argv += ["--epochs", str(budget["epochs"]), "--seed", "0", "--device", ctx.device]
-        argv += [str(a) for a in budget.get("args", [])]
-        res = run_command(main, argv, out, ctx.log)
-        rows.append(
-            [
-                model,
-                res.get("params_g"),
-                res.get("params_d"),
-                res["steps"],
-                res.get("loss_d"),
-                res.get("loss_g"),
-            ]
-        )
-        figures.append(_interpolation(ctx, out, f"lsun-{model}-interpolation.png"))
+    for i, seed in enumerate(budget["seeds"]):
+        for model in GAN_MODELS:
+            out = ctx.run_dir(f"{model}-seed{seed}")
+            argv = ["gan", "--data", str(root), "--arch", "lsun", "--model", model]
+            argv += ["--epochs", str(budget["epochs"]), "--seed", str(seed)]
+            res = ctx.run(main, [*argv, *flags(budget)], out)
+            rows.append(
+                [
+                    model,
+                    seed,
+                    res.get("params_g"),
+                    res.get("params_d"),
+                    res["steps"],
+                    res.get("loss_d"),
+                    res.get("loss_g"),
+                ]
+            )
+            if i == 0:
+                figures.append(_interpolation(ctx, out, f"lsun-{model}-interpolation.png"))
     return Section(
         key="lsun",
-        title="GANs on LSUN bedrooms (S7.3, table S6)",
+        title=LSUN_TITLE,
         status="ran",
         what=what + f" Data: {root}.",
-        columns=["model", "params G", "params D", "steps", "final loss D", "final loss G"],
+        columns=["model", "seed", "params G", "params D", "steps", "final loss D", "final loss G"],
         rows=rows,
+        headline=[[LSUN_CLAIM, "see the interpolation strips", "qualitative (fig. S13-S15)", "—"]],
         figures=figures,
         notes=[
             "Paper: qualitative (fig. S13-S15): CoordConv interpolations move objects geometrically."
         ],
-        wall_time_s=time.perf_counter() - start,
     )

@@ -1,138 +1,277 @@
-"""Budgets of the reproduction presets.
+"""Budgets of the reproduction presets, their cost estimates and the quick preset's time limit.
 
 ``tiny``: seconds per experiment, for the end-to-end test. ``quick`` (the default): every
-experiment at reduced scale on CPU, about 20 minutes on 2 cores. ``paper``: the paper's scale and
-number of runs, for GPU machines.
+experiment at reduced scale on CPU, <= 20 minutes on 2 cores from a fresh clone, start-up
+included. ``paper``: the paper's scale and number of runs, for GPU machines.
+
+Each experiment's entry is a plain dict read by its runner (``vision.py``, ``generative.py``,
+``rl.py``); every entry has
+
+- ``estimate_s``: seconds the experiment takes on one core of the reference machine (2-core
+  x86 CPU, one torch thread, the other core busy with another experiment), i.e. its CPU
+  seconds. :func:`planned_wall_s` schedules the estimates on the parallel jobs; a test keeps
+  the quick preset's plan within :data:`LIMIT_S`, and the report puts every estimate beside
+  the measured time, so a budget that drifts shows. ``None``: not estimated (the paper
+  preset, and experiments that need the user's data).
+- ``seeds``: fixed in advance, never chosen after seeing results. Claims about a method
+  (CoordConv reaches 100%, IOU >= 0.99, detection improves, RL comparisons) get >= 3 seeds in
+  the quick preset; baselines run at a budget that shows their failure without dominating the
+  time.
+
+Extra command-line flags are a string, ``args`` (see :func:`flags`). Not-so-Clevr tasks list
+``variants`` (report row name -> ``model``, ``epochs``, ``seeds`` and extra ``args`` for
+``coordconv-vision notsoclevr``), so a new recipe or model is one more entry
+here. Changing a budget here makes a later ``tools/reproduce.py`` refuse the runs made with the
+old one (``--fresh`` reruns them).
 """
 
 from __future__ import annotations
 
+import heapq
+import shlex
+from collections.abc import Iterable
 from typing import Any
 
 PRESETS = ("tiny", "quick", "paper")
 
+# The quick preset's promise (README): a fresh clone to the finished report in 20 minutes on
+# 2 cores. STARTUP_S is what comes before the first experiment: Hatch creating the workspace
+# environment from the local wheels (about 2 minutes measured), then Python and torch imports.
+LIMIT_S = {"quick": 20 * 60}
+STARTUP_S = 150
+DEFAULT_JOBS = 2
+
+# the paper's Atari games (table S7)
+PAPER_GAMES = (
+    "Alien",
+    "BankHeist",
+    "MsPacman",
+    "Robotank",
+    "Centipede",
+    "Asterix",
+    "Asteroids",
+    "Amidar",
+    "Seaquest",
+)
+TARGET_REACH = "coordconv_rl/TargetReach-v0"
+
+TINY_NOTSOCLEVR = "--train-limit 64"
+
 BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
     "tiny": {
         "classification": {
-            "coordconv_epochs": 1,
-            "deconv_epochs": 1,
-            "coordconv_args": ["--train-limit", "64", "--no-progress"],
-            "deconv_args": ["--train-limit", "64", "--no-progress"],
+            "estimate_s": 14,
+            "variants": {
+                "coordconv": {"model": "coordconv", "epochs": 1, "seeds": [0, 1]},
+                "deconv": {"model": "deconv", "epochs": 1, "seeds": [0]},
+            },
+            "args": TINY_NOTSOCLEVR,
         },
         "regression": {
-            "coordconv_epochs": 1,
-            "conv_epochs": 1,
-            "coordconv_args": ["--train-limit", "64", "--no-progress"],
-            "conv_args": ["--train-limit", "64", "--no-progress"],
+            "estimate_s": 10,
+            "variants": {
+                "coordconv": {"model": "coordconv", "epochs": 1, "seeds": [0]},
+                "conv": {"model": "conv", "epochs": 1, "seeds": [0]},
+            },
+            "args": TINY_NOTSOCLEVR,
         },
         "rendering": {
-            "coordconv_epochs": 1,
-            "deconv_epochs": 1,
-            "coordconv_args": ["--train-limit", "64", "--no-progress"],
-            "deconv_args": ["--train-limit", "64", "--no-progress"],
+            "estimate_s": 15,
+            "variants": {
+                "coordconv": {"model": "coordconv", "epochs": 1, "seeds": [0]},
+                "deconv": {"model": "deconv", "epochs": 1, "seeds": [0]},
+            },
+            "args": TINY_NOTSOCLEVR,
         },
-        "detection": {"n_train": 32, "n_test": 16, "epochs": 1},
-        "imagenet": {
-            "runs": 2,
+        "detection": {
+            "estimate_s": 6,
+            "n_train": 32,
+            "n_test": 16,
             "epochs": 1,
-            "args": [
-                "--image-size",
-                "32",
-                "--batch-size",
-                "4",
-                "--workers",
-                "0",
-                "--max-steps",
-                "2",
-            ],
+            "seeds": [0, 1],
+            "args": "",
+        },
+        "imagenet": {
+            "estimate_s": 10,
+            "epochs": 1,
+            "seeds": [0, 1],
+            "args": "--image-size 32 --batch-size 4 --workers 0 --max-steps 2",
         },
         "gan": {
+            "estimate_s": 5,
             "n_images": 64,
             "epochs": 1,
             "entropy_n": 16,
-            "args": ["--max-steps", "2", "--batch-size", "8", "--width-divisor", "16"],
+            "seeds": [0],
+            "args": "--max-steps 2 --batch-size 8 --width-divisor 16",
         },
         "vae": {
+            "estimate_s": 3,
             "n_images": 64,
             "epochs": 1,
-            "args": ["--max-steps", "2", "--batch-size", "8", "--width-divisor", "16"],
+            "seeds": [0],
+            "args": "--max-steps 2 --batch-size 8 --width-divisor 16",
         },
-        "lsun": {"epochs": 1, "args": ["--max-steps", "2", "--batch-size", "8"]},
+        "lsun": {
+            "estimate_s": 5,
+            "epochs": 1,
+            "seeds": [0],
+            "args": "--max-steps 2 --batch-size 8 --width-divisor 16",
+        },
         "atari": {
-            "games": {"coordconv_rl/TargetReach-v0": 160},
-            "seeds": 2,
-            "args": ["--num-envs", "4", "--eval-episodes", "2"],
+            "estimate_s": 3,
+            "games": {TARGET_REACH: 160},
+            "models": ["conv", "coordconv"],
+            "seeds": [0, 1],
+            "args": "--num-envs 4 --eval-episodes 2",
         },
     },
     "quick": {
         "classification": {
-            "coordconv_epochs": 2,
-            "deconv_epochs": 30,
-            "coordconv_args": ["--no-progress"],
-            "deconv_args": ["--no-progress"],
+            "estimate_s": 150,
+            "variants": {
+                "coordconv": {"model": "coordconv", "epochs": 2, "seeds": [0, 1, 2]},
+                "deconv": {"model": "deconv", "epochs": 30, "seeds": [0]},
+            },
+            "args": "",
         },
         "regression": {
-            "coordconv_epochs": 8,
-            "conv_epochs": 8,
-            "coordconv_args": ["--no-progress"],
-            "conv_args": ["--no-progress"],
+            "estimate_s": 90,
+            "variants": {
+                "coordconv": {"model": "coordconv", "epochs": 8, "seeds": [0, 1, 2]},
+                "conv": {"model": "conv", "epochs": 8, "seeds": [0]},
+            },
+            "args": "",
         },
         "rendering": {
-            "coordconv_epochs": 3,
-            "deconv_epochs": 10,
-            "coordconv_args": ["--no-progress"],
-            "deconv_args": ["--no-progress"],
+            "estimate_s": 160,
+            "variants": {
+                "coordconv": {"model": "coordconv", "epochs": 3, "seeds": [0, 1, 2]},
+                "deconv": {"model": "deconv", "epochs": 10, "seeds": [0]},
+            },
+            "args": "",
         },
-        "detection": {"n_train": 3000, "n_test": 500, "epochs": 3},
+        "detection": {
+            "estimate_s": 200,
+            "n_train": 3000,
+            "n_test": 500,
+            "epochs": 3,
+            "seeds": [0, 1, 2],
+            "args": "",
+        },
         "imagenet": {
-            "runs": 2,
+            "estimate_s": None,  # needs --imagenet; not part of the 20-minute promise
             "epochs": 2,
-            "args": ["--image-size", "64", "--batch-size", "32", "--workers", "2"],
+            "seeds": [0, 1],
+            "args": "--image-size 64 --batch-size 32 --workers 2",
         },
         "gan": {
+            "estimate_s": 130,
             "n_images": 2000,
             "epochs": 10,
             "entropy_n": 500,
-            "args": ["--max-steps", "600", "--batch-size", "32", "--width-divisor", "16"],
+            "seeds": [0],
+            "args": "--max-steps 600 --batch-size 32 --width-divisor 16",
         },
         "vae": {
+            "estimate_s": 70,
             "n_images": 2000,
             "epochs": 8,
-            "args": ["--batch-size", "32", "--width-divisor", "8"],
+            "seeds": [0],
+            "args": "--batch-size 32 --width-divisor 8",
         },
-        "lsun": {"epochs": 1, "args": ["--max-steps", "200", "--width-divisor", "4"]},
+        "lsun": {
+            "estimate_s": None,  # needs --lsun; not part of the 20-minute promise
+            "epochs": 1,
+            "seeds": [0],
+            "args": "--max-steps 200 --width-divisor 4",
+        },
         "atari": {
-            "games": {"coordconv_rl/TargetReach-v0": 80_000, "MsPacman": 8_000},
-            "seeds": 2,
-            "args": ["--eval-episodes", "3"],
+            "estimate_s": 200,
+            "games": {TARGET_REACH: 80_000, "MsPacman": 8_000},
+            "models": ["conv", "coordconv"],
+            "seeds": [0, 1, 2],
+            "args": "--eval-episodes 3",
         },
     },
     "paper": {
-        "classification": {"coordconv_epochs": 100, "deconv_epochs": 1000},
-        "regression": {"coordconv_epochs": 200, "conv_epochs": 200},
-        "rendering": {"coordconv_epochs": 200, "deconv_epochs": 1000},
-        "detection": {"n_train": 9000, "n_test": 1000, "epochs": 50},
-        "imagenet": {"runs": 5, "epochs": 90, "args": []},
-        "gan": {"n_images": 50_000, "epochs": 50, "entropy_n": 1000, "args": []},
-        "vae": {"n_images": 50_000, "epochs": 50, "args": []},
-        "lsun": {"epochs": 5, "args": []},
+        "classification": {
+            "estimate_s": None,
+            "variants": {
+                "coordconv": {"model": "coordconv", "epochs": 100, "seeds": list(range(10))},
+                "deconv": {"model": "deconv", "epochs": 1000, "seeds": list(range(3))},
+            },
+            "args": "",
+        },
+        "regression": {
+            "estimate_s": None,
+            "variants": {
+                "coordconv": {"model": "coordconv", "epochs": 200, "seeds": list(range(10))},
+                "conv": {"model": "conv", "epochs": 200, "seeds": list(range(3))},
+            },
+            "args": "",
+        },
+        "rendering": {
+            "estimate_s": None,
+            "variants": {
+                "coordconv": {"model": "coordconv", "epochs": 200, "seeds": list(range(10))},
+                "deconv": {"model": "deconv", "epochs": 1000, "seeds": list(range(3))},
+            },
+            "args": "",
+        },
+        "detection": {
+            "estimate_s": None,
+            "n_train": 9000,
+            "n_test": 1000,
+            "epochs": 50,
+            "seeds": list(range(5)),
+            "args": "",
+        },
+        "imagenet": {"estimate_s": None, "epochs": 90, "seeds": list(range(5)), "args": ""},
+        "gan": {
+            "estimate_s": None,
+            "n_images": 50_000,
+            "epochs": 50,
+            "entropy_n": 1000,
+            "seeds": list(range(5)),
+            "args": "",
+        },
+        "vae": {"estimate_s": None, "n_images": 50_000, "epochs": 50, "seeds": [0], "args": ""},
+        "lsun": {"estimate_s": None, "epochs": 5, "seeds": [0], "args": ""},
         "atari": {
-            "games": dict.fromkeys(
-                (
-                    "Alien",
-                    "BankHeist",
-                    "MsPacman",
-                    "Robotank",
-                    "Centipede",
-                    "Asterix",
-                    "Asteroids",
-                    "Amidar",
-                    "Seaquest",
-                ),
-                10000000,
-            ),
-            "seeds": 10,
-            "args": [],
+            "estimate_s": None,
+            "games": dict.fromkeys(PAPER_GAMES, 10_000_000),
+            "models": ["conv", "coordconv"],
+            "seeds": list(range(10)),
+            "args": "",
         },
     },
 }
+
+# experiments that run only on data the user points to (--imagenet, --lsun)
+NEEDS_DATA = {"imagenet": "imagenet", "lsun": "lsun"}
+
+
+def flags(entry: dict[str, Any]) -> list[str]:
+    """The extra command-line flags of a preset entry or variant (its ``args`` string)."""
+    return shlex.split(entry.get("args", ""))
+
+
+def lpt_makespan(costs: Iterable[float], jobs: int, busy: Iterable[float] = ()) -> float:
+    """Wall time of running ``costs`` on ``jobs`` parallel workers, longest first.
+
+    ``busy``: seconds each worker still needs for what it is already running (default: idle).
+    Longest-processing-time-first is how :mod:`reproduction.schedule` hands out experiments.
+    """
+    free = sorted(busy)[:jobs]
+    free += [0.0] * (jobs - len(free))
+    heapq.heapify(free)
+    for cost in sorted(costs, reverse=True):
+        heapq.heappush(free, heapq.heappop(free) + cost)
+    return max(free)
+
+
+def planned_wall_s(preset: str, experiments: Iterable[str], jobs: int = DEFAULT_JOBS) -> float:
+    """Planned wall time of ``experiments`` of ``preset``: start-up plus the scheduled estimates."""
+    costs = [BUDGETS[preset][key]["estimate_s"] for key in experiments]
+    return STARTUP_S + lpt_makespan(costs, jobs)

@@ -1,52 +1,81 @@
 """Reinforcement-learning experiment of the reproduction (S8, table S7): A2C with a conv vs a
 CoordConv first layer, on our TargetReach pixel task and on Atari games, through
-``coordconv-rl experiment`` and ``coordconv-rl report``."""
+``coordconv-rl experiment`` (every model, game and seed of the preset) and
+``coordconv-rl report`` (table S7, Welch's t-test, learning curves)."""
 
 from __future__ import annotations
 
 import json
-import time
 
+from reproduction.presets import flags
 from reproduction.report import Section, copy_figure
-from reproduction.runner import Context, ExperimentFailed
+from reproduction.runner import Context, ExperimentFailed, ExperimentStopped
+from reproduction.seeds import count, mean_std, per_seed
 
 
 def atari(ctx: Context) -> Section:
-    """Run the conv x CoordConv x game x seed grid of the preset, then table S7."""
+    """Run the model x game x seed grid of the preset, then table S7."""
     from coordconv_rl.cli import main
+    from coordconv_rl.experiment import game_dir_name
+    from coordconv_rl.games import paper_score, resolve_env_id
+    from coordconv_rl.report import collect
 
-    start = time.perf_counter()
     budget = ctx.budget
+    seeds, models = budget["seeds"], budget["models"]
+    if seeds != list(range(seeds[0], seeds[0] + len(seeds))):
+        raise ValueError(f"atari seeds must be consecutive for coordconv-rl experiment: {seeds}")
     root = ctx.run_dir("a2c")
-    rows, figures, frames = [], [], {}
-    for game, game_frames in budget["games"].items():
-        argv = ["experiment", "--games", game, "--seeds", str(budget["seeds"])]
-        argv += ["--frames", str(game_frames), "--out", str(root), "--device", ctx.device]
-        argv += ["--no-progress", *map(str, budget.get("args", []))]
+    for game, frames in budget["games"].items():
+        runs = [
+            root / game_dir_name(resolve_env_id(game)) / model / f"seed{seed}"
+            for model in models
+            for seed in seeds
+        ]
+        for run in runs:
+            name = str(run.relative_to(ctx.root))
+            if (run / "results.json").exists():
+                ctx.reused.append(name)
+            elif (run / "config.json").exists():
+                ctx.resumed.append(name)
+        argv = ["experiment", "--games", game, "--models", *models, "--seeds", str(len(seeds))]
+        argv += ["--first-seed", str(seeds[0]), "--frames", str(frames), "--out", str(root)]
+        argv += ["--no-progress", *flags(budget), *ctx.common_args()]
+        argv += ["--threads", str(ctx.threads)] if ctx.threads else []
         ctx.log("  $ " + " ".join(argv))
-        if main(argv):
+        status = main(argv)
+        if status == 130 or any(not (run / "results.json").exists() for run in runs):
+            raise ExperimentStopped(f"coordconv-rl experiment --games {game} stopped")
+        if status:
             raise ExperimentFailed(f"coordconv-rl experiment --games {game} failed")
-        frames[game] = game_frames
     if main(["report", str(root)]):
         raise ExperimentFailed("coordconv-rl report failed")
-    table = json.loads((root / "table_s7.json").read_text())
-    for row in table["rows"]:
-        paper = row.get("paper") or {}
-        rows.append(
-            [
-                row["env"],
-                ", ".join(f"{f:,}" for f in row["frames"]),
-                f"{row['conv']['n']} / {row['coordconv']['n']}",
-                row["conv"]["mean"],
-                row["coordconv"]["mean"],
-                row["p_value"],
-                paper.get("conv"),
-                paper.get("coordconv"),
-                paper.get("p_value"),
-            ]
-        )
+    table = {row["env"]: row for row in json.loads((root / "table_s7.json").read_text())["rows"]}
+    found = collect(root)
+    rows, headline = [], []
+    for game, frames in budget["games"].items():
+        env = resolve_env_id(game)
+        scores = {
+            model: {r["seed"]: r["final_score"] for r in found[env].get(model, [])}
+            for model in models
+        }
+        paper = paper_score(env)
+        p_value = table[env]["p_value"]
+        for model in models:
+            rows.append(
+                [
+                    env,
+                    frames,
+                    model,
+                    per_seed(scores[model], 2),
+                    mean_std(scores[model], 2),
+                    p_value if model == "coordconv" else None,
+                    None if paper is None else getattr(paper, model, None),
+                    None if paper is None or model != "coordconv" else paper.p_value,
+                ]
+            )
+        headline.append(_headline(env, frames, scores, p_value, paper))
     figures = [
-        copy_figure(png, ctx.report_dir, f"a2c-{png.name}")
+        copy_figure(png, ctx.report_dir, f"atari-{png.name}")
         for png in sorted(root.glob("curves_*.png"))
     ]
     return Section(
@@ -56,26 +85,48 @@ def atari(ctx: Context) -> Section:
         what=(
             "A2C with the OpenAI-baselines defaults (16 envs, 5-step rollouts, RMSprop 7e-4) and "
             "the Nature CNN, first conv plain or CoordConv; final score = mean return of the "
-            "trained policy over evaluation games; p = Welch's t-test. TargetReach is our tiny "
-            "pixel task where the target's position decides the action."
+            "trained policy over evaluation games; p = Welch's t-test, conv vs CoordConv. "
+            "TargetReach is our tiny pixel task where the target's position decides the action. "
+            f"Seeds {', '.join(map(str, seeds))} per model and game, fixed in advance."
         ),
         columns=[
             "environment",
             "frames",
-            "runs conv / CC",
-            "conv",
-            "CoordConv",
-            "p",
-            "conv (paper)",
-            "CoordConv (paper)",
+            "model",
+            "final score per seed",
+            "mean ± std",
+            "p (Welch)",
+            "paper",
             "p (paper)",
         ],
         rows=rows,
+        headline=headline,
         figures=figures,
         notes=[
-            "The paper trained each of 9 games x 2 models x 10 seeds for the baselines default "
-            "budget on GPUs; the quick preset's Atari runs are orders of magnitude shorter and "
-            "show only that the pipeline runs end to end, not the paper's scores.",
+            "The paper trained each of 9 games x 2 models x 10 seeds for 10M frames on GPUs; "
+            "the quick preset's Atari runs are orders of magnitude shorter and show only that "
+            "the pipeline runs end to end, not the paper's scores.",
         ],
-        wall_time_s=time.perf_counter() - start,
     )
+
+
+def _headline(env: str, frames: int, scores: dict, p_value: float | None, paper) -> list[str]:
+    """One headline row per environment: conv vs CoordConv means, p, and the paper's row."""
+    conv, coord = scores.get("conv", {}), scores.get("coordconv", {})
+    p = "—" if p_value is None else f"{p_value:.3g}"
+    ours = (
+        f"conv {mean_std(conv, 2)} vs CoordConv {mean_std(coord, 2)} "
+        f"({count(len(coord), 'seed')}, {frames:,} frames); Welch p {p}"
+    )
+    if paper is None:
+        claim = f"{env.split('/')[-1]}: CoordConv learns as well as conv (our task)"
+        said = "—"
+    else:
+        claim = f"{paper.title}: CoordConv beats conv (table S7)"
+        said = f"{paper.conv:,} vs {paper.coordconv:,} (p {paper.p_value}), 10M frames"
+    if conv and coord:
+        higher = sum(coord.values()) / len(coord) > sum(conv.values()) / len(conv)
+        verdict = f"CoordConv {'higher' if higher else 'lower'} in the mean (p {p})"
+    else:
+        verdict = "—"
+    return [claim, ours, said, verdict]

@@ -1,37 +1,107 @@
 """The one-command reproduction, end to end in its ``tiny`` preset (seconds per experiment).
 
-Every experiment really runs through the packages' console scripts; the test checks the report
-has every section, numbers in each table, the figures on disk, the "not run" sections say how
-to provide the missing data, and a rerun skips what is finished.
+``tools/reproduce.py --preset tiny`` runs from a clean copy of the repository, as on a fresh
+clone: every experiment really runs through the packages' console scripts, in worker
+processes; the report lands under ``runs/reproduce/tiny/`` and nothing under ``reports/``
+changes. The test checks the report (header, headline, per-seed tables, figures, "not run"
+sections), the progress lines and the terminal table, that ``--log-with`` reaches the training
+commands, that a rerun reuses and says so, and that the reference report and changed budgets
+are guarded.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import reproduce
+from reproduction.experiments import ORDER
 from reproduction.report import Section
 
+REPO = Path(__file__).resolve().parents[2]
+RAN = [k for k in ORDER if k not in ("imagenet", "lsun")]
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.filterwarnings("ignore::UserWarning")
-def test_tiny_reproduction_writes_every_section(tmp_path, capsys):
-    out, runs = tmp_path / "report", tmp_path / "runs"
-    argv = ["--preset", "tiny", "--out", str(out), "--runs", str(runs), "--device", "cpu"]
-    assert reproduce.main(argv) == 0
 
+def _clean_copy(dest: Path) -> Path:
+    """The tracked parts ``tools/reproduce.py`` needs, without runs/ or caches."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+    for name in ("tools", "reports"):
+        shutil.copytree(REPO / name, dest / name, ignore=ignore)
+    for name in ("README.md", "pyproject.toml"):
+        shutil.copy2(REPO / name, dest / name)
+    return dest
+
+
+def _digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _reproduce(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, str(repo / "tools" / "reproduce.py"), *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+
+
+def test_tiny_reproduction_from_a_clean_copy(tmp_path):
+    """One tiny reproduction from a clean copy (as on a fresh clone), then reruns of it.
+
+    One test, so that xdist workers do not each run the tiny preset."""
+    repo = _clean_copy(tmp_path / "clone")
+    reports = _digest(repo / "reports")
+    proc = _reproduce(repo, "--preset", "tiny", "--device", "cpu", "--log-with", "tensorboard")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert _digest(repo / "reports") == reports, "the committed reports changed"
+    out = repo / "runs" / "reproduce" / "tiny"
+    check_report(out)
+    check_progress_and_terminal(proc.stdout, out)
+    check_log_with_reached_every_training_command(out)
+    check_rerun_reuses_and_says_so(repo)
+    assert _digest(repo / "reports") == reports
+    check_publish_needs_a_fresh_complete_run(repo, tmp_path / "ref")
+    check_changed_budget_is_refused_until_fresh(repo)
+
+
+def check_report(out: Path) -> None:
     text = (out / "REPORT.md").read_text()
     sections = {s.key: s for s in map(Section.load, (out / "sections").glob("*.json"))}
-    assert set(sections) == set(reproduce.EXPERIMENTS)
+    assert set(sections) == set(ORDER)
+
+    # the header: when, where, which commit, how long
+    for field in ("written", "machine", "software", "commit", "wall time of this invocation"):
+        assert f"- **{field}:**" in text, field
+    assert "not a git checkout" in text  # the clean copy has no .git
+    assert "cores" in text
+    assert "reused sections" not in text
+
     for key, section in sections.items():
         assert f"## {section.title}" in text, key
+        assert section.headline, key
+        assert section.invocation == sections["classification"].invocation
         if key in ("imagenet", "lsun"):
             assert section.status == "not run"
             assert f"--{key}" in " ".join(section.notes)
             continue
         assert section.status == "ran", key
-        assert section.rows, key
+        assert section.wall_time_s > 0
+        assert section.cpu_time_s > 0
+        assert section.estimate_s > 0
         numbers = [c for row in section.rows for c in row if isinstance(c, int | float)]
         assert numbers, f"{key} has no measured numbers"
         assert section.figures, key
@@ -39,25 +109,92 @@ def test_tiny_reproduction_writes_every_section(tmp_path, capsys):
             assert (out / fig).stat().st_size > 1000, fig
             assert f"]({fig})" in text
 
-    # the tables of the Not-so-Clevr tasks carry the models' parameter counts: the paper's 7,553,
-    # the default regressor's 908 (the paper's is 906 at --readout max) and the default rendering
-    # model's 11,850 (the paper's is 9,490 at --filter-size 2)
-    assert re.search(r"\| coordconv \| quadrant \| 7,553 \|", text)
-    assert re.search(r"\| coordconv \| quadrant \| 908 \|", text)
+    # per-seed values: the tiny preset runs CoordConv classification on seeds 0 and 1
+    assert re.search(r"\| coordconv \| quadrant \| 7,553 \| 1 \| \d\.\d{3} / \d\.\d{3} \|", text)
+    assert re.search(r"\| coordconv \| quadrant \| 908 \|", text)  # the default regressor
     assert re.search(r"\| coordconv \| quadrant \| 11,850 \|", text)
-
-    capsys.readouterr()
-    assert reproduce.main(argv) == 0
-    rerun = capsys.readouterr().out
-    assert rerun.count("already in the report") == len(reproduce.EXPERIMENTS)
+    assert "## Headline: our numbers beside the paper's" in text
+    assert "| experiment | status | estimate | wall | CPU | measured |" in text
 
 
-def test_missing_data_path_is_a_usage_error(tmp_path, capsys):
-    assert reproduce.main(["--imagenet", str(tmp_path / "nope")]) == 2
-    assert "is not a directory" in capsys.readouterr().err
+def check_progress_and_terminal(stdout: str, out: Path) -> None:
+    assert re.search(r"tiny preset, 7 experiment\(s\) to run, 2 at a time", stdout)
+    for key in RAN:
+        assert re.search(rf"\[\s*\d+:\d\d\] {key}: started \(estimated", stdout), key
+        done = rf"\[\s*\d+:\d\d\] {key}: ran in .* CPU, estimated .*\) · \d/7 done · about .* left"
+        assert re.search(done, stdout), key
+    assert "imagenet: not run (no --imagenet folder given)" in stdout
+    assert re.search(r"experiment\s+claim\s+ours\s+paper\s+verdict", stdout)
+    assert f"report: {out / 'REPORT.md'}" in stdout
 
 
-def _image_folder(root, classes: int, per_class: int, size: int = 32) -> None:
+def check_log_with_reached_every_training_command(out: Path) -> None:
+    runs = [p.parent for p in out.rglob("metrics.jsonl")]
+    assert len(runs) >= 14
+    for run in runs:
+        assert list(run.glob("coordconv-*/events.out.tfevents.*")), run
+
+
+def check_rerun_reuses_and_says_so(repo: Path) -> None:
+    proc = _reproduce(repo, "--preset", "tiny", "--device", "cpu")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for key in RAN:
+        assert re.search(rf"{key}: reused, measured \d{{4}}-\d\d-\d\d \d\d:\d\d UTC", proc.stdout)
+    text = (repo / "runs" / "reproduce" / "tiny" / "REPORT.md").read_text()
+    assert "- **reused sections:** classification (measured" in text
+    assert "reused from an earlier invocation" in text
+
+
+def check_publish_needs_a_fresh_complete_run(repo: Path, ref: Path) -> None:
+    for args, message in (
+        (["--publish", str(ref)], "needs a complete fresh run"),
+        (["--publish", str(ref), "--fresh", "--only", "vae"], "drop --only"),
+        (["--publish", str(repo / "tools"), "--fresh"], "holds more than a report"),
+    ):
+        proc = _reproduce(repo, "--preset", "tiny", *args)
+        assert proc.returncode == 2, args
+        assert proc.stderr.count("\n") == 1, proc.stderr
+        assert message in proc.stderr
+    assert not ref.exists()
+
+
+def check_changed_budget_is_refused_until_fresh(repo: Path) -> None:
+    stored = repo / "runs" / "reproduce" / "tiny" / "vae" / "inputs.json"
+    inputs = json.loads(stored.read_text())
+    inputs["budget"]["epochs"] += 1
+    stored.write_text(json.dumps(inputs))
+    proc = _reproduce(repo, "--preset", "tiny", "--only", "vae")
+    assert proc.returncode == 2
+    assert "holds runs of a different vae budget" in proc.stderr
+    assert "--fresh --only vae" in proc.stderr
+
+
+def test_folder_not_made_by_the_tool_is_refused(tmp_path, capsys):
+    (tmp_path / "mine.txt").write_text("keep me")
+    assert reproduce.main(["--preset", "tiny", "--out", str(tmp_path), "--fresh"]) == 2
+    err = capsys.readouterr().err
+    assert "was not made by tools/reproduce.py" in err
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--imagenet", "nope"], "--imagenet nope is not a directory"),
+        (["--jobs", "0"], "--jobs must be >= 1"),
+        (["--log-with", "nosuchtracker"], "unknown tracker 'nosuchtracker'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert reproduce.main(["--preset", "tiny", "--out", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert message in err
+    assert not out.exists()
+
+
+def _image_folder(root: Path, classes: int, per_class: int, size: int = 32) -> None:
     """Write ``root/<class>/<i>.png`` images: class k is a bright square at its own place."""
     import numpy as np
     from PIL import Image
@@ -72,26 +209,59 @@ def _image_folder(root, classes: int, per_class: int, size: int = 32) -> None:
             Image.fromarray(img).save(folder / f"{i}.png")
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.filterwarnings("ignore::UserWarning")
 def test_imagenet_and_lsun_run_on_user_folders(tmp_path):
     imagenet, lsun = tmp_path / "imagenet", tmp_path / "lsun"
     _image_folder(imagenet / "train", classes=3, per_class=4)
     _image_folder(imagenet / "val", classes=3, per_class=2)
     _image_folder(lsun / "bedroom", classes=1, per_class=8, size=64)
-    out = tmp_path / "report"
-    argv = ["--preset", "tiny", "--only", "imagenet", "lsun", "--out", str(out)]
-    argv += ["--runs", str(tmp_path / "runs"), "--device", "cpu"]
-    argv += ["--imagenet", str(imagenet), "--lsun", str(lsun)]
-    assert reproduce.main(argv) == 0
-
+    out = tmp_path / "out"
+    proc = _reproduce(
+        REPO,
+        *["--preset", "tiny", "--only", "imagenet", "lsun", "--out", str(out), "--device", "cpu"],
+        *["--imagenet", str(imagenet), "--lsun", str(lsun)],
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     imagenet_section = Section.load(out / "sections" / "imagenet.json")
     assert imagenet_section.status == "ran"
     assert [row[0] for row in imagenet_section.rows] == ["loss", "top1", "top5"]
     assert all(
         isinstance(row[1], float) and isinstance(row[2], float) for row in imagenet_section.rows
     )
+    assert imagenet_section.inputs["data"] == str(imagenet)
     lsun_section = Section.load(out / "sections" / "lsun.json")
     assert lsun_section.status == "ran"
     assert [row[0] for row in lsun_section.rows] == ["conv", "coordconv-gd"]
     assert all((out / fig).is_file() for fig in lsun_section.figures)
+
+
+def test_stop_signal_leaves_a_resumable_reproduction(tmp_path):
+    """SIGTERM to the main process: the running experiment is told to stop, nothing new
+    starts, the exit status is 130, and the same command then finishes the work."""
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    argv = [sys.executable, str(REPO / "tools" / "reproduce.py"), "--preset", "tiny"]
+    argv += ["--only", "classification", "vae", "--jobs", "1", "--out", str(out)]
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    log = out / "classification" / "log.txt"
+    deadline = time.monotonic() + 300
+    while not (log.exists() and "$ notsoclevr" in log.read_text()):
+        assert time.monotonic() < deadline, "the first run never started"
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stdout[-2000:] + stderr[-2000:]
+    assert "rerun the same command to resume" in stdout
+    assert "vae: started" not in stdout  # nothing new starts after the signal
+    section = Section.load(out / "sections" / "classification.json")
+    assert section.status == "stopped"
+
+    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1200)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert Section.load(out / "sections" / "classification.json").status == "ran"
+    assert Section.load(out / "sections" / "vae.json").status == "ran"

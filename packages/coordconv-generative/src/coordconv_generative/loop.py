@@ -5,9 +5,9 @@ run resumed at step ``s`` rebuilds exactly the epoch it was in and skips the bat
 seen. Under multi-process Accelerate runs each process takes every ``world``-th index.
 
 :func:`train_epochs` drives the iterations around a per-batch ``train_step`` callable (the
-trainer's own maths): the tqdm bar, metrics.jsonl cadence, the paper's snapshot at the end of
-every epoch (S7.1: "save the model in the end of every epoch"), a checkpoint after every pass,
-and a graceful stop on SIGINT/SIGTERM. :func:`open_run` prepares the run directory and, on
+trainer's own maths): the tqdm bar, metrics.jsonl cadence (mirrored to the ``--log-with``
+trackers), the paper's snapshot at the end of every epoch (S7.1: "save the model in the end of
+every epoch"), a checkpoint after every pass, and a graceful stop on SIGINT/SIGTERM. :func:`open_run` prepares the run directory and, on
 ``--resume``, hands back the checkpoint the trainer restores its modules from.
 """
 
@@ -33,10 +33,20 @@ from coordconv_core.training import (
     save_checkpoint,
     set_rng_state,
 )
+from coordconv_core.training.tracking import end_tracking, start_tracking
 from coordconv_generative.data import first_tensor
 
 # config fields a resumed run may change (budget and housekeeping, not the experiment)
-RESUMABLE = ("resume", "overwrite", "device", "max_steps", "epochs", "log_every", "num_workers")
+RESUMABLE = (
+    "resume",
+    "overwrite",
+    "device",
+    "max_steps",
+    "epochs",
+    "log_every",
+    "num_workers",
+    "log_with",
+)
 
 
 class LoopConfig(Protocol):
@@ -51,6 +61,7 @@ class LoopConfig(Protocol):
     seed: int
     num_workers: int
     log_every: int
+    log_with: list[str]
 
 
 def check_loop_config(cfg: LoopConfig) -> None:
@@ -201,6 +212,8 @@ def train_epochs(
                 },
             )
 
+    if accelerator.is_main_process:
+        start_tracking(accelerator, "coordconv-generative", config_to_dict(cfg))
     bar = tqdm(
         total=total, initial=progress.step, desc=desc, disable=not accelerator.is_main_process
     )
@@ -220,7 +233,9 @@ def train_epochs(
                 if step % cfg.log_every == 0 or step == total or (log_first_step and step == 1):
                     bar.set_postfix(progress.losses)
                     if accelerator.is_main_process:
-                        run.log({"step": step, "epoch": epoch, **progress.losses})
+                        record = {"step": step, "epoch": epoch, **progress.losses}
+                        run.log(record)
+                        accelerator.log(record, step=step)
                 if step >= total or stop.requested:
                     break
             progress.wall_time_s += time.perf_counter() - start
@@ -228,5 +243,6 @@ def train_epochs(
                 snapshot(f"_epoch{progress.step // spe:03d}", progress.step)
             save_state()
     bar.close()
+    end_tracking(accelerator)
     progress.stopped_early = bool(stop.requested)
     return progress

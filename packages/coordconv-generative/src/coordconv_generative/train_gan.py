@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 
 from coordconv_core.training import RunDir, UserError, make_accelerator, seed_everything
+from coordconv_core.training.tracking import LOG_WITH_HELP, tracking_options
 from coordconv_generative.data import load_training_set, resolve_arch
 from coordconv_generative.entropy import (
     Detections,
@@ -120,6 +121,7 @@ class GanConfig:
     log_every: int = field(
         default=50, metadata={"help": "iterations between metrics.jsonl records"}
     )
+    log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
     device: str = field(
         default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
     )
@@ -170,7 +172,7 @@ def train_gan(cfg: GanConfig) -> dict:
         raise UserError("--width-divisor and --n-train must be >= 1")
     arch = resolve_arch(cfg.data, cfg.arch) if cfg.data is not None else cfg.arch
     dataset = load_training_set(cfg.data, cfg.n_train)
-    accelerator = make_accelerator(cfg.device, cfg.amp)
+    accelerator = make_accelerator(cfg.device, cfg.amp, **tracking_options(cfg.log_with, cfg.out))
     epoch_steps(dataset, cfg.batch_size, accelerator)  # refuse a set smaller than one batch
     seed_everything(cfg.seed)
     pair = build_gan(arch, cfg.model, cfg.width_divisor)

@@ -24,6 +24,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from coordconv_core.training import UserError, make_accelerator, seed_everything
+from coordconv_core.training.tracking import LOG_WITH_HELP, tracking_options
 from coordconv_data.shapes import ShapesData
 from coordconv_generative.data import load_shapes
 from coordconv_generative.figures import save_grid
@@ -80,6 +81,7 @@ class VaeConfig:
     )
     num_workers: int = field(default=0, metadata={"help": "DataLoader worker processes"})
     log_every: int = field(default=50, metadata={"help": "steps between metrics.jsonl records"})
+    log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
     device: str = field(
         default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
     )
@@ -125,7 +127,7 @@ def train_vae(cfg: VaeConfig) -> dict:
     if cfg.n_heldout is not None and cfg.n_heldout < 0:
         raise UserError(f"--n-heldout must be >= 0, got {cfg.n_heldout}")
     dataset, heldout = _split(cfg)
-    accelerator = make_accelerator(cfg.device, cfg.amp)
+    accelerator = make_accelerator(cfg.device, cfg.amp, **tracking_options(cfg.log_with, cfg.out))
     epoch_steps(dataset, cfg.batch_size, accelerator)  # refuse a set smaller than one batch
     seed_everything(cfg.seed)
     vae = build_vae(cfg.model, cfg.latent, cfg.width_divisor)

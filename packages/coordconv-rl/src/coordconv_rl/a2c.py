@@ -33,6 +33,7 @@ from coordconv_core.training import (
     seed_everything,
     set_rng_state,
 )
+from coordconv_core.training.tracking import end_tracking, start_tracking, tracking_options
 from coordconv_rl.a2c_config import NOT_RESULTS, A2CConfig, check_config
 from coordconv_rl.a2c_episodes import episode_ends, linear_lr
 from coordconv_rl.a2c_maths import a2c_update, n_step_returns
@@ -53,6 +54,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
     """
     cfg.env = resolve_env_id(cfg.env)
     check_config(cfg)
+    tracking = tracking_options(cfg.log_with, cfg.out)
     run = RunDir(cfg.out)
     prepare = {"overwrite": cfg.overwrite, "resume": cfg.resume, "ignore_on_resume": NOT_RESULTS}
     run.check(config_to_dict(cfg), **prepare)  # --out mistakes first, without writing
@@ -60,7 +62,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         return run.read_results()
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
-    accelerator = make_accelerator(cfg.device, amp=cfg.amp)
+    accelerator = make_accelerator(cfg.device, amp=cfg.amp, **tracking)
     device = accelerator.device
     seed_everything(cfg.seed + accelerator.process_index)
     batch = cfg.num_envs * cfg.num_steps
@@ -83,6 +85,8 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
     except BaseException:
         envs.close()
         raise
+    if accelerator.is_main_process:  # after the first write: trackers write under --out
+        start_tracking(accelerator, "coordconv-rl", config_to_dict(cfg))
     optimizer = torch.optim.RMSprop(model.parameters(), lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps)
     update, wall_before, recent = 0, 0.0, deque(maxlen=100)  # recent true game scores
     if resuming:
@@ -154,13 +158,13 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 for i in np.flatnonzero(game_over):
                     recent.append(float(scores[i]))
                     if is_main:
-                        run.log(
-                            {
-                                "frames": frames_now,
-                                "charts/episodic_return": float(scores[i]),
-                                "charts/episodic_length": int(lengths[i]),
-                            }
-                        )
+                        record = {
+                            "frames": frames_now,
+                            "charts/episodic_return": float(scores[i]),
+                            "charts/episodic_length": int(lengths[i]),
+                        }
+                        run.log(record)
+                        accelerator.log(record, step=frames_now)
                     scores[i], lengths[i] = 0.0, 0
                 obs_buf[t] = obs_t
                 act_buf[t] = actions
@@ -197,14 +201,14 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
             fps = (update - start_update) * batch / max(time.time() - start, 1e-9)
             bar.set_postfix(fps=f"{fps:.0f}", ret=f"{np.mean(recent):.1f}" if recent else "-")
             if is_main and (update % cfg.log_interval == 0 or update == num_updates):
-                run.log(
-                    {
-                        "frames": update * batch,
-                        "charts/learning_rate": lr,
-                        "charts/fps": fps,
-                        **{f"losses/{k}": v for k, v in stats.items()},
-                    }
-                )
+                record = {
+                    "frames": update * batch,
+                    "charts/learning_rate": lr,
+                    "charts/fps": fps,
+                    **{f"losses/{k}": v for k, v in stats.items()},
+                }
+                run.log(record)
+                accelerator.log(record, step=update * batch)
             if is_main and update % cfg.checkpoint_interval == 0:
                 save(run.checkpoint)
             if stop.requested:
@@ -216,6 +220,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                     )
                 bar.close()
                 envs.close()
+                end_tracking(accelerator)
                 return {"stopped": True, "frames": update * batch}
     bar.close()
     envs.close()
@@ -253,4 +258,5 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         "fps": num_updates * batch / wall if wall > 0 else None,
     }
     run.write_results(results)
+    end_tracking(accelerator)
     return results

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from coordconv_core.training import UserError
+from coordconv_core.training.tracking import LOG_WITH_HELP
 from coordconv_rl.envs import BACKENDS
 from coordconv_rl.networks import ARCHS, MODELS
 
@@ -88,6 +89,7 @@ class A2CConfig:
     device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
     amp: bool = option(False, "bf16/fp16 autocast on CUDA")
     progress: bool = option(True, "show a tqdm progress bar")
+    log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
     out: Path = field(default=Path("runs/a2c"), metadata={"help": "run directory"})
     resume: bool = option(False, "continue the run in --out from its checkpoint")
     overwrite: bool = option(False, "replace an existing run in --out")
@@ -102,6 +104,7 @@ NOT_RESULTS: tuple[str, ...] = (
     "progress",
     "log_interval",
     "checkpoint_interval",
+    "log_with",
 )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coordconv_core.training import RunDir, UserError, check_writable_dir
+from coordconv_core.training.tracking import LOG_WITH_HELP, check_log_with
 from coordconv_rl.a2c import train
 from coordconv_rl.a2c_config import A2CConfig, check_config, option
 from coordconv_rl.games import PAPER_GAMES, TINY_ENV_ID, resolve_env_id
@@ -47,6 +48,7 @@ class ExperimentConfig:
     device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
     threads: int = option(0, "torch CPU threads per run (0: default)")
     progress: bool = option(True, "tqdm bar per run")
+    log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
 
 
 def parse_shard(shard: str) -> tuple[int, int]:
@@ -69,6 +71,7 @@ def grid(cfg: ExperimentConfig) -> list[A2CConfig]:
     """Every run of the grid, in a fixed order (game, seed, model), as train configs."""
     if cfg.seeds < 1 or cfg.frames < 1:
         raise UserError("--seeds and --frames must be >= 1")
+    check_log_with(cfg.log_with)
     unknown = sorted(set(cfg.models) - set(MODELS))
     if unknown:
         raise UserError(f"unknown models {unknown}; choose from {', '.join(MODELS)}")
@@ -89,6 +92,7 @@ def grid(cfg: ExperimentConfig) -> list[A2CConfig]:
                         device=cfg.device,
                         threads=cfg.threads,
                         progress=cfg.progress,
+                        log_with=cfg.log_with,
                         out=cfg.out / game_dir_name(env_id) / model / f"seed{seed}",
                         lr_schedule=_lr_schedule(cfg.lr_schedule, env_id),
                     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coordconv_core.training.tracking import LOG_WITH_HELP
+
 DETECTOR_MODELS = ("conv", "coordconv")
 HEADS = ("official", "ours")
 ANCHOR_LAYOUTS = ("paper", "official")
@@ -87,9 +89,10 @@ class DetectionConfig:
     device: str = field(
         default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
     )
+    log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
     seed: int = field(default=0, metadata={"help": "random seed"})
     resume: bool = field(default=False, metadata={"help": "continue the run in --out"})
     overwrite: bool = field(default=False, metadata={"help": "replace the run in --out"})
 
 
-RESUMABLE_CHANGES = ("resume", "overwrite", "device", "log_every", "figure_images")
+RESUMABLE_CHANGES = ("resume", "overwrite", "device", "log_every", "figure_images", "log_with")

@@ -33,6 +33,7 @@ from coordconv_core.training import (
     seed_everything,
     set_rng_state,
 )
+from coordconv_core.training.tracking import end_tracking, start_tracking, tracking_options
 from coordconv_vision.detection.config import (
     ANCHOR_LAYOUTS,
     DETECTOR_MODELS,
@@ -92,7 +93,8 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
     if config.hidden_channels is not None and config.hidden_channels < 1:
         raise UserError("--hidden-channels must be at least 1")
     data = load_split_tensors(config)
-    accelerator = make_accelerator(config.device, amp=config.amp)
+    tracking = tracking_options(config.log_with, config.out)
+    accelerator = make_accelerator(config.device, amp=config.amp, **tracking)
     if len(data["train_images"]) < config.batch_size * accelerator.num_processes:
         raise UserError(
             f"{len(data['train_images'])} training images are fewer than one global batch "
@@ -106,6 +108,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
             resume=config.resume,
             ignore_on_resume=RESUMABLE_CHANGES,
         )
+        start_tracking(accelerator, "coordconv-vision", config_to_dict(config))
     accelerator.wait_for_everyone()
     resuming = config.resume and run.checkpoint.exists()
     seed_everything(config.seed)
@@ -146,13 +149,13 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
 
     def log_eval() -> dict[str, float]:
         metrics = evaluate()[0]
-        run.log(
-            {
-                "step": step,
-                "epoch": step / steps_per_epoch,
-                **{f"test/{k}": v for k, v in metrics.items()},
-            }
-        )
+        record = {
+            "step": step,
+            "epoch": step / steps_per_epoch,
+            **{f"test/{k}": v for k, v in metrics.items()},
+        }
+        run.log(record)
+        accelerator.log(record, step=step)
         return metrics
 
     def save() -> None:
@@ -211,14 +214,14 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                         "train/box_loss": out["box_loss"].item(),
                         "train/score_loss": out["score_loss"].item(),
                     }
-                    run.log(
-                        {
-                            "step": step,
-                            "epoch": step / steps_per_epoch,
-                            **losses,
-                            "train/iou": out["train_iou"].mean().item(),
-                        }
-                    )
+                    record = {
+                        "step": step,
+                        "epoch": step / steps_per_epoch,
+                        **losses,
+                        "train/iou": out["train_iou"].mean().item(),
+                    }
+                    run.log(record)
+                    accelerator.log(record, step=step)
                 interrupted = stop_agreed(stop.requested)
                 if interrupted:
                     break
@@ -236,6 +239,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
     bar.close()
     if interrupted:
         accelerator.print(f"stopped by {stop.signal_name} at step {step}; resume with --resume")
+        end_tracking(accelerator)
         return {"interrupted": True, "step": step}
     results: dict[str, Any] = {}
     if accelerator.is_main_process:
@@ -270,4 +274,5 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
             )
         run.write_results(results)
     accelerator.wait_for_everyone()
+    end_tracking(accelerator)
     return results

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coordconv_core.training.tracking import LOG_WITH_HELP
 from coordconv_vision.imagenet.models import CONVERT_CHOICES
 
 SCHEDULES = ("step", "cosine")
@@ -78,6 +79,7 @@ class ImageNetConfig:
     device: str = field(
         default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
     )
+    log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
     seed: int = field(default=0, metadata={"help": "random seed"})
     resume: bool = field(default=False, metadata={"help": "continue the run in --out"})
     overwrite: bool = field(default=False, metadata={"help": "replace the run in --out"})
@@ -88,4 +90,12 @@ class ImageNetConfig:
 
 
 # Fields that may change when a run is resumed (budgets and machinery, not the experiment).
-RESUMABLE_CHANGES = ("resume", "overwrite", "device", "workers", "max_steps", "log_every")
+RESUMABLE_CHANGES = (
+    "resume",
+    "overwrite",
+    "device",
+    "workers",
+    "max_steps",
+    "log_every",
+    "log_with",
+)

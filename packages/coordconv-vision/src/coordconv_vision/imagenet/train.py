@@ -38,6 +38,7 @@ from coordconv_core.training import (
     seed_everything,
     set_rng_state,
 )
+from coordconv_core.training.tracking import end_tracking, start_tracking, tracking_options
 from coordconv_vision.imagenet.config import RESUMABLE_CHANGES, ImageNetConfig
 from coordconv_vision.imagenet.data import EpochSeeded, image_folders
 from coordconv_vision.imagenet.models import build_classifier, count_parameters
@@ -96,9 +97,12 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
     for name in ("epochs", "batch_size", "image_size", "checkpoint_every", "log_every"):
         if getattr(config, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+    if config.batch_size < 2:  # BatchNorm in train mode needs two values per channel
+        raise UserError("--batch-size must be at least 2 (ResNet BatchNorm layers)")
     if config.workers < 0 or config.max_steps < 0 or config.warmup_epochs < 0:
         raise UserError("--workers, --max-steps and --warmup-epochs must be >= 0")
-    accelerator = make_accelerator(config.device, amp=config.amp)
+    tracking = tracking_options(config.log_with, config.out)
+    accelerator = make_accelerator(config.device, amp=config.amp, **tracking)
     run = RunDir(config.out)
     prepare = {
         "overwrite": config.overwrite,
@@ -125,6 +129,7 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
         )
     if accelerator.is_main_process:  # every input checked: the first write
         run.prepare(config_to_dict(config), **prepare)
+        start_tracking(accelerator, "coordconv-vision", config_to_dict(config))
     accelerator.wait_for_everyone()
     resuming = run.checkpoint.exists() and config.resume
     cuda = accelerator.device.type == "cuda"
@@ -203,7 +208,9 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
                 bar.update(1)
                 if step % config.log_every == 0 and accelerator.is_main_process:
                     record = {"step": step, "epoch": step / steps_per_epoch}
-                    run.log({**record, "train/loss": loss.item(), "lr": peak_lr * factor})
+                    record.update({"train/loss": loss.item(), "lr": peak_lr * factor})
+                    run.log(record)
+                    accelerator.log(record, step=step)
                 interrupted = stop_agreed(stop.requested)
                 if interrupted or step >= last_step or step % steps_per_epoch == 0:
                     break
@@ -216,12 +223,15 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
                 metrics = evaluate(model, val_loader, accelerator)
                 if accelerator.is_main_process:
                     record = {"step": step, "epoch": step / steps_per_epoch}
-                    run.log({**record, **{f"val/{k}": v for k, v in metrics.items()}})
+                    record.update({f"val/{k}": v for k, v in metrics.items()})
+                    run.log(record)
+                    accelerator.log(record, step=step)
                     bar.set_postfix(top1=f"{metrics['top1']:.3f}", loss=f"{metrics['loss']:.3f}")
             save()
     bar.close()
     if interrupted:
         accelerator.print(f"stopped by {stop.signal_name} at step {step}; resume with --resume")
+        end_tracking(accelerator)
         return {"interrupted": True, "step": step}
     if metrics is None:  # resumed a run that had already finished its steps
         metrics = evaluate(model, val_loader, accelerator)
@@ -246,4 +256,5 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
         )
         run.write_results(results)
     accelerator.wait_for_everyone()
+    end_tracking(accelerator)
     return results

@@ -24,12 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from coordconv_core.training import UserError
+from coordconv_core.training.tracking import LOG_WITH_HELP
 from coordconv_vision.notsoclevr.models import (
     MODELS_FOR_TASK,
     PAINTER_INITS,
     REGRESSION_READOUTS,
     WHERE_LOSSES,
 )
+
+TRAIN_FRACTION = 0.8  # the paper's uniform split: 80% train / 20% test (S2)
 
 # (task, model) -> defaults. CoordConv: no schedule, converges in a few epochs (S2, S4).
 # Deconv/conv baselines: the paper's schedule (1000 epochs, lr x0.1 every 200, S2).
@@ -152,7 +155,8 @@ class NotSoClevrConfig:
         },
     )
     train_fraction: float = field(
-        default=0.8, metadata={"help": "train fraction of the uniform split"}
+        default=TRAIN_FRACTION,
+        metadata={"help": "train fraction of the uniform split (the quadrant split is fixed)"},
     )
     val_fraction: float = field(
         default=0.0, metadata={"help": "fraction of the train split held out for validation"}
@@ -176,6 +180,7 @@ class NotSoClevrConfig:
     )
     figures: bool = field(default=True, metadata={"help": "write the PNG figures at the end"})
     progress: bool = field(default=True, metadata={"help": "show a tqdm progress bar"})
+    log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
     out: Path = field(default=Path("runs/notsoclevr"), metadata={"help": "run directory"})
     resume: bool = field(
         default=False, metadata={"help": "continue the run in --out from its checkpoint"}
@@ -231,4 +236,6 @@ def resolve(config: NotSoClevrConfig) -> NotSoClevrConfig:
     bad = [flag for flag, ok in checks.items() if not ok]
     if bad:
         raise UserError(f"invalid value for {', '.join(bad)}")
+    if config.split == "quadrant" and config.train_fraction != TRAIN_FRACTION:
+        raise UserError("--train-fraction applies only to --split uniform (quadrant is fixed)")
     return config

@@ -35,6 +35,7 @@ from coordconv_core.training import (
     seed_everything,
     set_rng_state,
 )
+from coordconv_core.training.tracking import end_tracking, start_tracking, tracking_options
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.data import TaskData, load_task_data
 from coordconv_vision.notsoclevr.models import build_model, count_parameters
@@ -96,14 +97,19 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
     If stopped by SIGINT/SIGTERM, returns ``{"stopped": True, ...}`` after checkpointing.
     """
     config = resolve(config)
-    accelerator = make_accelerator(config.device, amp=config.amp)
+    tracking = tracking_options(config.log_with, config.out)
+    accelerator = make_accelerator(config.device, amp=config.amp, **tracking)
     device, main = accelerator.device, accelerator.is_main_process
     run = RunDir(config.out)
     resuming = False
     if main:
         resuming = run.prepare(
-            config_to_dict(config), overwrite=config.overwrite, resume=config.resume
+            config_to_dict(config),
+            overwrite=config.overwrite,
+            resume=config.resume,
+            ignore_on_resume=("resume", "overwrite", "device", "log_with"),
         )
+        start_tracking(accelerator, "coordconv-vision", config_to_dict(config))
     accelerator.wait_for_everyone()
     resuming = run.checkpoint.exists() and config.resume
 
@@ -180,6 +186,7 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
                     bar.close()
                     log.warning("stopped by %s at epoch %d batch %d; checkpoint in %s",
                                 stop.signal_name, epoch, batch, run.checkpoint)  # fmt: skip
+                    end_tracking(accelerator)
                     return {"stopped": True, "epoch": epoch, "batch": batch}
             epoch, batch, perm = epoch + 1, 0, None
             record: dict[str, Any] = {"epoch": epoch, "train_loss": loss_sum / max(loss_count, 1)}
@@ -200,8 +207,10 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
             record["wall_time_s"] = elapsed
             if main:
                 run.log(record)
+                accelerator.log(record, step=epoch)
             checkpoint()
     bar.close()
+    end_tracking(accelerator)
     return _finish(config, run, net, data, params, elapsed) if main else {}
 
 

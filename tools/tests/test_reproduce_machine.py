@@ -1,0 +1,55 @@
+"""The report header's facts and the scheduler's time-left estimate."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from reproduction.machine import cpu_model, git_commit, launcher_start, machine_line, usable_cores
+from reproduction.report import Section
+from reproduction.runner import Context
+from reproduction.schedule import Progress, Task
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_machine_facts():
+    assert cpu_model()
+    assert usable_cores() >= 1
+    assert re.search(r", \d+ cores \(\w+\), [\d.]+ GiB, (no GPU|GPU .+)$", machine_line())
+    started = launcher_start()  # None unless launched by `hatch run`
+    assert started is None or started.timestamp() < time.time()
+
+
+def test_git_commit(tmp_path):
+    assert git_commit(tmp_path) == "not a git checkout"
+    commit = git_commit(REPO)
+    assert commit == "not a git checkout" or re.fullmatch(
+        r"[0-9a-f]{10}( \+ uncommitted changes| \(clean tree\))", commit
+    )
+
+
+def _task(key: str, estimate: float | None) -> Task:
+    ctx = Context(key=key, preset="quick", budget={}, root=Path("/nonexistent"))
+    return Task(ctx, estimate, "inv", "abc", {})
+
+
+def test_time_left_scales_estimates_by_what_finished(capsys):
+    progress = Progress(total=3, jobs=2, out=None)
+    now = time.perf_counter()
+    # nothing finished: 100 s running (40 s in) and 100 s pending on 2 jobs -> 100 s
+    assert (
+        progress.left([(_task("a", 100), now - 40)], [_task("b", 100)]) == "about 1 min 40 s left"
+    )
+    # a finished experiment took twice its estimate: everything left is scaled by 2
+    progress.done.append(Section("c", "c", "ran", "", wall_time_s=20.0, estimate_s=10.0))
+    assert progress.left([], [_task("b", 60), _task("d", 30)]) == "about 2 min 00 s left"
+    assert progress.left([], [_task("e", None)]).startswith("time left unknown")
+
+
+def test_time_left_grows_when_an_experiment_overruns():
+    progress = Progress(total=2, jobs=1, out=None)
+    now = time.perf_counter()
+    # 'a' estimated 60 s has run 120 s: the machine is twice as slow, so 'b' needs 60 s not 30 s
+    assert progress.left([(_task("a", 60), now - 120)], [_task("b", 30)]) == "about 1 min 00 s left"

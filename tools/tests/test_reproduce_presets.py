@@ -1,0 +1,81 @@
+"""The presets: the quick preset's plan fits its 20-minute limit; claims run on >= 3 seeds."""
+
+from __future__ import annotations
+
+import pytest
+from reproduction.experiments import ORDER
+from reproduction.presets import (
+    BUDGETS,
+    DEFAULT_JOBS,
+    LIMIT_S,
+    NEEDS_DATA,
+    PRESETS,
+    STARTUP_S,
+    flags,
+    lpt_makespan,
+    planned_wall_s,
+)
+
+
+def test_every_preset_budgets_every_experiment():
+    for preset in PRESETS:
+        assert list(BUDGETS[preset]) == ORDER, preset
+        for key, entry in BUDGETS[preset].items():
+            assert "estimate_s" in entry, (preset, key)
+            assert entry["seeds"] if "seeds" in entry else entry["variants"], (preset, key)
+
+
+def test_quick_preset_planned_time_is_within_its_limit():
+    """What runs by default (no --imagenet / --lsun), scheduled on the default 2 jobs, plus the
+    start-up of a fresh clone, must fit the README's promise of 20 minutes on 2 cores."""
+    runs = [key for key in ORDER if key not in NEEDS_DATA]
+    planned = planned_wall_s("quick", runs, DEFAULT_JOBS)
+    assert planned <= LIMIT_S["quick"], f"quick preset planned {planned:.0f} s"
+    assert all(BUDGETS["quick"][key]["estimate_s"] > 0 for key in runs)
+    # the plan really is start-up plus the scheduled estimates
+    costs = [BUDGETS["quick"][key]["estimate_s"] for key in runs]
+    assert planned == STARTUP_S + lpt_makespan(costs, DEFAULT_JOBS)
+    assert planned >= STARTUP_S + sum(costs) / DEFAULT_JOBS
+
+
+def _claim_seeds(preset: str) -> dict[str, list[int]]:
+    """Seeds of every run the paper's claims rest on (CoordConv rows, detection, RL)."""
+    budgets = BUDGETS[preset]
+    found = {
+        f"{task}/{name}": variant["seeds"]
+        for task in ("classification", "regression", "rendering")
+        for name, variant in budgets[task]["variants"].items()
+        if variant["model"] == "coordconv"
+    }
+    found["detection"] = budgets["detection"]["seeds"]
+    found["atari"] = budgets["atari"]["seeds"]
+    return found
+
+
+@pytest.mark.parametrize("preset", ["quick", "paper"])
+def test_claims_run_on_at_least_three_seeds(preset):
+    for name, seeds in _claim_seeds(preset).items():
+        assert len(set(seeds)) >= 3, name
+
+
+def test_flags_split_like_a_shell():
+    assert flags({"args": "--max-steps 2 --batch-size 8"}) == [
+        "--max-steps",
+        "2",
+        "--batch-size",
+        "8",
+    ]
+    assert flags({}) == []
+
+
+@pytest.mark.parametrize(
+    ("costs", "jobs", "busy", "makespan"),
+    [
+        ([3, 5, 3, 4, 3], 2, (), 10),  # longest first: 5 + 3 = 8 and 4 + 3 + 3 = 10
+        ([10], 2, (), 10),
+        ([6, 6], 2, (4,), 10),
+        ([], 2, (7, 2), 7),
+    ],
+)
+def test_longest_first_schedule(costs, jobs, busy, makespan):
+    assert lpt_makespan(costs, jobs, busy) == makespan
