@@ -19,12 +19,15 @@ from coordconv_rl.report import welch_p
 RESULT_KEYS = {
     "env",
     "model",
+    "variant",
+    "optimizer",
     "seed",
     "frames",
     "final_score",
     "eval_returns",
     "train_last_returns_mean",
     "wall_time_s",
+    "cpu_time_s",
     "fps",
 }
 DEVICE = os.environ.get("TORCH_DEVICE", "cpu")  # TORCH_DEVICE=cuda: same tests on a GPU

@@ -6,8 +6,10 @@ default parameters", i.e. A2C, the synchronous variant of A3C (Mnih et al. 2016,
 :mod:`coordconv_rl.a2c_config` (:class:`A2CConfig`, every field a ``coordconv-rl train``
 flag, defaults baselines'), :mod:`coordconv_rl.a2c_maths` (:func:`n_step_returns`,
 :func:`a2c_loss`, :func:`a2c_update`) and :mod:`coordconv_rl.a2c_episodes`
-(:func:`episode_ends`, :func:`linear_lr`). Here: rewards are clipped to their sign for the
-update while the logged and evaluated scores stay raw, whole games.
+(:func:`episode_ends`, :func:`reward_clipper`, :func:`linear_lr`), the optimiser
+:mod:`coordconv_rl.rmsprop_tf`. Here: rewards are clipped to their sign for the
+update on Atari only (as baselines; see ``--reward-clip``) while the logged and evaluated scores
+stay raw, whole games.
 """
 
 from __future__ import annotations
@@ -35,12 +37,13 @@ from coordconv_core.training import (
     set_rng_state,
 )
 from coordconv_rl.a2c_config import NOT_RESULTS, A2CConfig
-from coordconv_rl.a2c_episodes import episode_ends, linear_lr
+from coordconv_rl.a2c_episodes import episode_ends, linear_lr, reward_clipper
 from coordconv_rl.a2c_maths import a2c_update, n_step_returns
 from coordconv_rl.envs import lives_of, make_vector_env
 from coordconv_rl.evaluate import evaluate
 from coordconv_rl.games import resolve_env_id
-from coordconv_rl.networks import make_network
+from coordconv_rl.networks import COORD_INITS, make_network, variant_name
+from coordconv_rl.rmsprop_tf import OPTIMIZERS, make_optimizer
 
 __all__ = ["A2CConfig", "train"]  # A2CConfig stays importable from here (tools/bench)
 
@@ -53,6 +56,11 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
     cfg.env = resolve_env_id(cfg.env)
     if min(cfg.frames, cfg.num_envs, cfg.num_steps) < 1:
         raise UserError("--frames, --num-envs and --num-steps must be >= 1")
+    clip_reward = reward_clipper(cfg.reward_clip, cfg.env)
+    if cfg.coord_init not in COORD_INITS:
+        raise UserError(f"--coord-init must be one of {', '.join(COORD_INITS)}")
+    if cfg.optimizer not in OPTIMIZERS:
+        raise UserError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}")
     run = RunDir(cfg.out)
     resuming = run.prepare(
         config_to_dict(cfg),
@@ -81,14 +89,19 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         arch=cfg.arch,
         coordconv_layers=cfg.coordconv_layers,
         with_r=cfg.with_r,
+        coord_init=cfg.coord_init,
     ).to(device)
-    optimizer = torch.optim.RMSprop(model.parameters(), lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps)
-    update, wall_before, recent = 0, 0.0, deque(maxlen=100)  # recent true game scores
+    optimizer = make_optimizer(
+        cfg.optimizer, model.parameters(), lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps
+    )
+    update, wall_before, cpu_before = 0, 0.0, 0.0
+    recent: deque[float] = deque(maxlen=100)  # recent true game scores
     if resuming:
         state = load_checkpoint(run.checkpoint)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         update, wall_before = state["update"], state["wall_time_s"]
+        cpu_before = state.get("cpu_time_s", 0.0)
         recent.extend(state["recent_returns"])
         set_rng_state(state["rng"])
         run.truncate_metrics(lambda r: r["frames"] <= update * batch)
@@ -105,6 +118,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 "optimizer": optimizer.state_dict(),
                 "update": update,
                 "wall_time_s": wall_before + time.time() - start,
+                "cpu_time_s": cpu_before + time.process_time() - cpu_start,
                 "recent_returns": list(recent),
                 "rng": rng_state(),
                 "config": config_to_dict(cfg),
@@ -123,7 +137,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
     lives = lives_of(info, cfg.num_envs)
     scores = np.zeros(cfg.num_envs)  # true (unclipped, whole-game) score so far
     lengths = np.zeros(cfg.num_envs, dtype=np.int64)
-    start = time.time()
+    start, cpu_start = time.time(), time.process_time()
     start_update = update
     bar = tqdm(
         total=num_updates * batch,
@@ -163,9 +177,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                     scores[i], lengths[i] = 0.0, 0
                 obs_buf[t] = obs_t
                 act_buf[t] = actions
-                rew_buf[t] = torch.as_tensor(
-                    np.sign(rewards) if cfg.clip_rewards else rewards, device=device
-                )
+                rew_buf[t] = torch.as_tensor(clip_reward(rewards), device=device)
                 done_buf[t] = torch.as_tensor(done, device=device, dtype=torch.float32)
 
             # 2. targets: n-step returns bootstrapped from V(next obs)
@@ -243,12 +255,15 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
     results = {
         "env": cfg.env,
         "model": cfg.model,
+        "variant": variant_name(cfg.model, cfg.coord_init),
+        "optimizer": cfg.optimizer,
         "seed": cfg.seed,
         "frames": num_updates * batch,
         "final_score": float(np.mean(eval_returns)) if eval_returns else None,
         "eval_returns": eval_returns,
         "train_last_returns_mean": float(np.mean(recent)) if recent else None,
         "wall_time_s": wall,
+        "cpu_time_s": cpu_before + time.process_time() - cpu_start,
         "fps": num_updates * batch / wall if wall > 0 else None,
     }
     run.write_results(results)

@@ -1,6 +1,8 @@
 """The table S7 grid: conv x CoordConv x game x seed A2C runs in one results tree (S8).
 
-Layout: ``OUT/<Game>/<model>/seed<k>/`` each a ``coordconv-rl train`` run directory. The grid is
+Layout: ``OUT/<Game>/<variant>/seed<k>/`` each a ``coordconv-rl train`` run directory, a variant
+being ``conv``, ``coordconv`` (the paper's agent, coordinate weights initialised as baselines
+would) or ``coordconv-zero`` (coordinate weights 0 at init; not in the paper). The grid is
 resumable (runs with a ``results.json`` are skipped, runs with a checkpoint are resumed) and
 shardable: ``--shard K/N`` runs every N-th run starting at the K-th, so a job array (e.g. Slurm
 ``--array=1-N`` with ``--shard $SLURM_ARRAY_TASK_ID/N``) spreads the 9 x 2 x 10 = 180 runs of
@@ -17,7 +19,8 @@ from coordconv_core.training import UserError
 from coordconv_rl.a2c import train
 from coordconv_rl.a2c_config import A2CConfig, option
 from coordconv_rl.games import PAPER_GAMES, TINY_ENV_ID, resolve_env_id
-from coordconv_rl.networks import MODELS
+from coordconv_rl.networks import VARIANTS
+from coordconv_rl.rmsprop_tf import OPTIMIZERS
 
 
 @dataclass
@@ -29,7 +32,11 @@ class ExperimentConfig:
         metadata={"help": "games (ALE ids or table S7 names); default: the nine of table S7"},
     )
     models: list[str] = field(
-        default_factory=lambda: list(MODELS), metadata={"help": "models to compare"}
+        default_factory=lambda: ["conv", "coordconv"],
+        metadata={
+            "help": "agents to compare: conv, coordconv (paper: coordinate weights initialised "
+            "as baselines would), coordconv-zero (NOT in the paper: coordinate weights 0 at init)"
+        },
     )
     seeds: int = option(10, "runs per model and game (seeds first_seed..first_seed+seeds-1)")
     first_seed: int = option(0, "first seed of the grid")
@@ -44,6 +51,11 @@ class ExperimentConfig:
     )
     eval_episodes: int = option(10, "evaluation games per finished run")
     backend: str = option("ale-vector", "Atari pipeline", choices=["ale-vector", "gymnasium"])
+    optimizer: str = option(
+        "rmsprop-tf",
+        "rmsprop-tf (baselines', TF1 maths) or rmsprop-torch (NOT baselines')",
+        choices=list(OPTIMIZERS),
+    )
     device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
     threads: int = option(0, "torch CPU threads per run (0: default)")
     progress: bool = option(True, "tqdm bar per run")
@@ -69,18 +81,21 @@ def grid(cfg: ExperimentConfig) -> list[A2CConfig]:
     """Every run of the grid, in a fixed order (game, seed, model), as train configs."""
     if cfg.seeds < 1 or cfg.frames < 1:
         raise UserError("--seeds and --frames must be >= 1")
-    unknown = sorted(set(cfg.models) - set(MODELS))
+    unknown = sorted(set(cfg.models) - set(VARIANTS))
     if unknown:
-        raise UserError(f"unknown models {unknown}; choose from {', '.join(MODELS)}")
+        raise UserError(f"unknown models {unknown}; choose from {', '.join(VARIANTS)}")
     runs = []
     for game in cfg.games:
         env_id = resolve_env_id(game)
         for seed in range(cfg.first_seed, cfg.first_seed + cfg.seeds):
-            for model in cfg.models:
+            for variant in cfg.models:
+                model, coord_init = VARIANTS[variant]
                 runs.append(
                     A2CConfig(
                         env=env_id,
                         model=model,
+                        coord_init=coord_init,
+                        optimizer=cfg.optimizer,
                         seed=seed,
                         frames=cfg.frames,
                         num_envs=cfg.num_envs,
@@ -89,7 +104,7 @@ def grid(cfg: ExperimentConfig) -> list[A2CConfig]:
                         device=cfg.device,
                         threads=cfg.threads,
                         progress=cfg.progress,
-                        out=cfg.out / game_dir_name(env_id) / model / f"seed{seed}",
+                        out=cfg.out / game_dir_name(env_id) / variant / f"seed{seed}",
                         lr_schedule=_lr_schedule(cfg.lr_schedule, env_id),
                     )
                 )
