@@ -88,3 +88,14 @@ def test_paper_coord_init_is_orthogonal_over_the_whole_weight():
     assert w[:, 4 * 64 :].abs().max() > 0.05  # coordinate weights are not zero
     with pytest.raises(UserError, match="coord_init"):
         make_network((4, 84, 84), 6, "coordconv", coord_init="kaiming")
+
+
+def test_optimizer_auto_is_tf_on_atari_torch_on_target_reach():
+    from coordconv_rl.games import TINY_ENV_ID
+    from coordconv_rl.rmsprop_tf import optimizer_for
+
+    assert optimizer_for("auto", "ALE/MsPacman-v5") == "rmsprop-tf"
+    assert optimizer_for("auto", TINY_ENV_ID) == "rmsprop-torch"
+    assert optimizer_for("rmsprop-tf", TINY_ENV_ID) == "rmsprop-tf"
+    with pytest.raises(UserError, match="unknown optimizer"):
+        optimizer_for("sgd", TINY_ENV_ID)

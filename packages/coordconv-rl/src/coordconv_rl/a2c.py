@@ -43,7 +43,7 @@ from coordconv_rl.envs import lives_of, make_vector_env
 from coordconv_rl.evaluate import evaluate
 from coordconv_rl.games import resolve_env_id
 from coordconv_rl.networks import COORD_INITS, make_network, variant_name
-from coordconv_rl.rmsprop_tf import OPTIMIZERS, make_optimizer
+from coordconv_rl.rmsprop_tf import make_optimizer, optimizer_for
 
 __all__ = ["A2CConfig", "train"]  # A2CConfig stays importable from here (tools/bench)
 
@@ -59,8 +59,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
     clip_reward = reward_clipper(cfg.reward_clip, cfg.env)
     if cfg.coord_init not in COORD_INITS:
         raise UserError(f"--coord-init must be one of {', '.join(COORD_INITS)}")
-    if cfg.optimizer not in OPTIMIZERS:
-        raise UserError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}")
+    optimizer_name = optimizer_for(cfg.optimizer, cfg.env)
     run = RunDir(cfg.out)
     resuming = run.prepare(
         config_to_dict(cfg),
@@ -92,7 +91,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         coord_init=cfg.coord_init,
     ).to(device)
     optimizer = make_optimizer(
-        cfg.optimizer, model.parameters(), lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps
+        optimizer_name, model.parameters(), lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps
     )
     update, wall_before, cpu_before = 0, 0.0, 0.0
     recent: deque[float] = deque(maxlen=100)  # recent true game scores
@@ -256,7 +255,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         "env": cfg.env,
         "model": cfg.model,
         "variant": variant_name(cfg.model, cfg.coord_init),
-        "optimizer": cfg.optimizer,
+        "optimizer": optimizer_name,
         "seed": cfg.seed,
         "frames": num_updates * batch,
         "final_score": float(np.mean(eval_returns)) if eval_returns else None,

@@ -66,11 +66,12 @@ class A2CConfig:
     num_envs: int = option(16, "parallel environments")
     num_steps: int = option(5, "rollout length per env between updates")
     optimizer: str = option(
-        "rmsprop-tf",
+        "auto",
         "rmsprop-tf: RMSprop as TensorFlow 1 computes it (baselines'; eps inside the square "
         "root, mean square started at 1); rmsprop-torch: torch.optim.RMSprop (NOT baselines': "
-        "eps outside, started at 0)",
-        choices=list(OPTIMIZERS),
+        "eps outside, started at 0); auto: rmsprop-tf on Atari, rmsprop-torch on TargetReach "
+        "(where the TF maths at lr 7e-4 stays at chance for 120k frames; see README)",
+        choices=["auto", *OPTIMIZERS],
     )
     lr: float = option(7e-4, "RMSprop learning rate (start of the schedule)")
     lr_schedule: str = option(

@@ -52,9 +52,10 @@ class ExperimentConfig:
     eval_episodes: int = option(10, "evaluation games per finished run")
     backend: str = option("ale-vector", "Atari pipeline", choices=["ale-vector", "gymnasium"])
     optimizer: str = option(
-        "rmsprop-tf",
-        "rmsprop-tf (baselines', TF1 maths) or rmsprop-torch (NOT baselines')",
-        choices=list(OPTIMIZERS),
+        "auto",
+        "rmsprop-tf (baselines', TF1 maths), rmsprop-torch (NOT baselines'), or auto: "
+        "rmsprop-tf on Atari, rmsprop-torch on TargetReach",
+        choices=["auto", *OPTIMIZERS],
     )
     device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
     threads: int = option(0, "torch CPU threads per run (0: default)")
