@@ -70,7 +70,7 @@ class A2CConfig:
         "rmsprop-tf: RMSprop as TensorFlow 1 computes it (baselines'; eps inside the square "
         "root, mean square started at 1); rmsprop-torch: torch.optim.RMSprop (NOT baselines': "
         "eps outside, started at 0); auto: rmsprop-tf on Atari, rmsprop-torch on TargetReach "
-        "(where the TF maths at lr 7e-4 stays at chance for 120k frames; see README)",
+        "(where the TF maths at lr 7e-4 stays at chance for 200k frames; see README)",
         choices=["auto", *OPTIMIZERS],
     )
     lr: float = option(7e-4, "RMSprop learning rate (start of the schedule)")

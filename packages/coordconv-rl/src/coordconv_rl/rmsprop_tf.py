@@ -89,7 +89,7 @@ def optimizer_for(choice: str, env_id: str) -> str:
     """Resolve ``auto``: ``rmsprop-tf`` on Atari (baselines'), ``rmsprop-torch`` on TargetReach.
 
     On TargetReach (rewards of 0.1 and 1, not Atari's clipped +-1) the TF maths at baselines'
-    lr 7e-4 left the policy at chance for 120k frames (mean square started at 1, eps 1e-5 inside
+    lr 7e-4 left the policy at chance for 200k frames (mean square started at 1, eps 1e-5 inside
     the root: steps of weights with small gradients stay far below lr), where torch's RMSprop
     learns in 40k; measured in the package README. The optimiser is the same for every agent.
     """
