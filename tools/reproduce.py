@@ -11,7 +11,9 @@ solution", NeurIPS 2018 (arXiv:1807.03247). Runs the packages' console scripts i
     hatch run reproduce --fresh                       # start over instead of resuming
 
 A rerun skips the experiments whose section is already written (and finished runs inside an
-unfinished experiment); ``--fresh`` deletes the preset's runs and report first.
+unfinished experiment); ``--fresh`` deletes the preset's runs and report first, only if this
+script made them (they carry the ``.coordconv-run`` marker; a folder of yours is never deleted).
+Bad input is one line on stderr and exit status 2; a stop by SIGINT/SIGTERM exits 130.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import sys
 import time
 import traceback
@@ -32,7 +33,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reproduction import generative, rl, vision
 from reproduction.presets import BUDGETS, PRESETS
 from reproduction.report import Section, render_report
-from reproduction.runner import Context
+from reproduction.runner import Context, ExperimentFailed
+
+from coordconv_core.training import (
+    CliParser,
+    UserError,
+    check_writable_dir,
+    mark_new_dir,
+    remove_marked_dir,
+    run_cli,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +60,7 @@ EXPERIMENTS: dict[str, Callable[[Context], Section]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CliParser(
         prog="reproduce",
         description=__doc__.split("\n\n")[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -99,22 +109,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+def _check_inputs(args: argparse.Namespace) -> None:
+    """Every path given on the command line, checked before anything is written or deleted."""
+    from torchvision.datasets.folder import IMG_EXTENSIONS
+
+    from coordconv_data import DatasetError
+    from coordconv_data.mnist_source import check_idx_dir
+
     for name in ("imagenet", "lsun", "mnist"):
         path = getattr(args, name)
         if path is not None and not path.is_dir():
-            parser.error(f"--{name} {path} is not a directory")
+            raise UserError(f"--{name} {path} is not a directory")
+    if args.imagenet is not None:
+        for split in ("train", "val"):
+            if not (args.imagenet / split).is_dir():
+                raise UserError(
+                    f"--imagenet {args.imagenet} has no {split}/ folder (ImageNet layout)"
+                )
+    if args.lsun is not None and not any(
+        p.suffix.lower() in IMG_EXTENSIONS for p in args.lsun.rglob("*")
+    ):
+        raise UserError(f"--lsun {args.lsun} holds no images ({', '.join(IMG_EXTENSIONS)})")
+    if args.mnist is not None:
+        try:
+            check_idx_dir(args.mnist)
+        except DatasetError as exc:
+            raise UserError(f"--mnist: {exc}") from exc
+    for flag, path in (("--out", args.out), ("--runs", args.runs)):
+        if path is not None:
+            check_writable_dir(path, flag)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    _check_paths(parser, args)
+    return run_cli(parser, argv, _reproduce)
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    _check_inputs(args)
     out = args.out or ROOT / "reports" / args.preset
     runs = args.runs or ROOT / "runs" / "reproduce" / args.preset
-    if args.fresh:
-        for path in (out, runs):
-            shutil.rmtree(path, ignore_errors=True)
+    if args.fresh:  # only what this script made: both folders carry its marker
+        remove_marked_dir(out, "--fresh")
+        remove_marked_dir(runs, "--fresh")
+    for path in (out, runs):
+        mark_new_dir(path, "tools/reproduce.py")
     sections_dir = out / "sections"
     selected = args.only or list(EXPERIMENTS)
     started = time.perf_counter()
@@ -134,15 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         try:
             section = EXPERIMENTS[key](ctx)
+        except ExperimentFailed as exc:
+            if exc.status in (2, 130):  # the command said why on stderr, or was stopped
+                return exc.status
+            section = _failed(key, exc)
         except Exception as exc:  # one failed experiment must not hide the others' results
-            traceback.print_exc()
-            section = Section(
-                key=key,
-                title=key,
-                status="failed",
-                what="The experiment raised an error.",
-                notes=[f"{type(exc).__name__}: {exc}"],
-            )
+            section = _failed(key, exc)
         if section.status != "failed":
             section.save(sections_dir)
         _write_report(
@@ -154,6 +190,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = _write_report(out, args.preset, sections_dir)
     print(f"report: {report} ({time.perf_counter() - started:.0f} s this invocation)")
     return 0
+
+
+def _failed(key: str, exc: Exception) -> Section:
+    traceback.print_exc()
+    return Section(
+        key=key,
+        title=key,
+        status="failed",
+        what="The experiment raised an error.",
+        notes=[f"{type(exc).__name__}: {exc}"],
+    )
 
 
 def _write_report(

@@ -18,7 +18,11 @@ Main = Callable[[Sequence[str] | None], int]
 
 
 class ExperimentFailed(RuntimeError):
-    """A package command exited with a non-zero status."""
+    """A package command exited with a non-zero status (``status``: 2 bad input, 130 stopped)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -53,6 +57,6 @@ def run_command(main: Main, argv: list[str], out: Path, log: Callable[[str], Non
     start = time.perf_counter()
     status = main(full)
     if status:
-        raise ExperimentFailed(f"{' '.join(argv[:2])} exited with status {status}")
+        raise ExperimentFailed(f"{' '.join(argv[:2])} exited with status {status}", status)
     log(f"  done in {time.perf_counter() - start:.0f} s")
     return json.loads(results.read_text())

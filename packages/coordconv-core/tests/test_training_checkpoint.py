@@ -1,6 +1,10 @@
-"""Checkpoints: exact round trip of nested training state, atomic writes, damaged files refused."""
+"""Checkpoints: exact round trip of nested training state (tied weights too), atomic writes that
+survive a failed write, damaged files refused."""
 
 from __future__ import annotations
+
+import errno
+from pathlib import Path
 
 import pytest
 import torch
@@ -90,3 +94,70 @@ def test_unstorable_values_are_rejected_before_writing(tmp_path):
     with pytest.raises(TypeError, match="cannot store object"):
         save_checkpoint(tmp_path / "ck.safetensors", {"x": object()})
     assert not (tmp_path / "ck.safetensors").exists()
+
+
+def test_tied_weights_are_stored_once_and_stay_tied(tmp_path):
+    class Tied(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = torch.nn.Embedding(5, 3)
+            self.head = torch.nn.Linear(3, 5, bias=False)
+            self.head.weight = self.embed.weight  # weight tying
+
+    model = Tied()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model.head(model.embed(torch.tensor([1, 2]))).sum().backward()
+    opt.step()
+    state = {"model": model.state_dict(), "optimizer": opt.state_dict()}
+    loaded = load_checkpoint(save_checkpoint(tmp_path / "ck.safetensors", state))
+    assert loaded["model"]["embed.weight"] is loaded["model"]["head.weight"]
+    assert torch.equal(loaded["model"]["embed.weight"], model.embed.weight)
+    again = Tied()
+    again.load_state_dict(loaded["model"])
+    assert again.head.weight is again.embed.weight
+    assert torch.equal(again.head.weight, model.head.weight)
+
+
+def test_overlapping_views_are_stored_as_copies(tmp_path):
+    whole = torch.arange(10.0)
+    state = {"whole": whole, "part": whole[2:5], "strided": whole[::2], "again": whole}
+    loaded = load_checkpoint(save_checkpoint(tmp_path / "ck.safetensors", state))
+    for key, value in state.items():
+        assert torch.equal(loaded[key], value), key
+    assert loaded["again"] is loaded["whole"]
+
+
+def _partial_writer(real, fraction=0.5, exc=None):
+    """A stand-in for safetensors' ``save_file`` that writes part of the real bytes, then fails."""
+
+    def save_file(tensors, filename, metadata=None):
+        real(tensors, filename, metadata=metadata)
+        data = Path(filename).read_bytes()
+        Path(filename).write_bytes(data[: int(len(data) * fraction)])
+        raise exc or OSError(errno.ENOSPC, "No space left on device", filename)
+
+    return save_file
+
+
+@pytest.mark.parametrize("exc", [None, KeyboardInterrupt()])
+def test_a_write_that_fails_part_way_keeps_the_previous_checkpoint(tmp_path, monkeypatch, exc):
+    import safetensors.torch
+
+    model, _ = _trained_state()
+    path = save_checkpoint(tmp_path / "ck.safetensors", {"model": model.state_dict(), "step": 1})
+    before = path.read_bytes()
+    monkeypatch.setattr(
+        safetensors.torch, "save_file", _partial_writer(safetensors.torch.save_file, exc=exc)
+    )
+    if exc is not None:  # a second Ctrl-C in the middle of the write
+        with pytest.raises(KeyboardInterrupt):
+            save_checkpoint(path, {"model": model.state_dict(), "step": 2})
+    else:
+        with pytest.raises(CheckpointError, match="No space left on device") as info:
+            save_checkpoint(path, {"model": model.state_dict(), "step": 2})
+        assert "\n" not in str(info.value)
+        assert "previous checkpoint is kept" in str(info.value)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert load_checkpoint(path)["step"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["ck.safetensors"]  # no temporary file left

@@ -1,4 +1,5 @@
-"""Config dataclasses <-> flags <-> JSON, and the run directory's no-silent-overwrite rules."""
+"""Config dataclasses <-> flags <-> JSON, graceful stop and device choice (the run directory's
+rules: test_training_rundir.py; console-script statuses: test_training_cli.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import pytest
 
 from coordconv_core.training import (
     GracefulStop,
-    RunDir,
     UserError,
     add_config_arguments,
     config_from_args,
@@ -76,28 +76,6 @@ def test_run_cli_turns_user_error_into_status_2(capsys):
     assert run_cli(_parser(), [], lambda args: None) == 0
 
 
-def test_run_directory_refuses_overwrite_and_checks_config_on_resume(tmp_path):
-    run = RunDir(tmp_path / "run")
-    assert run.prepare({"lr": 0.1}) is False
-    run.log({"epoch": 1, "loss": 2.0})
-    run.log({"epoch": 2, "loss": 1.0})
-    with pytest.raises(UserError, match="already holds a run"):
-        RunDir(tmp_path / "run").prepare({"lr": 0.1})
-    with pytest.raises(UserError, match=r"config differs \(lr: 0.1 -> 0.2\)"):
-        RunDir(tmp_path / "run").prepare({"lr": 0.2}, resume=True)
-    # resuming without a checkpoint yet reports False; the log is kept
-    assert RunDir(tmp_path / "run").prepare({"lr": 0.1, "device": "cpu"}, resume=True) is False
-    assert [r["epoch"] for r in run.metrics()] == [1, 2]
-    run.truncate_metrics(lambda r: r["epoch"] <= 1)
-    assert [r["epoch"] for r in run.metrics()] == [1]
-    # --overwrite wipes the old run
-    assert RunDir(tmp_path / "run").prepare({"lr": 0.3}, overwrite=True) is False
-    assert run.metrics() == []
-    assert json.loads((tmp_path / "run" / "config.json").read_text()) == {"lr": 0.3}
-    run.write_results({"accuracy": 1.0})
-    assert run.read_results() == {"accuracy": 1.0}
-
-
 def test_graceful_stop_turns_sigterm_into_a_flag():
     with GracefulStop() as stop:
         assert not stop.requested
@@ -116,18 +94,3 @@ def test_resolve_device(monkeypatch):
         with pytest.raises(UserError, match="no CUDA device"):
             resolve_device("cuda")
         assert resolve_device("auto").type == "cpu"
-
-
-def test_flush_denormals_zeroes_denormals_on_cpu_only_inside_the_block():
-    import torch
-
-    from coordconv_core.training import flush_denormals
-
-    tiny = torch.tensor([1e-39], dtype=torch.float32)  # a float32 denormal
-    assert float(tiny * 1.0) > 0
-    with flush_denormals(torch.device("cpu")):
-        if torch.set_flush_denormal(True):  # the CPU supports it (x86 with SSE3)
-            assert float(tiny * 1.0) == 0.0
-    assert float(tiny * 1.0) > 0  # restored
-    with flush_denormals(torch.device("meta")):
-        assert float(tiny * 1.0) > 0

@@ -88,8 +88,8 @@ def test_existing_output_is_kept_without_overwrite(tmp_path, capsys):
     ("argv", "message"),
     [
         (["generate", "mnist", "--out", "x"], "invalid choice"),
-        (["generate", "shapes", "--out", "OUT", "--n", "-5"], ">= 0"),
-        (["generate", "scattered-mnist", "--out", "OUT", "--n-test", "-1"], ">= 0"),
+        (["generate", "shapes", "--out", "OUT", "--n", "-5"], ">= 1"),
+        (["generate", "scattered-mnist", "--out", "OUT", "--n-test", "-1"], ">= 1"),
         (["generate", "scattered-mnist", "--out", "OUT", "--mnist-dir", "NOWHERE"], "--mnist-dir"),
         (["info", "OUT/absent.npz"], "no such"),
         (["preview", "OUT/absent.npz", "--out", "OUT/p.png"], "no such"),

@@ -20,11 +20,16 @@ def test_coco_export_matches_arrays(small_det, tmp_path):
         assert len(coco["images"]) == len(split)
         assert len(coco["annotations"]) == 5 * len(split)
         assert [c["name"] for c in coco["categories"]] == [str(d) for d in range(10)]
-        ann = coco["annotations"][7]  # image 1, digit 2
-        x1, y1, x2, y2 = split.boxes[1, 2].tolist()
-        assert ann["image_id"] == 1
-        assert ann["bbox"] == [x1, y1, x2 - x1, y2 - y1]
-        assert ann["category_id"] == split.labels[1, 2] + 1
+        for ann in coco["annotations"]:
+            image, digit = divmod(ann["id"] - 1, 5)
+            x1, y1, x2, y2 = (min(max(v, 0.0), 64.0) for v in split.boxes[image, digit].tolist())
+            assert ann["image_id"] == image
+            assert ann["bbox"] == [x1, y1, x2 - x1, y2 - y1]  # clipped to the image
+            assert ann["area"] == (x2 - x1) * (y2 - y1)
+            assert ann["category_id"] == split.labels[image, digit] + 1
+        # digits cut by the border: their stored box runs outside, the COCO box stops at the edge
+        assert any(a["bbox"][0] == 0.0 for a in coco["annotations"])
+        assert (split.boxes[..., 0] < 0).any()
         assert len({a["id"] for a in coco["annotations"]}) == len(coco["annotations"])
         with Image.open(out / name / coco["images"][3]["file_name"]) as image:
             png = np.asarray(image)

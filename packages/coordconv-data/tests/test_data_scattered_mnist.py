@@ -1,67 +1,96 @@
-"""Scattered-MNIST detection (DESIGN.md 5.3, S6): boxes match the painted digit pixels exactly."""
+"""Scattered-MNIST detection (DESIGN.md 5.3, S6): canvases and boxes are the official loader's."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
+from scipy import stats
 
 from coordconv_data import DatasetError, scattered_mnist
 from coordconv_data.mnist_source import read_idx, write_idx
 
 
-def paint_alone(patch: np.ndarray, left: int, top: int) -> np.ndarray:
-    """The digit alone on an empty 64x64 canvas, written independently of the generator."""
-    big = np.zeros((64 + 2 * 64, 64 + 2 * 64), np.uint8)  # generous margin, then crop
-    h, w = patch.shape
-    big[64 + top : 64 + top + h, 64 + left : 64 + left + w] = patch
-    return big[64:128, 64:128]
-
-
-def tight_box(mask: np.ndarray) -> list[float]:
-    rows, cols = np.nonzero(mask)
-    return [cols.min(), rows.min(), cols.max() + 1, rows.max() + 1]
+def official_canvas(pool: np.ndarray, ids: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """The official loader's steps, written out again: crop each digit to its ink (rows/columns
+    whose sum > .001), PIL affine onto the 120x120 canvas, sum the uint8 values into a float
+    canvas, clip at 1.0. ``pos`` is in the 64x64 centre crop's coordinates (offset 28)."""
+    canvas = np.zeros((120, 120))
+    for digit_idx, (i_center, j_center, height, width) in zip(
+        ids, pos.astype(np.float64), strict=True
+    ):
+        digit_full = pool[digit_idx]
+        imin, imax = np.where(digit_full.sum(1) > 0.001)[0][[0, -1]]
+        jmin, jmax = np.where(digit_full.sum(0) > 0.001)[0][[0, -1]]
+        digit_crop = digit_full[imin : imax + 1, jmin : jmax + 1]
+        h_scale, w_scale = height / digit_crop.shape[0], width / digit_crop.shape[1]
+        i_offset, j_offset = i_center + 28 - height / 2, j_center + 28 - width / 2
+        imt = Image.fromarray(digit_crop).transform(
+            (120, 120),
+            Image.AFFINE,
+            (1.0 / w_scale, 0, -j_offset / w_scale, 0, 1.0 / h_scale, -i_offset / h_scale),
+            resample=Image.BILINEAR,
+        )
+        canvas += np.array(imt)
+    return np.minimum(canvas, 1.0)
 
 
 @pytest.mark.parametrize("split_name", ["train", "test"])
-def test_canvas_boxes_and_labels_match_the_painted_digits(digits, small_det, split_name):
+def test_canvases_are_the_official_loaders(digits, small_det, split_name):
     split = getattr(small_det, split_name)
     pool = getattr(digits, f"{split_name}_images")
     pool_labels = getattr(digits, f"{split_name}_labels")
     assert split.images.shape == (len(split), 64, 64)
-    assert split.boxes.shape == (len(split), 5, 4)
-    assert split.boxes.dtype == np.float32
+    assert split.boxes.shape == split.placements.shape == (len(split), 5, 4)
+    assert split.boxes.dtype == split.placements.dtype == np.float32
     assert split.labels.dtype == np.int64
     np.testing.assert_array_equal(split.labels, pool_labels[split.digit_ids])
+    assert set(np.unique(split.images)) <= {0, 255}  # summed uint8 values clipped at 1: binary
     for c in range(len(split)):
-        alone_all = []
-        for j in range(5):
-            left, top, width, height = split.placements[c, j]
-            assert 15 <= width <= 25
-            assert 15 <= height <= 25
-            patch = scattered_mnist.render_patch(pool[split.digit_ids[c, j]], height, width)
-            alone = paint_alone(patch, left, top)
-            alone_all.append(alone)
-            # the box tightly contains this digit's non-zero pixels inside the canvas
-            assert split.boxes[c, j].tolist() == tight_box(alone > 0)
-            # the digit's (ink-box) centre lies inside the canvas
-            rows, cols = np.nonzero(patch)
-            cx = left + (cols.min() + cols.max()) // 2
-            cy = top + (rows.min() + rows.max()) // 2
-            assert 0 <= cx < 64
-            assert 0 <= cy < 64
-        # overlapping pixels combine with max; nothing else is painted
-        np.testing.assert_array_equal(split.images[c], np.maximum.reduce(alone_all))
+        expected = official_canvas(pool, split.digit_ids[c], split.placements[c])[28:92, 28:92]
+        np.testing.assert_array_equal(split.images[c], (255 * expected).astype(np.uint8))
+
+
+def test_boxes_are_the_scaled_ink_boxes(digits, small_det):
+    split = small_det.train
+    i, j, h, w = np.moveaxis(split.placements.astype(np.float64), -1, 0)
+    expected = np.stack([j - w / 2, i - h / 2, j + w / 2, i + h / 2], axis=-1)
+    np.testing.assert_allclose(split.boxes, expected, rtol=0, atol=1e-5)
+    assert np.stack([h, w]).min() >= 15
+    assert np.stack([h, w]).max() <= 25
+    assert ((i > 0) & (i < 64) & (j > 0) & (j < 64)).all()  # every centre inside the canvas
+    for c in range(20):
+        for k in range(5):
+            # the digit alone on the big canvas: its ink fills its box to within a pixel
+            alone = official_canvas(
+                digits.train_images, split.digit_ids[c, k : k + 1], split.placements[c, k : k + 1]
+            )
+            rows, cols = np.nonzero(alone)
+            x1, y1, x2, y2 = split.boxes[c, k] + 28
+            ink = np.array([cols.min(), rows.min(), cols.max() + 1, rows.max() + 1])
+            assert np.abs(ink - np.array([x1, y1, x2, y2])).max() <= 1
 
 
 def test_some_digits_are_cut_by_the_border(small_det):
-    p = small_det.train.placements
-    cut = (
-        (p[..., 0] < 0)
-        | (p[..., 1] < 0)
-        | (p[..., 0] + p[..., 2] > 64)
-        | (p[..., 1] + p[..., 3] > 64)
-    )
+    b = small_det.train.boxes
+    cut = (b[..., :2] < 0).any(axis=-1) | (b[..., 2:] > 64).any(axis=-1)
     assert 0.05 < cut.mean() < 0.9
+
+
+def test_placements_are_the_official_rejection_distribution():
+    """Conditioned on all 5 centres inside the crop, each centre is uniform on (0, 64) (its
+    range on the 120 canvas, [s/2 - 28, 92 - s/2], contains (0, 64)) and independent of the
+    others; a size s survives with probability (64 / (120 - s)), so sizes lean (slightly)
+    large: mean 120 - 10 / ln(105 / 95) = 20.08 instead of 20."""
+    pos = scattered_mnist.draw_placements(np.random.default_rng(0), 20_000, 5, (15.0, 25.0))
+    assert pos.shape == (20_000, 5, 4)
+    centres = pos[..., :2].astype(np.float64).ravel()
+    assert stats.kstest(centres / 64, "uniform").pvalue > 1e-3
+    sizes = pos[..., 2:].astype(np.float64).ravel()
+    assert sizes.min() >= 15
+    assert sizes.max() <= 25
+    size_mean = 120 - 10 / np.log(105 / 95)
+    assert abs(sizes.mean() - size_mean) < 4 * sizes.std() / np.sqrt(sizes.size)
 
 
 def test_train_and_test_digit_pools_are_disjoint(digits):

@@ -44,6 +44,20 @@ def test_table_s2_means_and_the_papers_p_value():
     assert "top5" in format_table(table)
 
 
+def test_welch_two_sided_by_hand():
+    """Welch's statistic and Welch-Satterthwaite degrees of freedom, written out."""
+    from scipy import stats
+
+    table = compare_results(as_results(COORDCONV), as_results(BASELINE), welch=True, two_sided=True)
+    a, b = [r[2] for r in COORDCONV], [r[2] for r in BASELINE]
+    va, vb = (sum((x - sum(v) / 5) ** 2 for x in v) / 4 / 5 for v in (a, b))  # var / n
+    t = (sum(a) / 5 - sum(b) / 5) / (va + vb) ** 0.5
+    df = (va + vb) ** 2 / (va**2 / 4 + vb**2 / 4)
+    assert table["top5"]["t_statistic"] == pytest.approx(t)
+    assert table["top5"]["p_value"] == pytest.approx(2 * stats.t.sf(abs(t), df))
+    assert table["top5"]["test"] == "welch two-sided"
+
+
 def test_p_value_needs_two_runs_a_side():
     table = compare_results(as_results(COORDCONV[:1]), as_results(BASELINE))
     assert table["top5"]["p_value"] is None

@@ -8,6 +8,8 @@ from coordconv_vision.detection.anchors import (
     GridAnchorGenerator,
     anchor_grid,
     cell_anchors,
+    official_anchor_table,
+    paper_anchor_table,
 )
 
 
@@ -49,3 +51,33 @@ def test_generator_on_13x13_features_of_a_64x64_image():
         assert torch.equal(sizes[block], wh)
     assert anchors[0].tolist() == [0.5, 0.5, 15.5, 15.5]
     assert anchors[-1].tolist() == [43.5, 48.5, 68.5, 63.5]
+
+
+def test_paper_table_is_the_generators():
+    gen = GridAnchorGenerator()
+    images = ImageList(torch.zeros(1, 1, 64, 64), [(64, 64)])
+    assert torch.equal(paper_anchor_table(), gen(images, [torch.zeros(1, 64, 13, 13)])[0])
+
+
+def test_official_table_hand_computed_at_cell_2_5():
+    """make_anchors_mnist + reshape_box_features at cell (row 2, col 5): ic = 16, jc = 28.
+
+    The official (h, w) templates: heights 15 20 25 15 20 20 25 15 25, widths 15 20 25 20 25 15
+    20 25 15; the fed (ic, jc, h, w) rows read the coordinate-major array in fours."""
+    ijhw = [
+        (16, 16, 16, 16),
+        (16, 16, 16, 16),
+        (16, 28, 28, 28),
+        (28, 28, 28, 28),
+        (28, 28, 15, 20),
+        (25, 15, 20, 20),
+        (25, 15, 25, 15),
+        (20, 25, 20, 25),
+        (15, 20, 25, 15),
+    ]
+    expected = torch.tensor([[j - w / 2, i - h / 2, j + w / 2, i + h / 2] for i, j, h, w in ijhw])
+    table = official_anchor_table()
+    assert table.shape == (13 * 13 * 9, 4)
+    assert torch.equal(table[(2 * 13 + 5) * 9 : (2 * 13 + 6) * 9], expected)
+    # four of the nine are the same box at every cell
+    assert torch.equal(table.view(169, 9, 4)[:, 5:], expected[5:].expand(169, 4, 4))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from coordconv_vision.cli import main
+from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 
 TINY = ["--epochs", "1", "--train-limit", "16", "--batch-size", "8", "--no-progress"]
 KEYS = {
@@ -79,6 +80,29 @@ def test_bad_combination_is_a_clear_error(
     ]
     assert main(argv) == 2
     assert "--where-loss applies only" in capsys.readouterr().err
+    argv = [
+        "notsoclevr",
+        "--model",
+        "deconv",
+        "--init",
+        "equivariant",
+        "--out",
+        str(tmp_path / "i"),
+    ]
+    assert main(argv) == 2
+    assert "--init equivariant applies only" in capsys.readouterr().err
+    assert not (tmp_path / "i").exists()  # refused before anything is written
+
+
+def test_coordconv_painters_start_equivariant_by_default() -> None:
+    # the labelled deviation (--help, README): CoordConv classification and rendering only
+    def init_of(task: str, model: str) -> str | None:
+        return resolve(NotSoClevrConfig(task=task, model=model)).init
+
+    assert init_of("classification", "coordconv") == "equivariant"
+    assert init_of("rendering", "coordconv") == "equivariant"
+    assert init_of("classification", "deconv") == "torch"
+    assert init_of("regression", "coordconv") == "torch"
 
 
 def test_sweep_keeps_the_best_by_validation(tmp_path: Path) -> None:
@@ -95,6 +119,10 @@ def test_sweep_keeps_the_best_by_validation(tmp_path: Path) -> None:
     assert best["val_accuracy"] == max(r["val_accuracy"] for r in cc_runs)
     assert (out / "size_vs_accuracy.png").is_file()
     assert main([*argv, "--resume"]) == 0  # finished runs are reused
+    grown = [*argv, "--coordconv-lrs", "0.005", "0.01", "0.001", "--resume"]
+    assert main(grown) == 0  # a resumed sweep may grow its grid: only the new run trains
+    assert len(json.loads((out / "summary.json").read_text())["runs"]) == 4
+    assert main([*argv, "--train-limit", "16", "--resume"]) == 2  # not the same experiment
 
 
 def test_bad_flag_exits_two_in_a_subprocess(tmp_path: Path) -> None:

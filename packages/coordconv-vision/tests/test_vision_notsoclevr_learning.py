@@ -1,14 +1,15 @@
 """Honest learning tests (seeded, CPU): the paper's headline Not-so-Clevr results, really trained.
 
-- the CoordConv classifier reaches 100% test accuracy on the quadrant and the uniform split;
-- the CoordConv rendering model paints the unseen quadrant: test IOU >= 0.99 after 2 epochs (the
-  default model: filter size 3, where map trained with the classification loss; the paper's
-  end-to-end 9,490-parameter model reached 0.95-0.99 depending on the seed in 5-6 epochs, which
-  the package README reports);
+- the CoordConv classifier reaches 100% test accuracy on the quadrant and the uniform split
+  (paper S2: "perfect" on both);
+- the CoordConv rendering model paints the unseen quadrant with test IOU >= 0.99 (S4: ~1.0);
 - the deconv classifier stays near chance (1/4096) on the quadrant split.
 
-Budgets are the smallest that pass with margin on this CPU; the wall times are in the package
-README.
+Each CoordConv claim is checked on seeds 0, 1 and 2, fixed before any result of the current
+recipe was seen (the first three seeds; ``tools/sweeps/notsoclevr_seeds.py`` runs seeds 0-9),
+with the package's default recipe and nothing tuned per seed. The thresholds are the paper's.
+``.ci/run`` runs this file a second time under ``ATEN_CPU_CAPABILITY=avx2`` (another CPU
+arithmetic path, so another training trajectory); the claims must hold on both.
 """
 
 from __future__ import annotations
@@ -21,31 +22,29 @@ from coordconv_vision.notsoclevr.config import NotSoClevrConfig
 from coordconv_vision.notsoclevr.train import train
 
 pytestmark = pytest.mark.slow
+SEEDS = (0, 1, 2)
 
 
 def _run(tmp_path: Path, **kwargs) -> dict:
     config = NotSoClevrConfig(
-        out=tmp_path / "run", device="cpu", progress=False, figures=False, seed=0, **kwargs
+        out=tmp_path / "run", device="cpu", progress=False, figures=False, **kwargs
     )
     return train(config)
 
 
-# quadrant: 100% test accuracy after 2 epochs at lr 0.005 (1 epoch at lr 0.01 gives 21%);
-# uniform: 100% after 1 epoch at lr 0.01
-@pytest.mark.parametrize(("split", "epochs", "lr"), [("quadrant", 2, 0.005), ("uniform", 1, 0.01)])
-def test_coordconv_classifier_generalises_perfectly(
-    tmp_path: Path, split: str, epochs: int, lr: float
-) -> None:
-    results = _run(tmp_path, task="classification", model="coordconv", split=split, epochs=epochs,
-                   lr=lr, eval_every=100)  # fmt: skip
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("split", ["quadrant", "uniform"])
+def test_coordconv_classifier_generalises_perfectly(tmp_path: Path, split: str, seed: int) -> None:
+    results = _run(tmp_path, task="classification", model="coordconv", split=split, seed=seed,
+                   eval_every=100)  # fmt: skip
     assert results["params"] == 7_553
     assert results["train_accuracy"] == 1.0
     assert results["test_accuracy"] == 1.0
 
 
-def test_coordconv_renderer_paints_unseen_quadrant(tmp_path: Path) -> None:
-    # seed 0 measured 0.9930 (epoch 2); seeds 1-3 ended higher
-    results = _run(tmp_path, task="rendering", model="coordconv", split="quadrant", epochs=2,
+@pytest.mark.parametrize("seed", SEEDS)
+def test_coordconv_renderer_paints_unseen_quadrant(tmp_path: Path, seed: int) -> None:
+    results = _run(tmp_path, task="rendering", model="coordconv", split="quadrant", seed=seed,
                    eval_every=100)  # fmt: skip
     assert results["params"] == 11_850
     assert results["train_iou"] >= 0.99
@@ -54,8 +53,8 @@ def test_coordconv_renderer_paints_unseen_quadrant(tmp_path: Path) -> None:
 
 def test_deconv_classifier_fails_on_the_quadrant(tmp_path: Path) -> None:
     results = _run(tmp_path, task="classification", model="deconv", split="quadrant", epochs=3,
-                   lr=0.01, lr_step=0, eval_every=100)  # fmt: skip
-    # it learns training positions (2.3% after 3 epochs, ~95x chance)...
+                   lr=0.01, lr_step=0, eval_every=100, seed=0)  # fmt: skip
+    # it learns training positions (~95x chance after 3 epochs)...
     assert results["train_accuracy"] > 0.01
     # ...but not the unseen quadrant (chance is 1/4096)
     assert results["test_accuracy"] < 0.01

@@ -112,10 +112,33 @@ def test_painter_refuses_wrong_input_shape() -> None:
 def test_build_model_follows_the_task_table() -> None:
     assert count_parameters(build_model("classification", "coordconv", "uniform")) == 7_553
     assert count_parameters(build_model("rendering", "coordconv", "uniform")) == 9_490
-    assert count_parameters(build_model("regression", "coordconv", "quadrant")) == 906
+    assert count_parameters(build_model("regression", "coordconv", "quadrant")) == 908
     assert isinstance(build_model("regression", "conv", "quadrant")[0], nn.Conv2d)
     assert isinstance(build_model("regression", "conv", "uniform")[-1], nn.Linear)
     with pytest.raises(ValueError, match="does not apply"):
         build_model("regression", "deconv", "uniform")
     with pytest.raises(ValueError, match="filter size"):
         DeconvPainter(filter_size=5)
+
+
+def test_equivariant_init_makes_the_logit_map_move_with_the_input() -> None:
+    # every first-layer unit sees only (x - i, y - j): the map of (x + 3, y + 5) is the map of
+    # (x, y) moved by (3, 5) pixels, exactly; from PyTorch's default init it is not
+    torch.manual_seed(0)
+    step = 2 / 63  # one pixel in [-1, 1] coordinates
+    coords = torch.tensor([[20 * step - 1, 25 * step - 1], [23 * step - 1, 30 * step - 1]])
+    default = CoordConvPainter()
+    equivariant = CoordConvPainter().init_translation_equivariant_()
+    w = equivariant.layers[0].weight.flatten(1)  # (32, 4): x, y, coordinate x, coordinate y
+    assert torch.equal(w[:, 2:], -w[:, :2])
+    with torch.no_grad():
+        for model, moves in ((equivariant, True), (default, False)):
+            a, b = model(coords)  # (64, 64) each, row y, column x
+            same = torch.allclose(a[:59, :61], b[5:, 3:], atol=1e-5)
+            assert same == moves
+    with torch.no_grad():  # the renderer's painter too, through build_model
+        renderer = build_model("rendering", "coordconv", "quadrant", init="equivariant")
+        w = renderer.painter.layers[0].weight.flatten(1)
+        assert torch.equal(w[:, 2:], -w[:, :2])
+    with pytest.raises(ValueError, match="init"):
+        build_model("classification", "coordconv", "quadrant", init="he")

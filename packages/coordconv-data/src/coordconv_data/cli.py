@@ -6,17 +6,26 @@
     coordconv-data info data/shapes.npz
     coordconv-data preview data/scattered_mnist.npz --out preview.png
 
-Bad input (unknown dataset, corrupt/truncated/wrong-version file, missing MNIST source, negative
-counts, an existing output without ``--overwrite``) prints one line and exits with status 2;
-files are written atomically, so nothing the user had is touched on failure.
+Bad input (unknown dataset, corrupt/truncated/wrong-version file, missing MNIST source, counts
+below 1, a flag that does not apply to the chosen dataset, an output that is a file, lies under
+a file or cannot be written, an existing output without ``--overwrite``) prints one line and
+exits with status 2, before anything is written. Files are written atomically, so nothing the
+user had is touched on failure; SIGINT or SIGTERM exits with status 130 and leaves no partial
+file (the root README's "What every command promises").
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -36,6 +45,28 @@ LOADERS = {
     "scattered-mnist": scattered_mnist.load,
     "shapes": shapes.load,
 }
+# generate's dataset-specific flags (None/False when not given) and the datasets they apply to;
+# not-so-clevr is the fixed set of 3,136 positions and takes none of them
+GENERATE_FLAGS = {
+    "seed": ("shapes", "scattered-mnist"),
+    "n": ("shapes",),
+    "antialias": ("shapes",),
+    "min_size": ("shapes", "scattered-mnist"),
+    "max_size": ("shapes", "scattered-mnist"),
+    "min_gap": ("shapes",),
+    "n_train": ("scattered-mnist",),
+    "n_test": ("scattered-mnist",),
+    "mnist_dir": ("scattered-mnist",),
+    "no_coco": ("scattered-mnist",),
+}
+GENERATE_DEFAULTS = {"seed": 0, "n": 50_000, "min_gap": 2, "n_train": 9000, "n_test": 1000}
+MAX_PREVIEW = 1024  # images in one preview grid (a 3x-scaled 8-column PNG of ~25k px height)
+EXIT_USER_ERROR, EXIT_STOPPED = 2, 130
+# OSErrors of the machine's or the user's making (full disk, read-only folder): one line, 2
+_ENVIRONMENT_ERRNOS = {
+    errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EACCES, errno.EPERM, errno.EROFS,
+    errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENAMETOOLONG, errno.EIO,
+}  # fmt: skip
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -73,8 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("dataset", choices=sorted(FILES), help="which dataset")
     gen.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
-    gen.add_argument("--seed", type=int, default=0, help="random seed (same seed, same bytes)")
-    gen.add_argument("--n", type=int, default=50_000, help="shapes: number of images")
+    gen.add_argument(
+        "--seed", type=int, default=None, help="shapes, scattered-mnist: random seed (default: 0)"
+    )
+    gen.add_argument(
+        "--n", type=int, default=None, help="shapes: number of images (default: 50000)"
+    )
     gen.add_argument("--antialias", action="store_true", help="shapes: anti-aliased circle edges")
     gen.add_argument(
         "--min-size",
@@ -89,10 +124,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest object/digit size, px (shapes 10, digits 25)",
     )
     gen.add_argument(
-        "--min-gap", type=int, default=2, help="shapes: empty pixels between the objects' boxes"
+        "--min-gap",
+        type=int,
+        default=None,
+        help="shapes: empty pixels between the objects' boxes (default: 2)",
     )
-    gen.add_argument("--n-train", type=int, default=9000, help="scattered-mnist: training canvases")
-    gen.add_argument("--n-test", type=int, default=1000, help="scattered-mnist: test canvases")
+    gen.add_argument(
+        "--n-train",
+        type=int,
+        default=None,
+        help="scattered-mnist: training canvases (default: 9000)",
+    )
+    gen.add_argument(
+        "--n-test", type=int, default=None, help="scattered-mnist: test canvases (default: 1000)"
+    )
     gen.add_argument(
         "--mnist-dir",
         type=Path,
@@ -113,10 +158,15 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     prev.add_argument("file", type=Path, help="a .npz written by `coordconv-data generate`")
-    prev.add_argument("--out", type=Path, required=True, help="PNG to write")
-    prev.add_argument("--count", type=int, default=32, help="number of images in the grid")
+    prev.add_argument("--out", type=Path, required=True, help="PNG to write (NAME.png)")
     prev.add_argument(
-        "--split", choices=("train", "test"), default="train", help="scattered-mnist split"
+        "--count", type=int, default=32, help=f"number of images in the grid (1..{MAX_PREVIEW})"
+    )
+    prev.add_argument(
+        "--split",
+        choices=("train", "test"),
+        default=None,
+        help="scattered-mnist: which split (default: train)",
     )
     prev.add_argument("--overwrite", action="store_true", help="replace an existing PNG")
     return parser
@@ -127,13 +177,55 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        {"generate": _generate, "info": _info, "preview": _preview}[args.command](args)
+        with _sigterm_as_interrupt():
+            {"generate": _generate, "info": _info, "preview": _preview}[args.command](args)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     except DatasetError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS:
+            raise
+        return _fail(f"{exc.strerror}: {exc.filename}")
+    except KeyboardInterrupt:
+        print(f"{PROG}: stopped by a signal; no partial file was left", file=sys.stderr)
+        return EXIT_STOPPED
     return 0
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {' '.join(message.split())}", file=sys.stderr)
+    return EXIT_USER_ERROR
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt, as SIGINT does, so a partial file is removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _check_writable_dir(path: Path, flag: str) -> None:
+    """Refuse a folder ``path`` that is a file, lies under a file or cannot be written."""
+    if path.exists() and not path.is_dir():
+        raise DatasetError(f"{flag} {path} is a file, not a folder")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise DatasetError(f"cannot create {flag} {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise DatasetError(f"cannot write {flag} {path}: {existing} is not writable")
 
 
 def _refuse_existing(paths: list[Path], overwrite: bool) -> None:
@@ -142,41 +234,55 @@ def _refuse_existing(paths: list[Path], overwrite: bool) -> None:
             raise DatasetError(f"{path} exists; pass --overwrite to replace it")
 
 
+def _generate_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The dataset-specific flags, checked: refuse those that do not apply, fill defaults."""
+    given = [
+        name
+        for name in GENERATE_FLAGS
+        if getattr(args, name) not in (None, False) and args.dataset not in GENERATE_FLAGS[name]
+    ]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        verb = "does" if len(given) == 1 else "do"
+        raise DatasetError(f"{flags} {verb} not apply to {args.dataset}")
+    options = {
+        name: GENERATE_DEFAULTS.get(name) if getattr(args, name) is None else getattr(args, name)
+        for name in GENERATE_FLAGS
+        if args.dataset in GENERATE_FLAGS[name]
+    }
+    for name in ("n", "n_train", "n_test"):
+        if name in options and options[name] < 1:
+            flag = "--" + name.replace("_", "-")
+            raise DatasetError(f"{flag} must be >= 1, got {options[name]}")
+    return options
+
+
 def _generate(args: argparse.Namespace) -> None:
+    options = _generate_options(args)
     out: Path = args.out
+    _check_writable_dir(out, "--out")
     target = out / FILES[args.dataset]
     coco = out / COCO_DIR
     wants_coco = args.dataset == "scattered-mnist" and not args.no_coco
     _refuse_existing([target, *([coco] if wants_coco else [])], args.overwrite)
     progress = not args.quiet
+    sizes = {k: options[k] for k in ("min_size", "max_size") if options.get(k) is not None}
     if args.dataset == "not-so-clevr":
         not_so_clevr.save(not_so_clevr.generate(), target)
     elif args.dataset == "shapes":
-        sizes = {
-            k: v
-            for k, v in (("min_size", args.min_size), ("max_size", args.max_size))
-            if v is not None
-        }
         if "min_size" in sizes and "max_size" not in sizes:
             sizes["max_size"] = max(sizes["min_size"], 10)
         data = shapes.generate(
-            args.n, args.seed, args.antialias, min_gap=args.min_gap, progress=progress, **sizes
-        )
+            options["n"], options["seed"], options["antialias"], min_gap=options["min_gap"],
+            progress=progress, **sizes,
+        )  # fmt: skip
         shapes.save(data, target)
     else:
-        sizes = {
-            k: v
-            for k, v in (("min_size", args.min_size), ("max_size", args.max_size))
-            if v is not None
-        }
-        if args.n_train < 0 or args.n_test < 0:  # before the (slower) digit loading
-            raise DatasetError(
-                f"--n-train and --n-test must be >= 0, got {args.n_train}, {args.n_test}"
-            )
-        digits = scattered_mnist.load_digits(args.mnist_dir)
+        digits = scattered_mnist.load_digits(options["mnist_dir"])
         det = scattered_mnist.generate(
-            digits, args.n_train, args.n_test, args.seed, progress=progress, **sizes
-        )
+            digits, options["n_train"], options["n_test"], options["seed"], progress=progress,
+            **sizes,
+        )  # fmt: skip
         scattered_mnist.save(det, target)
         print(f"wrote {target}")
         if wants_coco:
@@ -208,13 +314,20 @@ def _info(args: argparse.Namespace) -> None:
 def _preview(args: argparse.Namespace) -> None:
     from coordconv_data.preview import grid_image
 
-    if args.count < 1:
-        raise DatasetError(f"--count must be >= 1, got {args.count}")
+    if not 1 <= args.count <= MAX_PREVIEW:
+        raise DatasetError(f"--count must be in 1..{MAX_PREVIEW}, got {args.count}")
+    if args.out.suffix.lower() != ".png":
+        raise DatasetError(f"preview writes a PNG: give --out NAME.png, not {args.out}")
+    if args.out.is_dir():
+        raise DatasetError(f"--out {args.out} is a folder; give --out NAME.png")
+    _check_writable_dir(args.out.parent, "the folder of --out")
     if args.out.exists() and not args.overwrite:
         raise DatasetError(f"{args.out} exists; pass --overwrite to replace it")
     dataset = read_meta(args.file).get("dataset")
     if dataset not in LOADERS:
         raise DatasetError(f"{args.file} holds unknown dataset {dataset!r}")
+    if args.split is not None and dataset != "scattered-mnist":
+        raise DatasetError(f"--split applies to scattered-mnist only; {args.file} holds {dataset}")
     data = LOADERS[dataset](args.file)
     boxes = None
     if dataset == "not-so-clevr":
@@ -225,10 +338,17 @@ def _preview(args: argparse.Namespace) -> None:
     elif dataset == "shapes":
         images = data.images[: args.count]
     else:
-        split = getattr(data, args.split)
+        split = getattr(data, args.split or "train")
         images, boxes = split.images[: args.count], split.boxes[: args.count]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    grid_image(images, boxes=boxes).save(args.out)
+    image = grid_image(images, boxes=boxes)
+    tmp = args.out.with_name(f".{args.out.name}.tmp-{os.getpid()}")
+    try:
+        image.save(tmp, format="PNG")
+        os.replace(tmp, args.out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     print(f"wrote {args.out}")
 
 

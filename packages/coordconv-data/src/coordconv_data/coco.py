@@ -6,9 +6,11 @@ Layout written under ``out_dir`` (the usual COCO layout, readable by pycocotools
     annotations/instances_train.json   annotations/instances_test.json
     train/000000.png ...               test/000000.png ...      (64x64 8-bit grey PNG)
 
-``bbox`` is COCO's ``[x, y, width, height]`` in pixels from the stored xyxy pixel-edge boxes;
-``category_id`` is the digit + 1 (COCO keeps 0 free; names are "0".."9"); ``area`` is the box
-area; ``iscrowd`` 0. The whole folder is written to a temporary sibling and renamed into place.
+``bbox`` is COCO's ``[x, y, width, height]`` in pixels from the stored xyxy pixel-edge boxes,
+clipped to the 64x64 image (COCO boxes lie inside their image; the ``.npz`` keeps the official
+unclipped box of a digit cut by the border); ``category_id`` is the digit + 1 (COCO keeps 0
+free; names are "0".."9"); ``area`` is the clipped box's area; ``iscrowd`` 0. The whole folder
+is written to a temporary sibling and renamed into place.
 """
 
 from __future__ import annotations
@@ -20,19 +22,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 from tqdm.auto import tqdm
 
 from coordconv_data.errors import DatasetError
-from coordconv_data.scattered_mnist import DetectionSplit, ScatteredMnist
+from coordconv_data.scattered_mnist import CANVAS, VERSION, DetectionSplit, ScatteredMnist
 
 
 def coco_dict(split: DetectionSplit, image_dir: str) -> dict[str, Any]:
     """The COCO annotation object for one split (file names ``<image_dir>/<index:06d>.png``)."""
     images, annotations = [], []
+    clipped = np.clip(split.boxes, 0, CANVAS)  # (N, K, 4) xyxy inside the image
     for i in range(len(split)):
-        images.append({"id": i, "file_name": f"{i:06d}.png", "width": 64, "height": 64})
-        for box, label in zip(split.boxes[i].tolist(), split.labels[i].tolist(), strict=True):
+        images.append({"id": i, "file_name": f"{i:06d}.png", "width": CANVAS, "height": CANVAS})
+        for box, label in zip(clipped[i].tolist(), split.labels[i].tolist(), strict=True):
             x1, y1, x2, y2 = box
             annotations.append(
                 {
@@ -47,7 +51,7 @@ def coco_dict(split: DetectionSplit, image_dir: str) -> dict[str, Any]:
     return {
         "info": {
             "description": f"scattered-MNIST detection ({image_dir}), coordconv-data",
-            "version": "1",
+            "version": str(VERSION),
         },
         "licenses": [{"id": 1, "name": "CC BY-SA 3.0 (MNIST)"}],
         "images": images,

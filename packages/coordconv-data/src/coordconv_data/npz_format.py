@@ -141,6 +141,9 @@ def _open(path: str | os.PathLike[str]) -> Iterator[Any]:
     if not Path(path).is_file():
         raise DatasetError(f"{path}: no such dataset file")
     with open(path, "rb") as handle:
+        if handle.read(2) != b"PK":  # every zip (.npz) starts so; numpy would talk of pickles
+            raise DatasetError(f"{path} is not a readable .npz archive (not a zip file)")
+        handle.seek(0)
         try:
             archive = np.load(handle, allow_pickle=False)
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:

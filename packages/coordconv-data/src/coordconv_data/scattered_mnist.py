@@ -4,29 +4,34 @@ Liu et al., NeurIPS 2018 (arXiv:1807.03247), S6: digits "randomly rescaled and p
 much larger canvas and then center crop[ped] to be 64x64, so that digits can be partially outside
 of the canvas. We kept images that contain 5 digit objects whose centers are within the canvas."
 
-Exactly what is drawn, per canvas and digit (``n_digits = 5``):
+What is drawn follows the official loader (uber-research/CoordConv,
+``data/field_of_mnist/loader.py``: ``random_position``, ``generate_dataset`` with
+``canvas_size=(120, 120)``, ``center_crop=True``, ``crop_size=(64, 64)``), per canvas and digit:
 
-- a digit image is drawn uniformly (with replacement) from the split's pool (train canvases from
-  training digits, test canvases from disjoint test digits; see :mod:`.mnist_source`), and a
-  height and width uniformly and independently from ``min_size..max_size`` (15..25 px, the
-  official code's range); the 28x28 digit is resized to (height, width) with PIL bilinear;
-- its ink box is the tight box of the resized patch's non-zero pixels, and its centre the pixel
-  ``(floor((x0 + x1) / 2), floor((y0 + y1) / 2))`` of that box (inclusive pixel bounds);
-- its top-left position is uniform over every integer offset that puts that centre inside the
-  64x64 canvas. This is the paper's "place on a larger canvas, centre-crop, keep canvases whose
-  5 centres are inside" without the rejection loop: the digits' positions are independent, so
-  conditioning the whole canvas on all centres being inside is the same as conditioning each
-  digit's position separately. Parts outside the canvas are cut off. A digit whose visible part
-  has no ink (possible, rarely, at a corner) gets a new position;
-- digits may overlap (the paper allows it): overlapping pixels take the maximum intensity;
-- ``boxes`` are the tight box of the digit's non-zero pixels *inside the canvas*, as
-  ``(x1, y1, x2, y2)`` pixel edges: ``x1`` = first ink column, ``x2`` = last ink column + 1
-  (so ``x2 - x1`` is the width in pixels and ``0 <= x1 < x2 <= 64``), float32. A box is computed
-  from the digit's own patch, so an overlapping neighbour never enlarges it.
+- height and width uniform (continuous) in ``[min_size, max_size]`` = [15, 25] px, and a centre
+  ``(i, j)`` (row, column) uniform in ``[h/2, 120 - h/2] x [w/2, 120 - w/2]`` on the 120x120
+  canvas; the centre crop moves it by ``-(120 - 64) / 2 = -28``. A canvas is kept when all 5
+  centres are strictly inside the 64x64 crop (``0 < i, j < 64``, the test of the official
+  ``demo.py``); otherwise all its draws are discarded (rejection, ~1% kept; nothing is rendered
+  before a canvas is accepted, so this costs only random numbers);
+- a digit image drawn uniformly (with replacement) from the split's pool (train canvases from
+  training digits, test canvases from disjoint test digits; see :mod:`.mnist_source`);
+- the digit is cropped to its ink box (rows and columns with any non-zero pixel) and that crop
+  is mapped onto the canvas so that it fills the box of height ``h`` and width ``w`` centred at
+  ``(i, j)``: PIL's affine transform, bilinear, with the official code's coefficients (output
+  pixel ``(x, y)`` with its centre at ``(x + 0.5, y + 0.5)``), straight onto the 64x64 crop;
+- the digits are summed and clipped at 1, as the official code does: it adds the uint8 (0..255)
+  MNIST pixels of the transformed digits into a float canvas and takes ``min(canvas, 1.0)``,
+  which makes every pixel with any ink exactly 1. The images are therefore binary (stored as
+  0 / 255 uint8); overlapping digits merge.
 
-Each split also records ``digit_ids`` (N, 5), the index of each digit in its pool, and
-``placements`` (N, 5, 4) int64 ``(left, top, width, height)`` of each resized patch on the canvas
-(partly outside for cut digits), so every canvas can be re-drawn and checked.
+``boxes`` are the official ground truth: the whole scaled ink box of each digit as
+``(x1, y1, x2, y2) = (j - w/2, i - h/2, j + w/2, i + h/2)`` in pixel-edge coordinates (pixel
+``c`` spans ``[c, c + 1)``), float32, *not* clipped: a digit cut by the border keeps the box of
+its full extent (``x1`` may be < 0, ``x2`` > 64). ``placements`` (N, 5, 4) float32 holds the
+official ``pos`` array, ``(i_center, j_center, height, width)`` in the 64x64 crop's coordinates;
+every drawn quantity is rounded to float32 before use, so ``placements`` and ``digit_ids``
+re-draw each canvas exactly (:func:`render_digit`).
 """
 
 from __future__ import annotations
@@ -47,25 +52,31 @@ __all__ = [
     "DetectionSplit",
     "MnistDigits",
     "ScatteredMnist",
+    "draw_placements",
     "generate",
+    "ink_crop",
     "load",
     "load_digits",
-    "render_patch",
+    "placements_to_boxes",
+    "render_digit",
     "save",
 ]
 
 CANVAS = 64
+BIG_CANVAS = 120  # the official loader's canvas before the centre crop
+CROP_OFFSET = (BIG_CANVAS - CANVAS) / 2  # 28.0
 DATASET = "scattered-mnist"
-VERSION = 1
+VERSION = 2  # 1: whole 28x28 digit resized to 15-25 px, integer offsets, max overlap, ink boxes
 SPLIT_NAMES = ("train", "test")
+_TRIES_PER_CHUNK = 1 << 16  # candidate canvases drawn at once (fixed: the stream depends on it)
 
 
 @dataclass(frozen=True)
 class DetectionSplit:
     """images (N, 64, 64) uint8; boxes (N, K, 4) float32 xyxy pixel edges; labels (N, K) int64.
 
-    ``digit_ids`` (N, K) int64 and ``placements`` (N, K, 4) int64 (left, top, width, height) say
-    how each digit was drawn (``None`` for splits made by hand).
+    ``digit_ids`` (N, K) int64 and ``placements`` (N, K, 4) float32 ``(i_center, j_center,
+    height, width)`` say how each digit was drawn (``None`` for splits made by hand).
     """
 
     images: np.ndarray
@@ -87,13 +98,65 @@ class ScatteredMnist:
     source: str = "unknown"
 
 
-def render_patch(digit: np.ndarray, height: int, width: int) -> np.ndarray:
-    """A 28x28 uint8 digit resized to (height, width) with PIL bilinear (deterministic)."""
-    return _resize(Image.fromarray(np.ascontiguousarray(digit, dtype=np.uint8)), height, width)
+def ink_crop(digit: np.ndarray) -> np.ndarray:
+    """The digit cut to its ink box: the rows and columns holding a non-zero pixel.
+
+    The official loader keeps rows and columns whose pixel sum exceeds 0.001, which for uint8
+    pixels is the same as "any non-zero pixel". Raises :class:`DatasetError` on a blank digit.
+    """
+    rows, cols = np.flatnonzero(digit.any(axis=1)), np.flatnonzero(digit.any(axis=0))
+    if not len(rows):
+        raise DatasetError("a blank digit image (no non-zero pixel)")
+    return np.ascontiguousarray(digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
 
 
-def _resize(image: Image.Image, height: int, width: int) -> np.ndarray:
-    return np.asarray(image.resize((int(width), int(height)), Image.Resampling.BILINEAR))
+def render_digit(crop: np.ndarray, placement: np.ndarray) -> np.ndarray:
+    """A uint8 ink crop drawn on an empty 64x64 canvas at ``placement`` = (i, j, h, w).
+
+    The crop is stretched to fill the ``h x w`` box centred at row ``i``, column ``j``; the
+    affine coefficients are the official loader's (``Image.AFFINE``, bilinear), in float64 from
+    the float32 placement. Returns the (64, 64) uint8 result (0..255).
+    """
+    i_center, j_center, height, width = (float(v) for v in placement)
+    h_scale, w_scale = height / crop.shape[0], width / crop.shape[1]  # < 1.0 to shrink
+    i_offset, j_offset = i_center - height / 2, j_center - width / 2
+    image = Image.fromarray(crop).transform(
+        (CANVAS, CANVAS),
+        Image.Transform.AFFINE,
+        (1.0 / w_scale, 0, -j_offset / w_scale, 0, 1.0 / h_scale, -i_offset / h_scale),
+        resample=Image.Resampling.BILINEAR,
+    )
+    return np.asarray(image)
+
+
+def placements_to_boxes(placements: np.ndarray) -> np.ndarray:
+    """``(..., 4)`` (i_center, j_center, height, width) -> ``(..., 4)`` float32 xyxy pixel edges."""
+    p = placements.astype(np.float64)
+    i, j, h, w = p[..., 0], p[..., 1], p[..., 2], p[..., 3]
+    return np.stack([j - w / 2, i - h / 2, j + w / 2, i + h / 2], axis=-1).astype(np.float32)
+
+
+def draw_placements(
+    rng: np.random.Generator, n: int, n_digits: int, size_range: tuple[float, float]
+) -> np.ndarray:
+    """``(n, n_digits, 4)`` float32 (i, j, h, w) of canvases whose digit centres are all inside.
+
+    Candidate canvases are drawn as the official ``random_position`` on the 120x120 canvas,
+    moved into the centre crop and kept in order when every centre is inside (rejection).
+    """
+    lo, hi = size_range
+    kept: list[np.ndarray] = []
+    count = 0
+    while count < n:
+        hw = rng.uniform(lo, hi, size=(_TRIES_PER_CHUNK, n_digits, 2)).astype(np.float32)
+        u = rng.uniform(0.0, 1.0, size=(_TRIES_PER_CHUNK, n_digits, 2))
+        # uniform in [s/2, 120 - s/2] on the big canvas, then into the crop's coordinates
+        centre = (hw / 2 + u * (BIG_CANVAS - hw) - CROP_OFFSET).astype(np.float32)
+        inside = ((centre > 0) & (centre < CANVAS)).all(axis=(1, 2))
+        chunk = np.concatenate([centre, hw], axis=-1)[inside]  # (kept, n_digits, 4)
+        kept.append(chunk[: n - count])
+        count += len(kept[-1])
+    return np.concatenate(kept) if kept else np.zeros((0, n_digits, 4), np.float32)
 
 
 def generate(
@@ -103,8 +166,8 @@ def generate(
     seed: int = 0,
     *,
     n_digits: int = 5,
-    min_size: int = 15,
-    max_size: int = 25,
+    min_size: float = 15,
+    max_size: float = 25,
     progress: bool = False,
 ) -> ScatteredMnist:
     """Draw ``n_train`` training and ``n_test`` test canvases (see the module docstring)."""
@@ -125,7 +188,7 @@ def generate(
                 n,
                 np.random.default_rng(split_seed),
                 n_digits,
-                (min_size, max_size),
+                (float(min_size), float(max_size)),
                 bar,
                 name,
             )
@@ -143,87 +206,33 @@ def _generate_split(
     n: int,
     rng: np.random.Generator,
     n_digits: int,
-    size_range: tuple[int, int],
+    size_range: tuple[float, float],
     bar: tqdm,
     name: str,
 ) -> DetectionSplit:
     if n and not len(pool):
         raise DatasetError(f"the {name} digit pool is empty")
-    k = n_digits
-    ids = rng.integers(0, len(pool), size=(n, k)) if n else np.zeros((n, k), np.int64)
-    hw = rng.integers(size_range[0], size_range[1] + 1, size=(n, k, 2))  # (height, width)
-    # one PIL resize per digit instance (each pool image converted to PIL once); ink boxes in
-    # patch coordinates, inclusive bounds
-    sources: dict[int, Image.Image] = {}
-    patches = []
-    for i, (h, w) in zip(ids.ravel().tolist(), hw.reshape(-1, 2), strict=True):
-        if i not in sources:
-            sources[i] = Image.fromarray(pool[i])
-        patches.append(_resize(sources[i], h, w))
-    ink = np.array([_ink_box(p) for p in patches], np.int64).reshape(n, k, 4)  # r0, r1, c0, c1
-    if (ink[..., 1] < 0).any():
-        raise DatasetError(f"the {name} digit pool holds an all-zero (blank) digit image")
-    centre_row = (ink[..., 0] + ink[..., 1]) // 2  # (n, k), patch coordinates
-    centre_col = (ink[..., 2] + ink[..., 3]) // 2
-    tops = rng.integers(-centre_row, CANVAS - centre_row)  # centre row lands in 0..63
-    lefts = rng.integers(-centre_col, CANVAS - centre_col)
+    placements = draw_placements(rng, n, n_digits, size_range)  # (n, k, 4)
+    ids = rng.integers(0, len(pool), size=(n, n_digits)) if n else np.zeros((0, n_digits), int)
+    crops: dict[int, np.ndarray] = {}  # each pool digit cropped to its ink once
     images = np.zeros((n, CANVAS, CANVAS), np.uint8)
-    boxes = np.zeros((n, k, 4), np.float32)
-    flat_patches = iter(patches)
     for c in range(n):
-        for j in range(k):
-            patch = next(flat_patches)
-            top, left = int(tops[c, j]), int(lefts[c, j])
-            r0, r1, c0, c1 = ink[c, j]
-            if top + r0 >= 0 and left + c0 >= 0 and top + r1 < CANVAS and left + c1 < CANVAS:
-                box = (left + c0, top + r0, left + c1 + 1, top + r1 + 1)  # all ink is visible
-            else:
-                box = _visible_ink_box(patch, top, left)
-            while box is None:  # no ink inside the canvas: redraw this digit's position
-                tops[c, j] = rng.integers(-centre_row[c, j], CANVAS - centre_row[c, j])
-                lefts[c, j] = rng.integers(-centre_col[c, j], CANVAS - centre_col[c, j])
-                box = _visible_ink_box(patch, tops[c, j], lefts[c, j])
-            _paste_max(images[c], patch, tops[c, j], lefts[c, j])
-            boxes[c, j] = box
+        total = np.zeros((CANVAS, CANVAS), np.int32)  # the official float canvas, in integers
+        for j, i in enumerate(ids[c].tolist()):
+            if i not in crops:
+                if not pool[i].any():
+                    raise DatasetError(f"the {name} digit pool holds a blank digit image ({i})")
+                crops[i] = ink_crop(pool[i])
+            total += render_digit(crops[i], placements[c, j])
+        images[c] = np.where(total > 0, 255, 0)  # min(sum of 0..255 values, 1.0) * 255
         bar.update(1)
-    placements = np.stack([lefts, tops, hw[..., 1], hw[..., 0]], axis=-1).astype(np.int64)
     return DetectionSplit(
-        images, boxes, pool_labels[ids].astype(np.int64), ids.astype(np.int64), placements
+        images,
+        placements_to_boxes(placements),
+        pool_labels[ids].astype(np.int64),
+        ids.astype(np.int64),
+        placements,
     )
-
-
-def _ink_box(patch: np.ndarray) -> tuple[int, int, int, int]:
-    """Inclusive (row0, row1, col0, col1) of non-zero pixels; (-1, -1, -1, -1) if blank."""
-    rows, cols = patch.any(axis=1), patch.any(axis=0)
-    if not rows.any():
-        return (-1, -1, -1, -1)
-    last_row, last_col = (
-        len(rows) - 1 - int(rows[::-1].argmax()),
-        len(cols) - 1 - int(cols[::-1].argmax()),
-    )
-    return (int(rows.argmax()), last_row, int(cols.argmax()), last_col)
-
-
-def _clip(top: int, left: int, shape: tuple[int, ...]) -> tuple[slice, slice, slice, slice]:
-    """Canvas (rows, cols) and patch (rows, cols) slices of a patch placed at (top, left)."""
-    h, w = shape
-    r0, c0 = max(top, 0), max(left, 0)
-    r1, c1 = min(top + h, CANVAS), min(left + w, CANVAS)
-    return slice(r0, r1), slice(c0, c1), slice(r0 - top, r1 - top), slice(c0 - left, c1 - left)
-
-
-def _visible_ink_box(patch: np.ndarray, top: int, left: int) -> tuple[int, int, int, int] | None:
-    """Canvas xyxy (pixel edges) of the patch's non-zero pixels inside the canvas, or None."""
-    rows, cols, prow, pcol = _clip(int(top), int(left), patch.shape)
-    r0, r1, c0, c1 = _ink_box(patch[prow, pcol])
-    if r1 < 0:
-        return None
-    return (cols.start + c0, rows.start + r0, cols.start + c1 + 1, rows.start + r1 + 1)
-
-
-def _paste_max(canvas: np.ndarray, patch: np.ndarray, top: int, left: int) -> None:
-    rows, cols, prow, pcol = _clip(int(top), int(left), patch.shape)
-    np.maximum(canvas[rows, cols], patch[prow, pcol], out=canvas[rows, cols])
 
 
 def _split_arrays(prefix: str, split: DetectionSplit) -> dict[str, np.ndarray]:
@@ -237,7 +246,7 @@ def _split_arrays(prefix: str, split: DetectionSplit) -> dict[str, np.ndarray]:
         split.digit_ids if split.digit_ids is not None else np.full((n, k), -1, np.int64)
     )
     arrays[f"{prefix}_placements"] = (
-        split.placements if split.placements is not None else np.full((n, k, 4), -1, np.int64)
+        split.placements if split.placements is not None else np.full((n, k, 4), np.nan, np.float32)
     )
     return arrays
 
@@ -249,8 +258,9 @@ def save(data: ScatteredMnist, path: str | os.PathLike[str], *, overwrite: bool 
         "source": data.source,
         "n_train": len(data.train),
         "n_test": len(data.test),
-        "box_format": "xyxy pixel edges: x2 = last ink column + 1",
-        "overlap": "max",
+        "box_format": "xyxy pixel edges of each digit's whole scaled ink box (not clipped)",
+        "placement_format": "(i_center, j_center, height, width), official loader 'pos'",
+        "overlap": "sum clipped at 1 (binary ink, as the official loader)",
     }
     return save_npz(path, DATASET, VERSION, arrays, meta, overwrite=overwrite)
 
@@ -264,7 +274,7 @@ def load(path: str | os.PathLike[str]) -> ScatteredMnist:
             f"{prefix}_boxes": ("float32", (None, None, 4)),
             f"{prefix}_labels": ("int64", (None, None)),
             f"{prefix}_digit_ids": ("int64", (None, None)),
-            f"{prefix}_placements": ("int64", (None, None, 4)),
+            f"{prefix}_placements": ("float32", (None, None, 4)),
         }
     arrays, meta = load_npz(path, DATASET, VERSION, schema)
     splits = []

@@ -15,20 +15,33 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from coordconv_core.training import add_config_arguments, config_from_args, run_cli
+from coordconv_core.training import (
+    EXIT_STOPPED,
+    CliParser,
+    add_config_arguments,
+    config_from_args,
+    run_cli,
+)
 
 
 def _gan(args: argparse.Namespace) -> int:
     from coordconv_generative.train_gan import GanConfig, train_gan
 
-    print(json.dumps(train_gan(config_from_args(GanConfig, args)), indent=2))
-    return 0
+    return _report(train_gan(config_from_args(GanConfig, args)))
 
 
 def _vae(args: argparse.Namespace) -> int:
     from coordconv_generative.train_vae import VaeConfig, train_vae
 
-    print(json.dumps(train_vae(config_from_args(VaeConfig, args)), indent=2))
+    return _report(train_vae(config_from_args(VaeConfig, args)))
+
+
+def _report(results: dict) -> int:
+    """Print a trainer's results; a run stopped by a signal exits with status 130."""
+    if results.get("stopped"):
+        print(f"stopped after {results['steps']} steps; rerun with --resume to continue")
+        return EXIT_STOPPED
+    print(json.dumps(results, indent=2))
     return 0
 
 
@@ -37,7 +50,7 @@ def _entropy(args: argparse.Namespace) -> int:
 
     report = run_entropy(
         args.data, args.checkpoint, args.out, n=args.n, repeats=args.repeats,
-        bin_size=args.bin_size, seed=args.seed, device=args.device,
+        bin_size=args.bin_size, seed=args.seed, device=args.device, overwrite=args.overwrite,
     )  # fmt: skip
     for name, metrics in report["sources"].items():
         cov, rel = metrics["coverage"]["mean"], metrics["relative_position"]["mean"]
@@ -58,7 +71,7 @@ def _interpolate(args: argparse.Namespace) -> int:
 
     path = run_interpolate(
         args.checkpoint, args.out, pairs=args.pairs, steps=args.steps, seed=args.seed,
-        device=args.device,
+        device=args.device, overwrite=args.overwrite,
     )  # fmt: skip
     print(f"wrote {path}")
     return 0
@@ -68,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     from coordconv_generative.train_gan import GanConfig
     from coordconv_generative.train_vae import VaeConfig
 
-    parser = argparse.ArgumentParser(
+    parser = CliParser(
         prog="coordconv-generative",
         description="GANs and VAEs of the CoordConv paper (S7) and the entropy metrics of "
         "mode collapse (figure 7, S10).",
@@ -100,17 +113,21 @@ def build_parser() -> argparse.ArgumentParser:
     ent.add_argument("--bin-size", type=int, default=4, help="histogram cell in px (default: 4)")
     ent.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     ent.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    ent.add_argument(
+        "--overwrite", action="store_true", help="replace entropy.json/.png already in --out"
+    )
     ent.set_defaults(func=_entropy)
 
     interp = sub.add_parser(
         "interpolate", help="latent interpolation strips between random z pairs (S7-S9, S11, S12)"
     )
     interp.add_argument("--checkpoint", type=Path, required=True, help="run dir or weights file")
-    interp.add_argument("--out", type=Path, required=True, help="PNG to write")
+    interp.add_argument("--out", type=Path, required=True, help="PNG to write (NAME.png)")
     interp.add_argument("--pairs", type=int, default=5, help="rows: random z pairs (default: 5)")
     interp.add_argument("--steps", type=int, default=10, help="images per row (default: 10)")
     interp.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     interp.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    interp.add_argument("--overwrite", action="store_true", help="replace an existing --out PNG")
     interp.set_defaults(func=_interpolate)
     return parser
 

@@ -12,7 +12,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from coordconv_core.training import UserError, resolve_device, write_json_atomic
+from coordconv_core.training import (
+    UserError,
+    check_writable_dir,
+    resolve_device,
+    write_atomic,
+    write_json_atomic,
+)
 from coordconv_generative.data import load_shapes_images
 from coordconv_generative.entropy import repeated_entropy
 from coordconv_generative.figures import entropy_bar_chart, interpolation_latents, save_grid
@@ -60,13 +66,20 @@ def run_entropy(
     bin_size: int = 4,
     seed: int = 0,
     device: str = "auto",
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Entropy metrics of the real data (if ``data``) and of each checkpoint; writes
-    ``out/entropy.json`` and ``out/entropy.png``. Returns the JSON content."""
+    ``out/entropy.json`` and ``out/entropy.png`` (existing ones only with ``overwrite``).
+    Returns the JSON content."""
     if data is None and not checkpoints:
         raise UserError("give --data and/or at least one --checkpoint")
     if n < 1 or repeats < 2 or bin_size < 1 or 64 % bin_size:
         raise UserError("need --n >= 1, --repeats >= 2 and a --bin-size that divides 64")
+    out = Path(out)
+    check_writable_dir(out)
+    for name in ("entropy.json", "entropy.png"):
+        if (out / name).exists() and not overwrite:
+            raise UserError(f"{out / name} exists; pass --overwrite to replace it")
     torch_device = resolve_device(device)
     sources: dict[str, Callable[[int, np.random.Generator], np.ndarray]] = {}
     if data is not None:
@@ -77,7 +90,6 @@ def run_entropy(
     results: dict[str, Any] = {}
     for name, sample in sources.items():
         results[name] = repeated_entropy(sample, n, repeats=repeats, seed=seed, bin_size=bin_size)
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     report = {
         "n": n,
@@ -99,15 +111,25 @@ def run_interpolate(
     steps: int = 10,
     seed: int = 0,
     device: str = "auto",
+    overwrite: bool = False,
 ) -> Path:
     """Strips of ``steps`` images between ``pairs`` random pairs of latents (uniform in [-1, 1]
-    for both GANs and VAEs, as in S7.1 and S7.2), one pair per row."""
+    for both GANs and VAEs, as in S7.1 and S7.2), one pair per row; written to the PNG ``out``
+    (an existing one only with ``overwrite``)."""
     if pairs < 1 or steps < 2:
         raise UserError("need --pairs >= 1 and --steps >= 2")
+    out = Path(out)
+    if out.suffix.lower() != ".png":
+        raise UserError(f"interpolate writes a PNG: give --out NAME.png, not {out}")
+    if out.is_dir():
+        raise UserError(f"--out {out} is a folder; give --out NAME.png")
+    check_writable_dir(out.parent, "the folder of --out")
+    if out.exists() and not overwrite:
+        raise UserError(f"{out} exists; pass --overwrite to replace it")
     gen = load_generator(checkpoint, resolve_device(device))
     g = torch.Generator().manual_seed(seed)
     z_a = torch.rand(pairs, gen.z_dim, generator=g) * 2 - 1  # (P, D)
     z_b = torch.rand(pairs, gen.z_dim, generator=g) * 2 - 1
     images = gen.images(interpolation_latents(z_a, z_b, steps))  # (P * S, 64, 64, 3)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    return save_grid(images, out, nrow=steps)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return write_atomic(out, lambda tmp: save_grid(images, tmp, nrow=steps))

@@ -17,7 +17,7 @@ def save_grid(images: np.ndarray, path: str | Path, nrow: int = 8) -> Path:
     from torchvision.utils import save_image
 
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255  # (N, 3, H, W)
-    save_image(x, str(path), nrow=nrow, padding=2, pad_value=0.5)
+    save_image(x, str(path), nrow=nrow, padding=2, pad_value=0.5, format="png")
     return Path(path)
 
 

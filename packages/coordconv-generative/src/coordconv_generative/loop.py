@@ -53,6 +53,31 @@ class LoopConfig(Protocol):
     log_every: int
 
 
+def check_loop_config(cfg: LoopConfig) -> None:
+    """Refuse budgets and counts below their minimum (a run of zero or fewer steps would save
+    untrained weights) and a ``--out`` that :func:`open_run` would refuse (:class:`UserError`),
+    before any data is read or anything written."""
+    low = [
+        f"--{name.replace('_', '-')} {value}"
+        for name, value, least in (
+            ("epochs", cfg.epochs, 1),
+            ("batch_size", cfg.batch_size, 1),
+            ("log_every", cfg.log_every, 1),
+            ("num_workers", cfg.num_workers, 0),
+            *([("max_steps", cfg.max_steps, 1)] if cfg.max_steps is not None else []),
+        )
+        if value < least
+    ]
+    if low:
+        raise UserError(
+            f"{', '.join(low)}: --epochs, --batch-size, --log-every and --max-steps must be >= 1, "
+            "--num-workers >= 0"
+        )
+    RunDir(cfg.out).check(
+        config_to_dict(cfg), overwrite=cfg.overwrite, resume=cfg.resume, ignore_on_resume=RESUMABLE
+    )
+
+
 def steps_per_epoch(n: int, batch_size: int, world: int = 1) -> int:
     """Full batches per epoch (the last partial batch is dropped, as in the official code)."""
     return n // (batch_size * world)

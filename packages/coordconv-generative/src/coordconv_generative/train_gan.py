@@ -28,7 +28,7 @@ from coordconv_core.training import UserError, make_accelerator, seed_everything
 from coordconv_generative.data import load_training_set, resolve_arch
 from coordconv_generative.entropy import detect_objects
 from coordconv_generative.figures import save_grid
-from coordconv_generative.loop import epoch_steps, open_run, train_epochs
+from coordconv_generative.loop import check_loop_config, epoch_steps, open_run, train_epochs
 from coordconv_generative.models import ARCHS, MODELS, build_gan, count_parameters
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, save_weights
 
@@ -90,7 +90,11 @@ def detect_rate(generator: TrainedGenerator, n: int = 256, seed: int = 1234) -> 
 
 
 def train_gan(cfg: GanConfig) -> dict:
-    """Train, snapshot every epoch, and return (and write) ``results.json``."""
+    """Train, snapshot every epoch, and return (and write) ``results.json``; a run stopped by
+    SIGINT/SIGTERM returns ``{"stopped": True, ...}`` after its checkpoint (no results.json)."""
+    check_loop_config(cfg)
+    if cfg.g_steps < 1 or min(cfg.lr_d, cfg.lr_g) <= 0 or not 0 <= cfg.beta1 < 1:
+        raise UserError("need --g-steps >= 1, --lr-d and --lr-g > 0 and 0 <= --beta1 < 1")
     arch = resolve_arch(cfg.data, cfg.arch) if cfg.data is not None else cfg.arch
     dataset = load_training_set(cfg.data, cfg.n_train)
     if cfg.batch_size < 1 or cfg.width_divisor < 1 or cfg.epochs < 1:
@@ -160,6 +164,8 @@ def train_gan(cfg: GanConfig) -> dict:
         train_step, cfg=cfg, dataset=dataset, accelerator=accelerator, run=run, resumed=resumed,
         checkpoint_state=checkpoint_state, snapshot=snapshot, desc=f"gan {cfg.model}",
     )  # fmt: skip
+    if progress.stopped_early:
+        return {"stopped": True, "steps": progress.step}
     trained = snapshot("", progress.step)
     trained.module.eval()
     results = {

@@ -20,7 +20,7 @@ import torch
 from coordconv_core.training import UserError, make_accelerator, seed_everything
 from coordconv_generative.data import load_training_set
 from coordconv_generative.figures import save_grid
-from coordconv_generative.loop import epoch_steps, open_run, train_epochs
+from coordconv_generative.loop import check_loop_config, epoch_steps, open_run, train_epochs
 from coordconv_generative.models import MODELS, build_vae, count_parameters
 from coordconv_generative.models.vae import vae_loss
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, save_weights
@@ -67,7 +67,11 @@ class VaeConfig:
 
 
 def train_vae(cfg: VaeConfig) -> dict:
-    """Train, snapshot every epoch, and return (and write) ``results.json``."""
+    """Train, snapshot every epoch, and return (and write) ``results.json``; a run stopped by
+    SIGINT/SIGTERM returns ``{"stopped": True, ...}`` after its checkpoint (no results.json)."""
+    check_loop_config(cfg)
+    if cfg.latent < 1 or cfg.lr <= 0 or cfg.recon_weight < 0:
+        raise UserError("need --latent >= 1, --lr > 0 and --recon-weight >= 0")
     if cfg.data is not None and Path(cfg.data).is_dir():
         raise UserError("the VAE trains on a coordconv-data shapes .npz, not a folder")
     dataset = load_training_set(cfg.data, cfg.n_train)
@@ -134,6 +138,8 @@ def train_vae(cfg: VaeConfig) -> dict:
         checkpoint_state=checkpoint_state, snapshot=snapshot, desc=f"vae {cfg.model}",
         log_first_step=True,
     )  # fmt: skip
+    if progress.stopped_early:
+        return {"stopped": True, "steps": progress.step}
     snapshot("", progress.step)
     results = {
         "model": cfg.model,

@@ -36,7 +36,7 @@ from coordconv_core.training import (
     seed_everything,
     set_rng_state,
 )
-from coordconv_rl.a2c_config import NOT_RESULTS, A2CConfig
+from coordconv_rl.a2c_config import NOT_RESULTS, A2CConfig, check_config
 from coordconv_rl.a2c_episodes import episode_ends, linear_lr, reward_clipper
 from coordconv_rl.a2c_maths import a2c_update, n_step_returns
 from coordconv_rl.envs import lives_of, make_vector_env
@@ -51,22 +51,19 @@ __all__ = ["A2CConfig", "train"]  # A2CConfig stays importable from here (tools/
 def train(cfg: A2CConfig) -> dict[str, Any] | None:
     """Train one agent; write config, metrics, checkpoints, weights and results to ``cfg.out``.
 
-    Returns the results dict, or None if stopped by SIGINT/SIGTERM (checkpoint written).
+    Returns the results dict, or ``{"stopped": True, ...}`` if stopped by SIGINT/SIGTERM
+    (checkpoint written), or None on processes other than the main one. Every input (game,
+    counts, the network for the observations) is checked before the run directory is written.
     """
     cfg.env = resolve_env_id(cfg.env)
-    if min(cfg.frames, cfg.num_envs, cfg.num_steps) < 1:
-        raise UserError("--frames, --num-envs and --num-steps must be >= 1")
-    clip_reward = reward_clipper(cfg.reward_clip, cfg.env)
+    check_config(cfg)
+    clip_reward = reward_clipper(cfg.reward_clip, cfg.env)  # the new choices, also before writing
     if cfg.coord_init not in COORD_INITS:
         raise UserError(f"--coord-init must be one of {', '.join(COORD_INITS)}")
     optimizer_name = optimizer_for(cfg.optimizer, cfg.env)
     run = RunDir(cfg.out)
-    resuming = run.prepare(
-        config_to_dict(cfg),
-        overwrite=cfg.overwrite,
-        resume=cfg.resume,
-        ignore_on_resume=NOT_RESULTS,
-    )
+    prepare = {"overwrite": cfg.overwrite, "resume": cfg.resume, "ignore_on_resume": NOT_RESULTS}
+    run.check(config_to_dict(cfg), **prepare)  # --out mistakes first, without writing
     if cfg.resume and run.read_results() is not None:
         return run.read_results()
     if cfg.threads > 0:
@@ -81,15 +78,20 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         cfg.env, cfg.num_envs, cfg.seed, cfg.backend, cfg.repeat_action_probability
     )  # type: ignore[arg-type]
     obs_shape = envs.single_observation_space.shape
-    model = make_network(
-        obs_shape,
-        int(envs.single_action_space.n),
-        cfg.model,
-        arch=cfg.arch,
-        coordconv_layers=cfg.coordconv_layers,
-        with_r=cfg.with_r,
-        coord_init=cfg.coord_init,
-    ).to(device)
+    try:  # the network must fit the observations; then every input is checked: first write
+        model = make_network(
+            obs_shape,
+            int(envs.single_action_space.n),
+            cfg.model,
+            arch=cfg.arch,
+            coordconv_layers=cfg.coordconv_layers,
+            with_r=cfg.with_r,
+            coord_init=cfg.coord_init,
+        ).to(device)
+        resuming = run.prepare(config_to_dict(cfg), **prepare)
+    except BaseException:
+        envs.close()
+        raise
     optimizer = make_optimizer(
         optimizer_name, model.parameters(), lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps
     )
@@ -226,7 +228,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                     )
                 bar.close()
                 envs.close()
-                return None
+                return {"stopped": True, "frames": update * batch}
     bar.close()
     envs.close()
     wall = wall_before + time.time() - start

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coordconv_core.training import UserError
 from coordconv_rl.a2c_episodes import REWARD_CLIPS
 from coordconv_rl.envs import BACKENDS
 from coordconv_rl.networks import ARCHS, COORD_INITS, MODELS
@@ -128,3 +129,29 @@ NOT_RESULTS: tuple[str, ...] = (
     "log_interval",
     "checkpoint_interval",
 )
+
+
+def check_config(cfg: A2CConfig) -> None:
+    """Refuse counts and rates out of range (:class:`UserError`), before anything is written."""
+    rules = {
+        "--frames": cfg.frames >= 1,
+        "--num-envs": cfg.num_envs >= 1,
+        "--num-steps": cfg.num_steps >= 1,
+        "--log-interval": cfg.log_interval >= 1,
+        "--checkpoint-interval": cfg.checkpoint_interval >= 1,
+        "--eval-max-steps": cfg.eval_max_steps >= 1,
+        "--eval-episodes": cfg.eval_episodes >= 0,
+        "--threads": cfg.threads >= 0,
+        "--lr": cfg.lr > 0,
+        "--eps": cfg.eps > 0,
+        "--alpha": 0 <= cfg.alpha < 1,
+        "--gamma": 0 <= cfg.gamma <= 1,
+        "--max-grad-norm": cfg.max_grad_norm > 0,
+        "--repeat-action-probability": 0 <= cfg.repeat_action_probability <= 1,
+    }
+    bad = [flag for flag, ok in rules.items() if not ok]
+    if bad:
+        raise UserError(
+            f"out of range: {', '.join(bad)} (counts and intervals >= 1, --eval-episodes and "
+            "--threads >= 0, rates > 0, probabilities and --alpha/--gamma in [0, 1])"
+        )

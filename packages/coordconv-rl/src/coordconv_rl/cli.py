@@ -13,7 +13,13 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from coordconv_core.training import add_config_arguments, config_from_args, run_cli
+from coordconv_core.training import (
+    EXIT_STOPPED,
+    CliParser,
+    add_config_arguments,
+    config_from_args,
+    run_cli,
+)
 from coordconv_rl.a2c import train
 from coordconv_rl.a2c_config import A2CConfig
 from coordconv_rl.experiment import ExperimentConfig, parse_shard, run_experiment
@@ -21,7 +27,7 @@ from coordconv_rl.report import write_report
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CliParser(
         prog="coordconv-rl",
         description="A2C agents on Atari, conv vs CoordConv (Liu et al. 2018, S8 / table S7).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -60,14 +66,15 @@ def _build_parser() -> argparse.ArgumentParser:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "train":
         results = train(config_from_args(A2CConfig, args))
+        if results is not None and results.get("stopped"):
+            return EXIT_STOPPED
         if results is not None:
             print(f"final score {results['final_score']} over {len(results['eval_returns'])} games")
         return 0
     if args.command == "experiment":
         cfg = config_from_args(ExperimentConfig, args)
         parse_shard(cfg.shard)
-        run_experiment(cfg)
-        return 0
+        return 0 if run_experiment(cfg) is not None else EXIT_STOPPED
     paths = write_report(args.root, metric=args.metric)
     for path in paths:
         print(path)

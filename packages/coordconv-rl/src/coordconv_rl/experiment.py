@@ -15,9 +15,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coordconv_core.training import UserError
+from coordconv_core.training import RunDir, UserError, check_writable_dir
 from coordconv_rl.a2c import train
-from coordconv_rl.a2c_config import A2CConfig, option
+from coordconv_rl.a2c_config import A2CConfig, check_config, option
 from coordconv_rl.games import PAPER_GAMES, TINY_ENV_ID, resolve_env_id
 from coordconv_rl.networks import VARIANTS
 from coordconv_rl.rmsprop_tf import OPTIMIZERS
@@ -109,6 +109,8 @@ def grid(cfg: ExperimentConfig) -> list[A2CConfig]:
                         lr_schedule=_lr_schedule(cfg.lr_schedule, env_id),
                     )
                 )
+    for run in runs:  # every run's counts checked before the first one starts
+        check_config(run)
     return runs
 
 
@@ -118,13 +120,16 @@ def _lr_schedule(choice: str, env_id: str) -> str:
     return "constant" if env_id == TINY_ENV_ID else "linear"
 
 
-def run_experiment(cfg: ExperimentConfig) -> list[Path]:
-    """Run this shard's unfinished runs; returns the run directories of the shard."""
+def run_experiment(cfg: ExperimentConfig) -> list[Path] | None:
+    """Run this shard's unfinished runs; returns the run directories of the shard, or None if
+    a run was stopped by SIGINT/SIGTERM (the rest of the shard is left for the next call)."""
     k, n = parse_shard(cfg.shard)
     mine = grid(cfg)[k - 1 :: n]
+    check_writable_dir(cfg.out)
     for run in mine:
         if (run.out / "results.json").exists():
             continue
-        resume = (run.out / "config.json").exists()
-        train(dataclasses.replace(run, resume=resume))
+        results = train(dataclasses.replace(run, resume=RunDir(run.out).resumable))
+        if results is not None and results.get("stopped"):
+            return None
     return [run.out for run in mine]

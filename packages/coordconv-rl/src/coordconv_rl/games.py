@@ -82,7 +82,10 @@ def resolve_env_id(name: str) -> str:
     ignored) or of any other ale-py game (``Pong``) becomes its ``ALE/<Game>-v5`` id.
     Anything else is a :class:`UserError`.
     """
-    if name == TINY_ENV_ID or name.startswith("ALE/"):
+    if name == TINY_ENV_ID:
+        return name
+    if name.startswith("ALE/"):
+        rom_id(name)  # an id ale-py does not know is refused here, before anything is written
         return name
     for row in TABLE_S7:
         short = row.game.removeprefix("ALE/").removesuffix("-v5")
@@ -112,6 +115,8 @@ def rom_id(env_id: str) -> str:
         spec = gym.spec(env_id)
     except gym.error.Error as exc:
         raise UserError(f"unknown Atari environment {env_id!r} ({exc})") from exc
+    except ValueError as exc:  # a malformed id
+        raise UserError(f"{env_id!r} is not an environment id ({exc})") from exc
     game = spec.kwargs.get("game")
     if not isinstance(game, str):
         raise UserError(f"{env_id!r} is not an ale-py Atari environment")

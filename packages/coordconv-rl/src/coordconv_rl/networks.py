@@ -166,6 +166,11 @@ def make_network(
         )
     if arch == "auto":
         arch = "nature" if min(obs_shape[1:]) >= 36 else "small"
+    if arch == "nature" and min(obs_shape[1:]) < 36:  # its 8/4, 4/2, 3/1 convs need 36 px
+        raise UserError(
+            f"--arch nature needs images of at least 36x36 px, this environment's are "
+            f"{obs_shape[1]}x{obs_shape[2]}; use --arch small or auto"
+        )
     first, rest = conv_layers_for(model, coordconv_layers, with_r)
     convs, hidden = (
         (NATURE_CONVS, NATURE_HIDDEN) if arch == "nature" else (SMALL_CONVS, SMALL_HIDDEN)

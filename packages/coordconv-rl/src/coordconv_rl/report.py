@@ -31,7 +31,12 @@ def collect(root: Path, metric: str = "final_score") -> dict[str, dict[str, list
     """``{env_id: {variant: [results, ...]}}`` for every finished run under ``root``, by seed."""
     found: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for path in sorted(root.glob("*/*/seed*/results.json")):
-        results = json.loads(path.read_text())
+        try:
+            results = json.loads(path.read_text())
+        except ValueError as exc:
+            raise UserError(f"{path} is not valid JSON ({exc}); rerun or delete that run") from exc
+        if not isinstance(results, dict) or not {"env", "model"} <= results.keys():
+            raise UserError(f"{path} is not the results.json of a coordconv-rl run")
         if results.get(metric) is None:
             continue
         results["_dir"] = str(path.parent)
@@ -243,7 +248,8 @@ def write_report(root: Path, metric: str = "final_score") -> list[Path]:
     """Write ``table_s7.md``, ``table_s7.json`` and ``curves_<Game>.png`` into ``root``."""
     root = Path(root)
     if not root.is_dir():
-        raise UserError(f"results tree {root} does not exist")
+        what = "is a file, not a results tree" if root.exists() else "does not exist"
+        raise UserError(f"results tree {root} {what}")
     found = collect(root, metric)
     if not found:
         raise UserError(f"no finished runs (*/*/seed*/results.json) under {root}")

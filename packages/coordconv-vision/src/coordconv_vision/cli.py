@@ -12,7 +12,7 @@ import argparse
 import importlib
 from collections.abc import Sequence
 
-from coordconv_core.training import run_cli
+from coordconv_core.training import CliParser, run_cli
 
 COMMAND_MODULES: tuple[str, ...] = (
     "coordconv_vision.notsoclevr.command",
@@ -24,7 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = CliParser(
         prog="coordconv-vision",
         description=(
             "CoordConv vision experiments (Liu et al., NeurIPS 2018): the Not-so-Clevr "

@@ -5,7 +5,9 @@ improvement on Top 5 accuracy is not quite statistically significant with p = .1
 metric this gives both models' mean (and sample std) over their runs' ``results.json``, the change
 in percent and the one-sided two-sample t-test p-value (``scipy.stats.ttest_ind``, equal
 variances, ``alternative`` in the metric's better direction: ``less`` for losses, ``greater``
-otherwise). Printed as a table and written as JSON.
+otherwise). ``--welch`` uses Welch's test instead (unequal variances) and ``--two-sided`` drops
+the direction (table S3's comparison in the README: both). Printed as a table and written as
+JSON.
 
     coordconv-vision compare runs/cc50-{1..5} --baseline runs/r50-{1..5} --out table_s2.json
 """
@@ -26,7 +28,17 @@ from coordconv_core.training import RunDir, UserError, write_json_atomic
 
 # results.json entries that describe the run rather than measure the model
 BOOKKEEPING = frozenset(
-    {"params", "epochs", "steps", "wall_time_s", "global_batch", "processes", "seed", "interrupted"}
+    {
+        "params",
+        "epochs",
+        "steps",
+        "wall_time_s",
+        "cpu_time_s",
+        "global_batch",
+        "processes",
+        "seed",
+        "interrupted",
+    }
 )
 DIRECTIONS = ("greater", "less")
 
@@ -57,11 +69,16 @@ def compare_results(
     candidate: Sequence[dict[str, Any]],
     baseline: Sequence[dict[str, Any]],
     metrics: Sequence[tuple[str, str]] | None = None,
+    *,
+    welch: bool = False,
+    two_sided: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """Per metric: means, sample stds, values, change % and the one-sided t-test.
+    """Per metric: means, sample stds, values, change % and the t-test.
 
     ``metrics`` is a list of (name, direction); by default every numeric metric all runs share.
-    ``p_value`` is ``None`` unless both sides have at least two runs and some spread.
+    The test is Student's (``welch=False``) or Welch's, one-sided in the metric's better
+    direction unless ``two_sided``. ``p_value`` is ``None`` unless both sides have at least two
+    runs and some spread.
     """
     from scipy import stats
 
@@ -81,6 +98,7 @@ def compare_results(
             raise UserError(f"metric {name!r} is missing from some results.json") from exc
         row: dict[str, Any] = {
             "direction": direction,
+            "test": ("welch" if welch else "student") + (" two-sided" if two_sided else ""),
             "candidate_mean": float(cand.mean()),
             "baseline_mean": float(base.mean()),
             "candidate_std": float(cand.std(ddof=1)) if len(cand) > 1 else None,
@@ -98,7 +116,12 @@ def compare_results(
                 warnings.simplefilter(
                     "ignore", RuntimeWarning
                 )  # zero spread -> nan, reported as None
-                test = stats.ttest_ind(cand, base, alternative=direction)
+                test = stats.ttest_ind(
+                    cand,
+                    base,
+                    equal_var=not welch,
+                    alternative="two-sided" if two_sided else direction,
+                )
             if math.isfinite(test.pvalue):
                 row["t_statistic"], row["p_value"] = float(test.statistic), float(test.pvalue)
         table[name] = row
@@ -106,14 +129,12 @@ def compare_results(
 
 
 def format_table(table: dict[str, dict[str, Any]]) -> str:
-    """Plain-text table: metric, both means +- std, change %, one-sided p."""
+    """Plain-text table: metric, both means +- std, change %, p."""
 
     def cell(mean: float, std: float | None) -> str:
         return f"{mean:.5f}" + (f" ± {std:.5f}" if std is not None else "")
 
-    header = (
-        f"{'metric':<22} {'baseline':>20} {'candidate':>20} {'change %':>9} {'p (1-sided)':>11}"
-    )
+    header = f"{'metric':<22} {'baseline':>20} {'candidate':>20} {'change %':>9} {'p':>11}"
     lines = [header, "-" * len(header)]
     for name, row in table.items():
         change = "" if row["change_percent"] is None else f"{row['change_percent']:+.2f}"
@@ -144,7 +165,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.overwrite:
         raise UserError(f"{args.out} exists; pass --overwrite to replace it")
     metrics = [parse_metric(m) for m in args.metric] if args.metric else None
-    table = compare_results(_read(args.runs), _read(args.baseline), metrics)
+    table = compare_results(
+        _read(args.runs), _read(args.baseline), metrics, welch=args.welch, two_sided=args.two_sided
+    )
     print(format_table(table))
     write_json_atomic(
         args.out,
@@ -178,6 +201,14 @@ def register(subparsers: Any) -> None:
         metavar="NAME[:greater|less]",
         help="metric to compare and its better direction (repeatable; default: every shared "
         "numeric metric, 'less' for names with loss/error)",
+    )
+    parser.add_argument(
+        "--welch",
+        action="store_true",
+        help="Welch's t-test (unequal variances) instead of Student's",
+    )
+    parser.add_argument(
+        "--two-sided", action="store_true", help="two-sided p-values (default: one-sided)"
     )
     parser.add_argument("--out", type=Path, default=Path("compare.json"), help="JSON output file")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")

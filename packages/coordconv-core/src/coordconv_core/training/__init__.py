@@ -4,15 +4,50 @@ Needs the ``train`` extra (``pip install coordconv-core[train]``: safetensors, t
 accelerate, numpy); the layer itself (``coordconv_core``) needs torch only.
 
 - :mod:`.config`: config dataclasses <-> CLI flags <-> ``config.json``
-- :mod:`.rundir`: run directory (config, ``metrics.jsonl``, ``results.json``), no silent overwrite
+- :mod:`.rundir`: the run directory (marker, config, ``metrics.jsonl``, ``results.json``)
 - :mod:`.checkpoint`: atomic safetensors checkpoints, truncation detected
 - :mod:`.stop`: graceful SIGINT/SIGTERM
 - :mod:`.device`: ``--device``, mixed precision, Accelerate, seeding, RNG state
-- :mod:`.cli`: ``UserError`` -> exit status 2
+- :mod:`.cli`: one-line errors, exit statuses
+
+What every command promises (the contract; the root README repeats it for users)
+-------------------------------------------------------------------------------
+
+1. Nothing of the user's is deleted. A run directory carries a marker file ``.coordconv-run``
+   (JSON: ``{"format": "coordconv-run-1", "made_by": ..., "coordconv_core": <version>}``).
+   ``--overwrite`` deletes a directory only if it carries the marker; a non-empty directory
+   without it is refused, with or without ``--overwrite``, and nothing in it is touched. A new
+   run goes into a new or empty directory. Anything put inside a marked run directory goes with
+   it on ``--overwrite``.
+2. ``--resume`` needs a resumable run: a marked directory whose ``config.json`` is readable and
+   agrees with the command's config. Anything else (no such directory, a foreign or damaged
+   one) is a user error; ``--resume`` never starts a fresh run silently. ``--resume`` and
+   ``--overwrite`` together are refused.
+3. Inputs are checked before anything is written: data paths, names (models, games,
+   datasets), sizes and counts, flags that do not apply, and the ``--out`` location itself.
+   Trainers call :meth:`RunDir.check` (no writes) early, validate their other inputs, and call
+   :meth:`RunDir.prepare` (the first write) last; a failed command leaves the file tree as it
+   was.
+4. Every user error is one line on stderr, ``<prog>: error: <what is wrong and what to do>``,
+   and exit status 2 (:data:`EXIT_USER_ERROR`); never a traceback. Raise :class:`UserError`;
+   :func:`run_cli` and :class:`CliParser` print it.
+5. A run stopped by SIGINT or SIGTERM finishes its step, writes its checkpoint and exits with
+   status 130 (:data:`EXIT_STOPPED`), every command alike; ``--resume`` continues it. A signal
+   before the first step also exits 130 (the run, if its directory was made, restarts at step 0
+   on ``--resume``); a second SIGINT abandons the step, keeping the last checkpoint.
+6. Files are written to a temporary name, fsynced and renamed: a kill (even SIGKILL) leaves the
+   previous file intact, and a failed write (a full disk) removes its temporary file, keeps the
+   previous checkpoint and is a one-line error with status 2.
 """
 
 from coordconv_core.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from coordconv_core.training.cli import run_cli
+from coordconv_core.training.cli import (
+    EXIT_STOPPED,
+    EXIT_USER_ERROR,
+    CliParser,
+    one_line,
+    run_cli,
+)
 from coordconv_core.training.config import (
     add_config_arguments,
     config_from_args,
@@ -20,6 +55,7 @@ from coordconv_core.training.config import (
     config_to_dict,
 )
 from coordconv_core.training.device import (
+    denormals_flushed,
     flush_denormals,
     make_accelerator,
     mixed_precision_for,
@@ -28,28 +64,49 @@ from coordconv_core.training.device import (
     seed_everything,
     set_rng_state,
 )
-from coordconv_core.training.errors import UserError
-from coordconv_core.training.rundir import RunDir, write_json_atomic
+from coordconv_core.training.errors import UserError, describe_os_error
+from coordconv_core.training.rundir import (
+    MARKER,
+    RunDir,
+    check_writable_dir,
+    is_run_dir,
+    mark_new_dir,
+    remove_marked_dir,
+    write_atomic,
+    write_json_atomic,
+)
 from coordconv_core.training.stop import GracefulStop
 
 __all__ = [
+    "EXIT_STOPPED",
+    "EXIT_USER_ERROR",
+    "MARKER",
     "CheckpointError",
+    "CliParser",
     "GracefulStop",
     "RunDir",
     "UserError",
     "add_config_arguments",
+    "check_writable_dir",
     "config_from_args",
     "config_from_dict",
     "config_to_dict",
+    "denormals_flushed",
+    "describe_os_error",
     "flush_denormals",
+    "is_run_dir",
     "load_checkpoint",
     "make_accelerator",
+    "mark_new_dir",
     "mixed_precision_for",
+    "one_line",
+    "remove_marked_dir",
     "resolve_device",
     "rng_state",
     "run_cli",
     "save_checkpoint",
     "seed_everything",
     "set_rng_state",
+    "write_atomic",
     "write_json_atomic",
 ]

@@ -2,34 +2,74 @@
 
 Any nested state (model and optimizer ``state_dict``s, epoch counters, RNG states) is split
 into its tensors, stored as safetensors, and the rest, which must be JSON-able, stored in the
-file's metadata. Files are written to a temporary name and renamed, so a kill never leaves a
-half-written checkpoint, and a file cut short on disk is refused with :class:`CheckpointError`
+file's metadata. Files are written to a temporary name, fsynced and renamed, so a kill (even
+SIGKILL) never leaves a half-written checkpoint under the real name; a write that fails (a full
+disk) removes its temporary file, keeps the previous checkpoint and raises
+:class:`CheckpointError`. A file cut short on disk is refused with :class:`CheckpointError`
 instead of being loaded. Nothing is ever unpickled.
+
+Tensors that share memory (tied weights: one tensor under two names) are stored once and come
+back as one tensor, so the sharing survives the round trip; other overlapping views of one
+storage are stored as copies (safetensors refuses overlapping tensors).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from coordconv_core.training.errors import UserError
+from coordconv_core.training.errors import UserError, describe_os_error
+from coordconv_core.training.rundir import write_atomic
 
 _FORMAT = "coordconv-checkpoint-1"
 
 
 class CheckpointError(UserError):
-    """The checkpoint file is missing, truncated, corrupted or not one of ours."""
+    """A checkpoint could not be written, or the file is missing, truncated, corrupted or
+    not one of ours."""
 
 
-def _flatten(obj: Any, tensors: dict[str, torch.Tensor], prefix: str) -> Any:
+class _Tensors:
+    """The tensors of one checkpoint: one entry per distinct view, no overlapping storage."""
+
+    def __init__(self) -> None:
+        self.tensors: dict[str, torch.Tensor] = {}
+        self._keys: dict[tuple[Any, ...], str] = {}
+        self._spans: list[tuple[int, int]] = []  # [start, end) byte ranges of stored CPU tensors
+
+    def add(self, tensor: torch.Tensor) -> str:
+        tensor = tensor.detach()
+        view = (
+            tensor.device,
+            tensor.data_ptr(),
+            tensor.dtype,
+            tuple(tensor.shape),
+            tensor.stride(),
+        )
+        if tensor.numel() and view in self._keys:  # the same tensor again (tied weights)
+            return self._keys[view]
+        stored = tensor.cpu().contiguous()
+        if stored.numel():
+            start = stored.data_ptr()
+            end = start + stored.numel() * stored.element_size()
+            if any(start < e and s < end for s, e in self._spans):  # overlaps a stored tensor
+                stored = stored.clone()
+                start = stored.data_ptr()
+                end = start + stored.numel() * stored.element_size()
+            self._spans.append((start, end))
+        key = f"t{len(self.tensors)}"
+        self.tensors[key] = stored
+        if tensor.numel():
+            self._keys[view] = key
+        return key
+
+
+def _flatten(obj: Any, tensors: _Tensors, prefix: str) -> Any:
     if isinstance(obj, torch.Tensor):
-        key = f"t{len(tensors)}"
-        tensors[key] = obj.detach().cpu().contiguous()
-        return {"__tensor__": key}
+        return {"__tensor__": tensors.add(obj)}
     if isinstance(obj, dict):
         if not all(isinstance(k, str | int) for k in obj):
             raise TypeError(f"checkpoint dict keys must be str or int at {prefix!r}")
@@ -56,18 +96,26 @@ def _unflatten(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
-    """Write ``state`` to ``path`` atomically (temporary file, fsync, rename)."""
+    """Write ``state`` to ``path`` atomically (temporary file, fsync, rename).
+
+    A value that cannot be stored is a ``TypeError`` raised before anything is written; a
+    failed write (``OSError``: disk full, folder gone) leaves the previous file at ``path``
+    untouched, removes the temporary file and raises :class:`CheckpointError`.
+    """
     from safetensors.torch import save_file
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tensors: dict[str, torch.Tensor] = {}
+    tensors = _Tensors()
     tree = _flatten(state, tensors, "state")
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    save_file(tensors, str(tmp), metadata={"format": _FORMAT, "tree": json.dumps(tree)})
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    metadata = {"format": _FORMAT, "tree": json.dumps(tree)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, lambda tmp: save_file(tensors.tensors, str(tmp), metadata=metadata))
+    except OSError as exc:
+        raise CheckpointError(
+            f"cannot write checkpoint {path} ({describe_os_error(exc)}); "
+            "the previous checkpoint is kept"
+        ) from exc
     return path
 
 
@@ -92,6 +140,6 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     except Exception as exc:  # safetensors raises its own error types for truncated headers/data
         raise CheckpointError(
             f"checkpoint {path} is damaged or truncated ({type(exc).__name__}: {exc}); "
-            "delete it or start without --resume"
+            "start the run over with --overwrite"
         ) from exc
     return _unflatten(tree, tensors)

@@ -1,12 +1,59 @@
-"""Console-script plumbing: turn :class:`UserError` into ``prog: error: message`` + exit 2."""
+"""Console-script plumbing: one line and exit status 2 for user errors, 130 for a stop.
+
+:class:`CliParser` is ``argparse.ArgumentParser`` whose usage errors are one line (its
+subparsers inherit the class). :func:`run_cli` parses, dispatches, and turns
+
+- :class:`UserError` (and an ``OSError`` of the machine's making: full disk, read-only or
+  foreign folder) into ``prog: error: message`` on one stderr line and :data:`EXIT_USER_ERROR`;
+- SIGINT / SIGTERM outside a training loop (which checkpoints and returns
+  :data:`EXIT_STOPPED` itself) into one stderr line and :data:`EXIT_STOPPED`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
+from typing import NoReturn
 
-from coordconv_core.training.errors import UserError
+from coordconv_core.training.errors import ENVIRONMENT_ERRNOS, UserError, describe_os_error
+
+EXIT_USER_ERROR = 2
+EXIT_STOPPED = 130  # 128 + SIGINT, what shells report for Ctrl-C; used for SIGTERM as well
+
+
+class CliParser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` with one-line usage errors (the usage stays in --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks folded into spaces."""
+    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises ``KeyboardInterrupt`` as SIGINT does, so both stop a command the same
+    way (``finally`` blocks run, temporary files are removed)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_cli(
@@ -14,13 +61,26 @@ def run_cli(
     argv: Sequence[str] | None,
     dispatch: Callable[[argparse.Namespace], int | None],
 ) -> int:
-    """Parse ``argv`` and call ``dispatch(args)``; user errors exit with status 2.
+    """Parse ``argv`` and call ``dispatch(args)``; returns the exit status for ``sys.exit``.
 
-    Argparse's own errors already exit 2. Returns the exit status for ``sys.exit``.
+    Argparse's own errors exit 2 (one line with :class:`CliParser`). A user error returns
+    :data:`EXIT_USER_ERROR`, a stop by signal :data:`EXIT_STOPPED`.
     """
     args = parser.parse_args(argv)
     try:
-        return int(dispatch(args) or 0)
+        with sigterm_as_interrupt():
+            return int(dispatch(args) or 0)
     except UserError as exc:
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
-        return 2
+        message = one_line(str(exc))
+    except OSError as exc:
+        if exc.errno not in ENVIRONMENT_ERRNOS:
+            raise
+        message = describe_os_error(exc)
+    except KeyboardInterrupt:
+        print(
+            f"{parser.prog}: stopped by a signal; checkpoints already written are kept",
+            file=sys.stderr,
+        )
+        return EXIT_STOPPED
+    print(f"{parser.prog}: error: {message}", file=sys.stderr)
+    return EXIT_USER_ERROR

@@ -50,20 +50,36 @@ def make_accelerator(device: str = "auto", amp: bool = True, **kwargs: Any) -> A
     )
 
 
+def denormals_flushed() -> bool:
+    """Whether this thread's CPU maths flushes denormal floats to zero right now.
+
+    torch has a setter (``torch.set_flush_denormal``) but no getter, so this asks the CPU: a
+    float32 denormal times one stays non-zero unless flushing is on.
+    """
+    tiny = torch.full((1,), 1e-39, dtype=torch.float32)  # below float32's smallest normal
+    return float(tiny * 1.0) == 0.0
+
+
 @contextlib.contextmanager
 def flush_denormals(device: torch.device) -> Iterator[None]:
-    """On CPU, treat denormal floats as zero while the block runs, then restore the default.
+    """On CPU, treat denormal floats as zero while the block runs, then restore the state the
+    block found (flushing stays on after the block if it was on before).
 
     Small late-training activations and gradients fall into the denormal range, where x86 float
     maths is many times slower: Not-so-Clevr rendering training steps take 0.65x the time with
-    the same loss (``tools/bench/bench_flush_denormals.py``). Does nothing on other devices.
+    the same loss (``tools/bench/bench_flush_denormals.py``). Does nothing on other devices or
+    on CPUs without the mode (``torch.set_flush_denormal`` returns False there).
     """
-    flushed = device.type == "cpu" and torch.set_flush_denormal(True)
+    if device.type != "cpu":
+        yield
+        return
+    before = denormals_flushed()
+    supported = torch.set_flush_denormal(True)
     try:
         yield
     finally:
-        if flushed:
-            torch.set_flush_denormal(False)  # torch's default
+        if supported:
+            torch.set_flush_denormal(before)
 
 
 def seed_everything(seed: int) -> None:

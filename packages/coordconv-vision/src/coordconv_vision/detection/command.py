@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from coordconv_core.training import add_config_arguments, config_from_args
+from coordconv_core.training import EXIT_STOPPED, add_config_arguments, config_from_args
 from coordconv_vision.detection.config import DetectionConfig
 
 EPILOG = """examples:
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
 
     results = train_detector(config_from_args(DetectionConfig, args))
     print(json.dumps(results, indent=2))
-    return 130 if results.get("interrupted") else 0
+    return EXIT_STOPPED if results.get("interrupted") else 0
 
 
 def register(subparsers: Any) -> None:

@@ -6,11 +6,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DETECTOR_MODELS = ("conv", "coordconv")
+HEADS = ("official", "ours")
+ANCHOR_LAYOUTS = ("paper", "official")
 
 
 @dataclass
 class DetectionConfig:
-    """Region-proposal model on scattered MNIST. The paper gives no optimiser; we use Adam."""
+    """Region-proposal model on scattered MNIST (S6).
+
+    Deviations from the official code (labelled in the flags' help): Adam with batches of 32
+    images (the official script feeds one image a step; its optimiser and learning rate for
+    this experiment are not published, the parser's default is SGD lr 1e-3, momentum 0.9).
+    """
 
     data: Path | None = field(
         default=None,
@@ -26,12 +33,41 @@ class DetectionConfig:
             "choices": list(DETECTOR_MODELS),
         },
     )
+    head: str = field(
+        default="official",
+        metadata={
+            "help": "official: the official code's head (3x3 conv 32 + a separate 3x3 conv 32 "
+            "in the box branch, 2 logits per anchor, pairs sampled on the moved boxes at IOU "
+            "0.5 / 0.1, |x| / x^2 box loss, TF he_normal init); ours: our earlier torchvision "
+            "RPN head (one 3x3 conv 64, anchors matched at 0.7 / 0.3, smooth-L1 box loss)",
+            "choices": list(HEADS),
+        },
+    )
+    anchor_layout: str = field(
+        default="paper",
+        metadata={
+            "help": "paper: S6's nine anchors at every cell (what the paper describes); "
+            "official: the table the official training script really feeds (its anchor array "
+            "is laid out coordinate-major but read anchor-major, so most anchors sit on the "
+            "diagonal or at fixed places; official head only)",
+            "choices": list(ANCHOR_LAYOUTS),
+        },
+    )
     out: Path = field(default=Path("runs/detect"), metadata={"help": "run directory"})
     epochs: int = field(default=20, metadata={"help": "training epochs"})
-    batch_size: int = field(default=32, metadata={"help": "images per process per step"})
-    lr: float = field(default=1e-3, metadata={"help": "Adam learning rate"})
+    batch_size: int = field(
+        default=32,
+        metadata={"help": "images per process per step (deviation: the official script uses 1)"},
+    )
+    lr: float = field(
+        default=1e-3,
+        metadata={"help": "Adam learning rate (deviation: the official setting is not published)"},
+    )
     weight_decay: float = field(default=0.0, metadata={"help": "Adam weight decay"})
-    hidden_channels: int = field(default=64, metadata={"help": "channels of the RPN hidden conv"})
+    hidden_channels: int | None = field(
+        default=None,
+        metadata={"help": "channels of the RPN hidden conv(s) (default: 32 official, 64 ours)"},
+    )
     train_limit: int = field(
         default=0, metadata={"help": "use only the first N training images (0: all)"}
     )

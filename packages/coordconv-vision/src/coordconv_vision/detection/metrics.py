@@ -1,13 +1,19 @@
-"""IOU metrics of table S3 (S6) as pure functions of boxes (xyxy pixels).
+"""IOU metrics of table S3 (S6) as the official code computes them, on boxes in xyxy pixels.
 
-- train IOU: IOU of each sampled positive anchor's *shifted* box with the ground truth it was
-  matched to (:func:`paired_iou`), averaged over the samples.
-- test IOU-average: each of the (at most 10) boxes kept by NMS against its best ground truth
-  (:func:`best_match_iou`), averaged per image (:func:`iou_average`), then over images.
-- test IOU-select: the best-scored box against its closest (highest-IOU) ground truth
-  (:func:`iou_select`), averaged over images.
+uber-research/CoordConv ``model_builder_faster_rcnn.py`` tracks, per test image (batch of one),
+``pos_box_iou_train``, ``mean_nms_iou`` and ``mean_argmax_nms_iou``, and the training script
+averages each over the test images. Table S3's rows are these:
 
-An image with no proposal scores 0 (it found nothing).
+- train IOU: the IOU of each sampled positive (moved) box with the ground truth it was paired
+  with (:func:`paired_iou`), averaged over the image's positives;
+- test IOU-average: ``tf.reduce_mean(nms_iou_matrix)``, the mean of the IOU matrix between the
+  (at most 10) NMS boxes and *all* ground-truth boxes (:func:`iou_average`);
+- test IOU-select: ``tf.reduce_mean(tf.reduce_max(nms_iou_matrix, axis=-1))``, each NMS box
+  against its best ground truth, averaged over the boxes (:func:`iou_select`).
+
+The paper's caption describes IOU-select as "average IOU between the best scored box and its
+closest ground truth"; that reading is kept as :func:`iou_best_scored` (not what the code
+tracks). An image with no NMS box scores 0 here (the official ``reduce_mean`` would be NaN).
 """
 
 from __future__ import annotations
@@ -39,26 +45,22 @@ def best_match_iou(boxes: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
 
 
 def iou_average(boxes: torch.Tensor, gt: torch.Tensor) -> float:
-    """Mean over the proposals of their best-match IOU (0 if there are none)."""
+    """Table S3's test IOU-average: the mean of the ``(P, G)`` IOU matrix (0 if it is empty)."""
+    if boxes.shape[0] == 0 or gt.shape[0] == 0:
+        return 0.0
+    return float(box_iou(boxes, gt).mean())
+
+
+def iou_select(boxes: torch.Tensor, gt: torch.Tensor) -> float:
+    """Table S3's test IOU-select: the mean over the boxes of their best-match IOU (0 if none)."""
     if boxes.shape[0] == 0:
         return 0.0
     return float(best_match_iou(boxes, gt).mean())
 
 
-def iou_select(boxes: torch.Tensor, scores: torch.Tensor, gt: torch.Tensor) -> float:
-    """IOU of the highest-scoring box with its closest ground truth (0 if there is no box)."""
+def iou_best_scored(boxes: torch.Tensor, scores: torch.Tensor, gt: torch.Tensor) -> float:
+    """The highest-scoring box against its closest ground truth (the caption's IOU-select)."""
     if boxes.shape[0] == 0:
         return 0.0
     best = int(scores.argmax())
     return float(best_match_iou(boxes[best : best + 1], gt)[0])
-
-
-def iou_all_pairs(boxes: torch.Tensor, gt: torch.Tensor) -> float:
-    """Mean IOU over every (proposal, ground truth) pair, ``P x G`` values (0 if either is empty).
-
-    Not a table S3 metric as DESIGN.md reads it; reported beside it because the paper's low
-    "Test IOU-average" (0.15-0.19) is about what this all-pairs mean gives (see the README).
-    """
-    if boxes.shape[0] == 0 or gt.shape[0] == 0:
-        return 0.0
-    return float(box_iou(boxes, gt).mean())

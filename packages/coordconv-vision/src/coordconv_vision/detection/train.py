@@ -7,7 +7,8 @@ The run directory holds ``config.json``, ``metrics.jsonl`` (training losses ever
 ``--log-every`` steps; the table S3 metrics on the test set before training and after each
 epoch), ``checkpoint.safetensors`` (every ``--checkpoint-every`` steps, each epoch and on
 SIGINT/SIGTERM; ``--resume`` continues mid-epoch), ``model.safetensors``, ``results.json`` (the
-six table S3 metrics on the test set) and ``detections.png``. Several GPUs: ``torchrun
+table S3 metrics on the test set, computed as the official code computes them, plus the CPU
+seconds of training) and ``detections.png``. Several GPUs: ``torchrun
 --nproc-per-node N -m coordconv_vision.cli detect ...`` (each process takes its share of every
 global batch).
 """
@@ -32,19 +33,18 @@ from coordconv_core.training import (
     seed_everything,
     set_rng_state,
 )
-from coordconv_vision.detection.config import RESUMABLE_CHANGES, DetectionConfig
-from coordconv_vision.detection.evaluate import evaluate_detector
+from coordconv_vision.detection.config import (
+    ANCHOR_LAYOUTS,
+    DETECTOR_MODELS,
+    HEADS,
+    RESUMABLE_CHANGES,
+    DetectionConfig,
+)
+from coordconv_vision.detection.evaluate import METRIC_KEYS, evaluate_detector
 from coordconv_vision.detection.figure import plot_detections
 from coordconv_vision.detection.model import build_detector
 
-METRIC_KEYS = (
-    "box_loss",
-    "score_loss",
-    "total_loss",
-    "train_iou",
-    "test_iou_average",
-    "test_iou_select",
-)
+__all__ = ["METRIC_KEYS", "load_split_tensors", "train_detector"]
 
 
 def load_split_tensors(config: DetectionConfig) -> dict[str, torch.Tensor]:
@@ -76,10 +76,30 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
     for name in ("epochs", "batch_size", "checkpoint_every", "log_every"):
         if getattr(config, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("train_limit", "test_limit", "figure_images"):
+        if getattr(config, name) < 0:
+            raise UserError(f"--{name.replace('_', '-')} must be >= 0")
+    for name, allowed in (
+        ("model", DETECTOR_MODELS),
+        ("head", HEADS),
+        ("anchor_layout", ANCHOR_LAYOUTS),
+    ):
+        if getattr(config, name) not in allowed:
+            flag = f"--{name.replace('_', '-')}"
+            raise UserError(f"{flag} must be one of {', '.join(allowed)}")
+    if config.head == "ours" and config.anchor_layout != "paper":
+        raise UserError("--anchor-layout official needs --head official")
+    if config.hidden_channels is not None and config.hidden_channels < 1:
+        raise UserError("--hidden-channels must be at least 1")
     data = load_split_tensors(config)
     accelerator = make_accelerator(config.device, amp=config.amp)
+    if len(data["train_images"]) < config.batch_size * accelerator.num_processes:
+        raise UserError(
+            f"{len(data['train_images'])} training images are fewer than one global batch "
+            f"({config.batch_size * accelerator.num_processes})"
+        )
     run = RunDir(config.out)
-    if accelerator.is_main_process:
+    if accelerator.is_main_process:  # every input checked: the first write
         run.prepare(
             config_to_dict(config),
             overwrite=config.overwrite,
@@ -89,13 +109,19 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
     accelerator.wait_for_everyone()
     resuming = config.resume and run.checkpoint.exists()
     seed_everything(config.seed)
-    model = build_detector(config.model, hidden_channels=config.hidden_channels)
+    model = build_detector(
+        config.model,
+        head=config.head,
+        anchor_layout=config.anchor_layout,
+        hidden_channels=config.hidden_channels,
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    step, wall, state = 0, 0.0, None
+    step, wall, cpu, state = 0, 0.0, 0.0, None
     if resuming:
         state = load_checkpoint(run.checkpoint)
         model.load_state_dict(state["model"])
         step, wall = int(state["step"]), float(state["wall_time_s"])
+        cpu = float(state.get("cpu_time_s", 0.0))
         set_rng_state(state["rng"])
         if accelerator.is_main_process:
             run.truncate_metrics(lambda r: r.get("step", 0) <= step)
@@ -138,6 +164,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                 "optimizer": optimizer.state_dict(),
                 "step": step,
                 "wall_time_s": wall,
+                "cpu_time_s": cpu,
                 "rng": rng_state(),
             }
             save_checkpoint(run.checkpoint, state)
@@ -166,7 +193,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                 len(data["train_images"]),
                 generator=torch.Generator().manual_seed(config.seed * 1_000_003 + epoch),
             )
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             for batch in range(skip, steps_per_epoch):
                 idx = order[batch * global_batch + rank * config.batch_size :][: config.batch_size]
                 images = data["train_images"][idx].to(device, non_blocking=True)
@@ -189,7 +216,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                             "step": step,
                             "epoch": step / steps_per_epoch,
                             **losses,
-                            "train/iou": out["positive_iou"].mean().item(),
+                            "train/iou": out["train_iou"].mean().item(),
                         }
                     )
                 interrupted = stop_agreed(stop.requested)
@@ -197,9 +224,11 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                     break
                 if step % config.checkpoint_every == 0 and step % steps_per_epoch:
                     wall += time.perf_counter() - start
-                    start = time.perf_counter()
+                    cpu += time.process_time() - cpu_start
+                    start, cpu_start = time.perf_counter(), time.process_time()
                     save()
             wall += time.perf_counter() - start
+            cpu += time.process_time() - cpu_start
             if not interrupted and accelerator.is_main_process:
                 metrics = log_eval()
                 bar.set_postfix(iou_select=f"{metrics['test_iou_select']:.3f}")
@@ -215,10 +244,13 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
         results = {
             **metrics,
             "model": config.model,
+            "head": config.head,
+            "anchor_layout": config.anchor_layout,
             "params": sum(p.numel() for p in unwrapped.parameters()),
             "epochs": step / steps_per_epoch,
             "steps": step,
             "wall_time_s": wall,
+            "cpu_time_s": cpu,
         }
         from safetensors.torch import save_file
 

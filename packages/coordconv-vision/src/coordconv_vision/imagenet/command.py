@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from coordconv_core.training import add_config_arguments, config_from_args
+from coordconv_core.training import EXIT_STOPPED, add_config_arguments, config_from_args
 from coordconv_vision.imagenet.config import ImageNetConfig
 
 EPILOG = """examples:
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
 
     results = train(config_from_args(ImageNetConfig, args))
     print(json.dumps(results, indent=2))
-    return 130 if results.get("interrupted") else 0
+    return EXIT_STOPPED if results.get("interrupted") else 0
 
 
 def register(subparsers: Any) -> None:

@@ -96,17 +96,17 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
     for name in ("epochs", "batch_size", "image_size", "checkpoint_every", "log_every"):
         if getattr(config, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+    if config.workers < 0 or config.max_steps < 0 or config.warmup_epochs < 0:
+        raise UserError("--workers, --max-steps and --warmup-epochs must be >= 0")
     accelerator = make_accelerator(config.device, amp=config.amp)
     run = RunDir(config.out)
-    if accelerator.is_main_process:
-        run.prepare(
-            config_to_dict(config),
-            overwrite=config.overwrite,
-            resume=config.resume,
-            ignore_on_resume=RESUMABLE_CHANGES,
-        )
-    accelerator.wait_for_everyone()
-    resuming = run.checkpoint.exists() and config.resume
+    prepare = {
+        "overwrite": config.overwrite,
+        "resume": config.resume,
+        "ignore_on_resume": RESUMABLE_CHANGES,
+    }
+    if accelerator.is_main_process:  # --out first (no writes), then the data and the model
+        run.check(config_to_dict(config), **prepare)
     seed_everything(config.seed + accelerator.process_index)
 
     train_set, val_set = image_folders(config.data, config.image_size)
@@ -117,10 +117,19 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
         convert=config.convert,
         weights=config.weights,
     )
+    global_batch = config.batch_size * accelerator.num_processes
+    steps_per_epoch = len(train_set) // global_batch
+    if steps_per_epoch < 1:
+        raise UserError(
+            f"{len(train_set)} training images are fewer than one global batch ({global_batch})"
+        )
+    if accelerator.is_main_process:  # every input checked: the first write
+        run.prepare(config_to_dict(config), **prepare)
+    accelerator.wait_for_everyone()
+    resuming = run.checkpoint.exists() and config.resume
     cuda = accelerator.device.type == "cuda"
     if cuda and config.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    global_batch = config.batch_size * accelerator.num_processes
     peak_lr = config.learning_rate(global_batch)
     optimizer = torch.optim.SGD(
         model.parameters(), lr=peak_lr, momentum=config.momentum, weight_decay=config.weight_decay
@@ -141,11 +150,6 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
             val_set, batch_size=config.batch_size, num_workers=config.workers, pin_memory=cuda
         )
     )
-    steps_per_epoch = len(train_set) // global_batch
-    if steps_per_epoch < 1:
-        raise UserError(
-            f"{len(train_set)} training images are fewer than one global batch ({global_batch})"
-        )
     total_steps = config.epochs * steps_per_epoch
     last_step = min(total_steps, config.max_steps) if config.max_steps else total_steps
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 
-from coordconv_core.training import add_config_arguments, config_from_args
+from coordconv_core.training import EXIT_STOPPED, add_config_arguments, config_from_args
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig
 from coordconv_vision.notsoclevr.sweep import SweepConfig
 
@@ -20,11 +21,12 @@ EPILOG_RUN = """examples:
 def _run(args: argparse.Namespace) -> int:
     from coordconv_vision.notsoclevr.train import train
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # progress on stdout: stderr holds nothing but an error's one line
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     results = train(config_from_args(NotSoClevrConfig, args))
     if results.get("stopped"):
         print(f"stopped at epoch {results['epoch']}, batch {results['batch']}; rerun with --resume")
-        return 0
+        return EXIT_STOPPED
     print(json.dumps(results, indent=2))
     return 0
 
@@ -32,11 +34,11 @@ def _run(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from coordconv_vision.notsoclevr.sweep import run_sweep
 
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
     summary = run_sweep(config_from_args(SweepConfig, args))
     if summary.get("stopped"):
         print("sweep stopped; rerun with --resume")
-        return 0
+        return EXIT_STOPPED
     for key, row in summary["best"].items():
         metrics = {k: round(v, 4) for k, v in row.items() if k.startswith("test_")}
         print(f"{key}: {row['run']} params={row['params']} {metrics}")

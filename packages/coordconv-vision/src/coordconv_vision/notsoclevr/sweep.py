@@ -7,7 +7,9 @@ Paper S2: deconv filter size {2, 3, 4} x channel multiplier {1, 2, 3} x lr {0.00
 0.005}. Every flag below subsets that grid. The validation set is carved out of the train split
 (``--val-fraction``); per (model, split) the run with the best validation metric is reported.
 Writes ``summary.json`` (every run, and the winners) and ``size_vs_accuracy.png`` (fig. S2).
-Finished runs are reused with ``--resume``.
+The sweep directory is a run directory of its own (marker, ``config.json``): ``--overwrite``
+replaces a sweep of ours and nothing else; ``--resume`` reuses finished runs and resumes the
+others. Every grid point is checked (names, combinations, counts) before anything is written.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coordconv_core.training import UserError, write_json_atomic
-from coordconv_vision.notsoclevr.config import NotSoClevrConfig
+from coordconv_core.training import RunDir, UserError, config_to_dict, write_json_atomic
+from coordconv_data.not_so_clevr import SPLITS
+from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.figures import size_vs_accuracy
+from coordconv_vision.notsoclevr.models import MODELS_FOR_TASK
 from coordconv_vision.notsoclevr.tasks import HEADLINE
 from coordconv_vision.notsoclevr.train import train
 
@@ -85,13 +89,31 @@ class SweepConfig:
     overwrite: bool = field(default=False, metadata={"help": "replace previous runs"})
 
 
+# May change on --resume: machinery, and the grid's lists (a resumed sweep may grow or shrink
+# its grid; each run checks its own config when it is resumed).
+RESUMABLE_CHANGES = (
+    "resume", "overwrite", "device", "progress", "splits", "models", "filter_sizes",
+    "channel_mults", "lrs", "wds", "batch_sizes", "coordconv_lrs",
+)  # fmt: skip
+
+
 def grid(config: SweepConfig) -> list[NotSoClevrConfig]:
     """The run configs of the sweep (one subdirectory of ``config.out`` each)."""
     common: dict[str, Any] = {
         "task": config.task, "val_fraction": config.val_fraction, "train_limit": config.train_limit, "seed": config.seed,
         "device": config.device, "progress": config.progress, "figures": False,
-        "resume": config.resume, "overwrite": config.overwrite,
     }  # fmt: skip
+    models = MODELS_FOR_TASK[config.task]
+    for flag, values, known in (
+        ("--splits", config.splits, SPLITS),
+        ("--models", config.models, models),
+    ):
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise UserError(
+                f"{flag} {', '.join(unknown)} not known for --task {config.task}; "
+                f"choose from {', '.join(known)}"
+            )
     runs = []
     for split, model in itertools.product(config.splits, config.models):
         if model == "coordconv":
@@ -107,27 +129,26 @@ def grid(config: SweepConfig) -> list[NotSoClevrConfig]:
                                          wd=wd, batch_size=bs, epochs=config.epochs, out=config.out / name, **common))  # fmt: skip
     if not runs:
         raise UserError("the sweep grid is empty")
+    for run in runs:  # every grid point valid (model for the task, counts) before any training
+        resolve(run)
     return runs
 
 
 def run_sweep(config: SweepConfig) -> dict[str, Any]:
     """Run every grid point, pick the best per (model, split) by validation, write the summary."""
-    if (
-        config.out.exists()
-        and any(config.out.iterdir())
-        and not (config.resume or config.overwrite)
-    ):
-        raise UserError(f"{config.out} already holds a sweep; pass --resume or --overwrite")
+    runs = grid(config)
+    RunDir(config.out).prepare(
+        config_to_dict(config), overwrite=config.overwrite, resume=config.resume,
+        ignore_on_resume=RESUMABLE_CHANGES,
+    )  # fmt: skip
     metric, higher = HEADLINE[config.task]
     rows = []
-    for run in grid(config):
-        results_path = run.out / "results.json"
-        if config.resume and results_path.exists():
-            import json
-
-            results = json.loads(results_path.read_text())
+    for run in runs:
+        finished = RunDir(run.out).read_results() if config.resume else None
+        if finished is not None:
+            results = finished
         else:
-            results = train(dataclasses.replace(run, resume=config.resume and run.out.exists()))
+            results = train(dataclasses.replace(run, resume=RunDir(run.out).resumable))
             if results.get("stopped"):
                 return {"stopped": True}
         rows.append({"run": str(run.out.relative_to(config.out)), **results})

@@ -117,7 +117,8 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
     model = build_model(
         config.task, config.model, config.split,
         filter_size=config.filter_size, channel_mult=config.channel_mult,  # type: ignore[arg-type]
-        where_loss=config.where_loss,  # type: ignore[arg-type]
+        where_loss=config.where_loss, init=config.init,  # type: ignore[arg-type]
+        readout=config.readout or "softargmax",
     ).to(device)  # fmt: skip
     params = count_parameters(model)
     log.info("%s/%s model: %d parameters", config.task, config.model, params)

@@ -6,13 +6,23 @@ from torch import nn
 
 from coordconv_core import CoordConv2d
 from coordconv_vision.notsoclevr.models.deconv import DeconvPainter
+from coordconv_vision.notsoclevr.models.linear_stack import LinearConvStack
 from coordconv_vision.notsoclevr.models.painter import CoordConvPainter
 from coordconv_vision.notsoclevr.models.regressor import (
     conv_quadrant,
     conv_uniform,
     coordconv_regressor,
+    coordconv_softargmax_regressor,
+    official_init_,
+    tf_he_normal_,
 )
 from coordconv_vision.notsoclevr.models.renderer import WHERE_LOSSES, CoordConvRenderer
+from coordconv_vision.notsoclevr.models.softargmax import SoftArgmax2d
+
+# --init choices for the CoordConv painter (classification, and the renderer's where map):
+# torch = PyTorch's default init; equivariant = the first layer's coordinate weights set to minus
+# its (x, y) weights (CoordConvPainter.init_translation_equivariant_)
+PAINTER_INITS = ("torch", "equivariant")
 
 # task -> the --model choices it accepts
 MODELS_FOR_TASK: dict[str, tuple[str, ...]] = {
@@ -20,6 +30,8 @@ MODELS_FOR_TASK: dict[str, tuple[str, ...]] = {
     "regression": ("coordconv", "conv"),
     "rendering": ("coordconv", "deconv"),
 }
+# the CoordConv regressor's read-out: softargmax = ours (908 parameters), max = the paper's 906
+REGRESSION_READOUTS = ("softargmax", "max")
 
 
 def build_model(
@@ -30,24 +42,39 @@ def build_model(
     filter_size: int = 2,
     channel_mult: int = 1,
     where_loss: str = "none",
+    init: str = "torch",
+    readout: str = "softargmax",
 ) -> nn.Module:
     """The model of the paper for ``task``/``model``; ``split`` picks table S1's conv regressor.
 
-    ``where_loss`` applies to the CoordConv rendering model only (:data:`WHERE_LOSSES`).
+    ``where_loss`` applies to the CoordConv rendering model only (:data:`WHERE_LOSSES`); ``init``
+    (:data:`PAINTER_INITS`) to the CoordConv painter of the classification and rendering models;
+    ``readout`` to the CoordConv regressor only (:data:`REGRESSION_READOUTS`).
 
     Raises ``ValueError`` for a combination the paper does not have.
     """
     if model not in MODELS_FOR_TASK.get(task, ()):
         choices = ", ".join(MODELS_FOR_TASK.get(task, ()))
         raise ValueError(f"--model {model} does not apply to task {task!r} (choose {choices})")
+    if init not in PAINTER_INITS:
+        raise ValueError(f"init must be one of {PAINTER_INITS}, got {init!r}")
+    equivariant = init == "equivariant"
     if model == "deconv":
         return DeconvPainter(filter_size, channel_mult)
     if task == "classification":
-        return CoordConvPainter(64, channel_mult, CoordConv2d)
+        painter = CoordConvPainter(64, channel_mult, CoordConv2d)
+        return painter.init_translation_equivariant_() if equivariant else painter
     if task == "rendering":
-        return CoordConvRenderer(64, filter_size, channel_mult, CoordConv2d, where_loss)
+        renderer = CoordConvRenderer(64, filter_size, channel_mult, CoordConv2d, where_loss)
+        if equivariant:
+            renderer.painter.init_translation_equivariant_()
+        return renderer
     if model == "coordconv":
-        return coordconv_regressor(CoordConv2d)
+        if readout not in REGRESSION_READOUTS:
+            raise ValueError(f"readout must be one of {REGRESSION_READOUTS}, got {readout!r}")
+        if readout == "max":
+            return coordconv_regressor(CoordConv2d)
+        return coordconv_softargmax_regressor(CoordConv2d)
     return conv_quadrant() if split == "quadrant" else conv_uniform()
 
 
@@ -58,13 +85,20 @@ def count_parameters(model: nn.Module) -> int:
 
 __all__ = [
     "MODELS_FOR_TASK",
+    "PAINTER_INITS",
+    "REGRESSION_READOUTS",
     "WHERE_LOSSES",
     "CoordConvPainter",
     "CoordConvRenderer",
     "DeconvPainter",
+    "LinearConvStack",
+    "SoftArgmax2d",
     "build_model",
     "conv_quadrant",
     "conv_uniform",
     "coordconv_regressor",
+    "coordconv_softargmax_regressor",
     "count_parameters",
+    "official_init_",
+    "tf_he_normal_",
 ]

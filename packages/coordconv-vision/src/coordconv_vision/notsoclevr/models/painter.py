@@ -81,6 +81,24 @@ class CoordConvPainter(nn.Module):
                 h = h.relu_()
         return h.view(n, self.size, self.size)  # (N*HW, 1) -> (N, H, W)
 
+    @torch.no_grad()
+    def init_translation_equivariant_(self) -> CoordConvPainter:
+        """Set the first layer's coordinate weights to minus its (x, y) weights, in place.
+
+        Then every first-layer unit computes ``w . ((x, y) - (i, j)) + b`` at pixel (i, j): a
+        function of the offset from the input position only, so the painter starts
+        translation-equivariant (the logit map of any (x, y) is the same map, moved). Everything
+        stays trainable; only the starting point differs from the default init, in which each
+        unit also carries a random "tilt" ``w_xy + w_coord`` that moves its ReLU kink with the
+        absolute position (package README: why the quadrant split needs this).
+        """
+        first = self.layers[0]
+        weight = first.weight.view(first.weight.shape[0], -1)  # (C1, 2 + extra)
+        if weight.shape[1] < 4:
+            raise ValueError("the first layer has no coordinate channels to initialise")
+        weight[:, 2:4] = -weight[:, :2]
+        return self
+
     def forward_reference(self, coords: torch.Tensor) -> torch.Tensor:
         """The paper's forward as written: tile, CoordConv, 1x1 convs. (N, 2) -> (N, H, W)."""
         h = coords[:, :, None, None].expand(-1, -1, self.size, self.size)  # (N, 2, H, W)
