@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from coordconv_core.training import EXIT_STOPPED
 from coordconv_rl.a2c import A2CConfig, train
 from coordconv_rl.envs import make_vector_env
 
@@ -44,10 +46,14 @@ def env_steps_per_s(env_id: str, backend: str, num_envs: int, steps: int) -> flo
     return steps * num_envs / elapsed
 
 
+class Stopped(Exception):
+    """A timed run was stopped by SIGINT/SIGTERM (``train`` returned ``{"stopped": True}``)."""
+
+
 def train_fps(
     env_id: str, backend: str, model: str, frames: int, device: str, threads: int
 ) -> float:
-    """Training frames/s (agent steps/s, all envs) of one short A2C run."""
+    """Training frames/s (agent steps/s, all envs) of one short A2C run (:class:`Stopped`)."""
     with tempfile.TemporaryDirectory() as tmp:
         cfg = A2CConfig(
             env=env_id,
@@ -63,11 +69,23 @@ def train_fps(
             log_interval=10**9,
         )
         results = train(cfg)
-    assert results is not None
+    if results is None or results.get("stopped"):
+        raise Stopped
     return float(results["fps"])
 
 
-def main() -> None:
+def main() -> int:
+    """Run the benchmark; 0, or 130 (nothing printed as a result) when stopped by Ctrl-C."""
+    try:
+        bench()
+    except (Stopped, KeyboardInterrupt):
+        print("bench_a2c_envs: stopped; no figures", file=sys.stderr)
+        return EXIT_STOPPED
+    return 0
+
+
+def bench() -> None:
+    """Time both pipelines and print (and optionally write) the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--env", default="ALE/MsPacman-v5")
     parser.add_argument(
@@ -125,4 +143,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

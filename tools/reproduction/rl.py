@@ -59,7 +59,7 @@ def atari(ctx: Context) -> Section:
             for model in models
         }
         paper = paper_score(env)
-        p_value = table[env]["p_value"]
+        p_values = table[env].get("p_values_vs_conv", {})  # variant -> Welch p vs conv
         for model in models:
             rows.append(
                 [
@@ -68,12 +68,12 @@ def atari(ctx: Context) -> Section:
                     model,
                     per_seed(scores[model], 2),
                     mean_std(scores[model], 2),
-                    p_value if model == "coordconv" else None,
+                    p_values.get(model) if model != "conv" else None,
                     None if paper is None else getattr(paper, model, None),
                     None if paper is None or model != "coordconv" else paper.p_value,
                 ]
             )
-        headline.append(_headline(env, frames, scores, p_value, paper))
+        headline.append(_headline(env, frames, scores, p_values, paper))
     figures = [
         copy_figure(png, ctx.report_dir, f"atari-{png.name}")
         for png in sorted(root.glob("curves_*.png"))
@@ -85,7 +85,8 @@ def atari(ctx: Context) -> Section:
         what=(
             "A2C with the OpenAI-baselines defaults (16 envs, 5-step rollouts, RMSprop 7e-4) and "
             "the Nature CNN, first conv plain or CoordConv; final score = mean return of the "
-            "trained policy over evaluation games; p = Welch's t-test, conv vs CoordConv. "
+            "trained policy over evaluation games; p = Welch's t-test, conv vs each CoordConv agent (coordconv: the paper's init of the coordinate weights; "
+            "coordconv-zero: zero, so it starts as the plain conv). "
             "TargetReach is our tiny pixel task where the target's position decides the action. "
             f"Seeds {', '.join(map(str, seeds))} per model and game, fixed in advance."
         ),
@@ -110,23 +111,29 @@ def atari(ctx: Context) -> Section:
     )
 
 
-def _headline(env: str, frames: int, scores: dict, p_value: float | None, paper) -> list[str]:
-    """One headline row per environment: conv vs CoordConv means, p, and the paper's row."""
-    conv, coord = scores.get("conv", {}), scores.get("coordconv", {})
-    p = "—" if p_value is None else f"{p_value:.3g}"
-    ours = (
-        f"conv {mean_std(conv, 2)} vs CoordConv {mean_std(coord, 2)} "
-        f"({count(len(coord), 'seed')}, {frames:,} frames); Welch p {p}"
-    )
+VARIANT_NAMES = {"coordconv": "CoordConv", "coordconv-zero": "CoordConv (zero init)"}
+
+
+def _headline(env: str, frames: int, scores: dict, p_values: dict, paper) -> list[str]:
+    """One headline row per environment: conv vs each CoordConv variant (means, Welch p), and
+    the paper's row."""
+    conv = scores.get("conv", {})
+    variants = [v for v in VARIANT_NAMES if scores.get(v)]
+    n = len(conv)
+    ours = f"conv {mean_std(conv, 2)}"
+    verdicts = []
+    for v in variants:
+        p = p_values.get(v)
+        said_p = "—" if p is None else f"{p:.3g}"
+        ours += f" vs {VARIANT_NAMES[v]} {mean_std(scores[v], 2)} (p {said_p})"
+        if conv:
+            higher = sum(scores[v].values()) / len(scores[v]) > sum(conv.values()) / len(conv)
+            verdicts.append(f"{VARIANT_NAMES[v]} {'higher' if higher else 'lower'} (p {said_p})")
+    ours += f"; {count(n, 'seed')}, {frames:,} frames, Welch p vs conv"
     if paper is None:
         claim = f"{env.split('/')[-1]}: CoordConv learns as well as conv (our task)"
         said = "—"
     else:
         claim = f"{paper.title}: CoordConv beats conv (table S7)"
         said = f"{paper.conv:,} vs {paper.coordconv:,} (p {paper.p_value}), 10M frames"
-    if conv and coord:
-        higher = sum(coord.values()) / len(coord) > sum(conv.values()) / len(conv)
-        verdict = f"CoordConv {'higher' if higher else 'lower'} in the mean (p {p})"
-    else:
-        verdict = "—"
-    return [claim, ours, said, verdict]
+    return [claim, ours, said, "; ".join(verdicts) or "—"]

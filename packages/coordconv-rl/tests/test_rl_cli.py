@@ -19,12 +19,15 @@ from coordconv_rl.report import welch_p
 RESULT_KEYS = {
     "env",
     "model",
+    "variant",
+    "optimizer",
     "seed",
     "frames",
     "final_score",
     "eval_returns",
     "train_last_returns_mean",
     "wall_time_s",
+    "cpu_time_s",
     "fps",
 }
 DEVICE = os.environ.get("TORCH_DEVICE", "cpu")  # TORCH_DEVICE=cuda: same tests on a GPU
@@ -221,6 +224,41 @@ def test_bad_input_exit_status_2(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nothing")]) == 2
     with pytest.raises(UserError, match="K/N"):
         parse_shard("1-2")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", *TINY, "--resume"],  # resume of a run directory that does not exist
+        ["train", "--env", "Zork"],  # a bad game name
+        ["train", "--env", "ALE/Zork-v5"],  # an ALE id the ROM set does not have
+        ["train", *TINY, "--coord-init", "gaussian"],  # the new choices of issue 14
+        ["train", *TINY, "--optimizer", "adam"],
+        ["train", *TINY, "--reward-clip", "tanh"],
+        ["experiment", "--games", "Zork", "--seeds", "1", "--frames", "80"],
+        ["experiment", "--games", "MsPacman", "--models", "conv", "dqn", "--seeds", "1"],
+    ],
+    ids=lambda argv: " ".join(argv[1:3] + argv[-2:]),
+)
+def test_bad_input_leaves_nothing_behind(tmp_path, capsys, argv):
+    out = tmp_path / "runs" / "x"
+    try:
+        status = main([*argv, "--out", str(out)])
+    except SystemExit as exc:  # a choice argparse refuses: CliParser's one line, exit 2
+        status = exc.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "error:" in err, err
+    assert list(tmp_path.iterdir()) == []  # not even the parent of --out
+
+
+@pytest.mark.parametrize("field", ["coord_init", "optimizer", "reward_clip"])
+def test_new_config_fields_checked_before_the_run_directory(tmp_path, field):
+    cfg = a2c_module.A2CConfig(env=TINY_ENV_ID, out=tmp_path / "run", **{field: "nonsense"})
+    with pytest.raises(UserError):
+        a2c_module.train(cfg)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_help_and_subprocess_exit_status():

@@ -6,8 +6,10 @@ default parameters", i.e. A2C, the synchronous variant of A3C (Mnih et al. 2016,
 :mod:`coordconv_rl.a2c_config` (:class:`A2CConfig`, every field a ``coordconv-rl train``
 flag, defaults baselines'), :mod:`coordconv_rl.a2c_maths` (:func:`n_step_returns`,
 :func:`a2c_loss`, :func:`a2c_update`) and :mod:`coordconv_rl.a2c_episodes`
-(:func:`episode_ends`, :func:`linear_lr`). Here: rewards are clipped to their sign for the
-update while the logged and evaluated scores stay raw, whole games.
+(:func:`episode_ends`, :func:`reward_clipper`, :func:`linear_lr`), the optimiser
+:mod:`coordconv_rl.rmsprop_tf`. Here: rewards are clipped to their sign for the
+update on Atari only (as baselines; see ``--reward-clip``) while the logged and evaluated scores
+stay raw, whole games.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tqdm.auto import tqdm
 from coordconv_core.training import (
     GracefulStop,
     RunDir,
+    UserError,
     config_to_dict,
     load_checkpoint,
     make_accelerator,
@@ -35,12 +38,13 @@ from coordconv_core.training import (
 )
 from coordconv_core.training.tracking import end_tracking, start_tracking, tracking_options
 from coordconv_rl.a2c_config import NOT_RESULTS, A2CConfig, check_config
-from coordconv_rl.a2c_episodes import episode_ends, linear_lr
+from coordconv_rl.a2c_episodes import episode_ends, linear_lr, reward_clipper
 from coordconv_rl.a2c_maths import a2c_update, n_step_returns
 from coordconv_rl.envs import lives_of, make_vector_env
 from coordconv_rl.evaluate import evaluate
 from coordconv_rl.games import resolve_env_id
-from coordconv_rl.networks import make_network
+from coordconv_rl.networks import COORD_INITS, make_network, variant_name
+from coordconv_rl.rmsprop_tf import make_optimizer, optimizer_for
 
 __all__ = ["A2CConfig", "train"]  # A2CConfig stays importable from here (tools/bench)
 
@@ -55,6 +59,10 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
     cfg.env = resolve_env_id(cfg.env)
     check_config(cfg)
     tracking = tracking_options(cfg.log_with, cfg.out)
+    clip_reward = reward_clipper(cfg.reward_clip, cfg.env)  # the new choices, also before writing
+    if cfg.coord_init not in COORD_INITS:
+        raise UserError(f"--coord-init must be one of {', '.join(COORD_INITS)}")
+    optimizer_name = optimizer_for(cfg.optimizer, cfg.env)
     run = RunDir(cfg.out)
     prepare = {"overwrite": cfg.overwrite, "resume": cfg.resume, "ignore_on_resume": NOT_RESULTS}
     run.check(config_to_dict(cfg), **prepare)  # --out mistakes first, without writing
@@ -80,6 +88,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
             arch=cfg.arch,
             coordconv_layers=cfg.coordconv_layers,
             with_r=cfg.with_r,
+            coord_init=cfg.coord_init,
         ).to(device)
         resuming = run.prepare(config_to_dict(cfg), **prepare)
     except BaseException:
@@ -87,13 +96,17 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         raise
     if accelerator.is_main_process:  # after the first write: trackers write under --out
         start_tracking(accelerator, "coordconv-rl", config_to_dict(cfg))
-    optimizer = torch.optim.RMSprop(model.parameters(), lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps)
-    update, wall_before, recent = 0, 0.0, deque(maxlen=100)  # recent true game scores
+    optimizer = make_optimizer(
+        optimizer_name, model.parameters(), lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps
+    )
+    update, wall_before, cpu_before = 0, 0.0, 0.0
+    recent: deque[float] = deque(maxlen=100)  # recent true game scores
     if resuming:
         state = load_checkpoint(run.checkpoint)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         update, wall_before = state["update"], state["wall_time_s"]
+        cpu_before = state.get("cpu_time_s", 0.0)
         recent.extend(state["recent_returns"])
         set_rng_state(state["rng"])
         run.truncate_metrics(lambda r: r["frames"] <= update * batch)
@@ -110,6 +123,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 "optimizer": optimizer.state_dict(),
                 "update": update,
                 "wall_time_s": wall_before + time.time() - start,
+                "cpu_time_s": cpu_before + time.process_time() - cpu_start,
                 "recent_returns": list(recent),
                 "rng": rng_state(),
                 "config": config_to_dict(cfg),
@@ -128,7 +142,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
     lives = lives_of(info, cfg.num_envs)
     scores = np.zeros(cfg.num_envs)  # true (unclipped, whole-game) score so far
     lengths = np.zeros(cfg.num_envs, dtype=np.int64)
-    start = time.time()
+    start, cpu_start = time.time(), time.process_time()
     start_update = update
     bar = tqdm(
         total=num_updates * batch,
@@ -168,9 +182,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                     scores[i], lengths[i] = 0.0, 0
                 obs_buf[t] = obs_t
                 act_buf[t] = actions
-                rew_buf[t] = torch.as_tensor(
-                    np.sign(rewards) if cfg.clip_rewards else rewards, device=device
-                )
+                rew_buf[t] = torch.as_tensor(clip_reward(rewards), device=device)
                 done_buf[t] = torch.as_tensor(done, device=device, dtype=torch.float32)
 
             # 2. targets: n-step returns bootstrapped from V(next obs)
@@ -249,12 +261,15 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
     results = {
         "env": cfg.env,
         "model": cfg.model,
+        "variant": variant_name(cfg.model, cfg.coord_init),
+        "optimizer": optimizer_name,
         "seed": cfg.seed,
         "frames": num_updates * batch,
         "final_score": float(np.mean(eval_returns)) if eval_returns else None,
         "eval_returns": eval_returns,
         "train_last_returns_mean": float(np.mean(recent)) if recent else None,
         "wall_time_s": wall,
+        "cpu_time_s": cpu_before + time.process_time() - cpu_start,
         "fps": num_updates * batch / wall if wall > 0 else None,
     }
     run.write_results(results)

@@ -2,9 +2,12 @@
 
 Defaults are OpenAI baselines' A2C on Atari, which the paper (S8, after Mnih et al. 2016,
 "Asynchronous Methods for Deep Reinforcement Learning") trained its conv and CoordConv agents
-with: 16 envs, 5-step rollouts, RMSprop (lr 7e-4, alpha 0.99, eps 1e-5) with the lr decayed
-linearly to 0, entropy coef 0.01, value coef 0.5, global grad-norm clip 0.5, gamma 0.99,
-rewards clipped to their sign and a lost life ending the episode for the value targets.
+with: 16 envs, 5-step rollouts, RMSprop as TensorFlow computes it (lr 7e-4, alpha 0.99, eps 1e-5;
+:mod:`coordconv_rl.rmsprop_tf`) with the lr decayed linearly to 0, entropy coef 0.01, value coef
+0.5, global grad-norm clip 0.5, gamma 0.99, Atari rewards clipped to their sign (baselines'
+``ClipRewardEnv`` sits in ``wrap_deepmind``, i.e. Atari only) and a lost life ending the episode
+for the value targets. CoordConv coordinate weights are initialised as the paper's baselines code
+would have (``--coord-init paper``) unless ``--coord-init zero``.
 
 ``frames`` counts agent steps summed over the envs (baselines' ``num_timesteps``); with
 Atari's frame skip of 4 each is 4 emulator frames.
@@ -18,8 +21,10 @@ from typing import Any
 
 from coordconv_core.training import UserError
 from coordconv_core.training.tracking import LOG_WITH_HELP
+from coordconv_rl.a2c_episodes import REWARD_CLIPS
 from coordconv_rl.envs import BACKENDS
-from coordconv_rl.networks import ARCHS, MODELS
+from coordconv_rl.networks import ARCHS, COORD_INITS, MODELS
+from coordconv_rl.rmsprop_tf import OPTIMIZERS
 
 
 def option(default: Any, help: str, *, choices: list[str] | None = None) -> Any:
@@ -44,6 +49,13 @@ class A2CConfig:
         choices=["first", "all"],
     )
     with_r: bool = option(False, "add the radius channel to CoordConv layers")
+    coord_init: str = option(
+        "paper",
+        "CoordConv coordinate weights at init: paper (baselines' orthogonal init over the whole "
+        "weight, as the paper's code would have done); zero (NOT the paper: coordinate weights 0, "
+        "the agent starts as the plain conv agent)",
+        choices=list(COORD_INITS),
+    )
     arch: str = option(
         "auto",
         "network torso: nature (84x84 Atari), small (tiny images), auto by image size",
@@ -55,6 +67,14 @@ class A2CConfig:
     seed: int = option(0, "random seed (torch, envs)")
     num_envs: int = option(16, "parallel environments")
     num_steps: int = option(5, "rollout length per env between updates")
+    optimizer: str = option(
+        "auto",
+        "rmsprop-tf: RMSprop as TensorFlow 1 computes it (baselines'; eps inside the square "
+        "root, mean square started at 1); rmsprop-torch: torch.optim.RMSprop (NOT baselines': "
+        "eps outside, started at 0); auto: rmsprop-tf on Atari, rmsprop-torch on TargetReach "
+        "(where the TF maths at lr 7e-4 stays at chance for 200k frames; see README)",
+        choices=["auto", *OPTIMIZERS],
+    )
     lr: float = option(7e-4, "RMSprop learning rate (start of the schedule)")
     lr_schedule: str = option(
         "linear",
@@ -67,7 +87,13 @@ class A2CConfig:
     ent_coef: float = option(0.01, "entropy bonus coefficient")
     vf_coef: float = option(0.5, "value loss coefficient")
     max_grad_norm: float = option(0.5, "global gradient-norm clip")
-    clip_rewards: bool = option(True, "train on sign(reward) (scores stay raw)")
+    reward_clip: str = option(
+        "auto",
+        "reward the agent learns from: sign (baselines' ClipRewardEnv), none, or auto: sign on "
+        "Atari, none elsewhere (baselines clips Atari only; TargetReach's 0.1 shaping stays 0.1); "
+        "logged and evaluated scores are always raw",
+        choices=list(REWARD_CLIPS),
+    )
     episodic_life: bool = option(True, "a lost life ends the episode for value targets")
     backend: str = option(
         "ale-vector",

@@ -3,8 +3,9 @@
 A2C is the synchronous variant of A3C (Mnih et al. 2016, "Asynchronous Methods for Deep
 Reinforcement Learning"); the paper (S8) trained its agents with OpenAI baselines' A2C, whose
 ``discount_with_dones`` returns, loss and global grad-norm clip these functions follow.
-PyTorch's RMSprop puts eps outside the square root and starts its average at 0 (TF1, used by
-baselines: inside, at 1); the effect on A2C is small and is the same for both models.
+The optimiser stepped here is baselines' TF1 RMSprop (:mod:`coordconv_rl.rmsprop_tf`) unless
+``--optimizer`` says otherwise; the difference from ``torch.optim.RMSprop`` is not small (the
+package README measures it).
 """
 
 from __future__ import annotations

@@ -49,8 +49,9 @@ def _build_parser() -> argparse.ArgumentParser:
     add_config_arguments(p_exp, ExperimentConfig)
     p_rep = sub.add_parser(
         "report",
-        help="table S7 (markdown + JSON, Welch t-test) and learning curves (PNG) from a results tree",
-        description="Summarise OUT/<game>/<model>/seed<k>/results.json into table S7.",
+        help="table S7 (markdown + JSON: Welch t-test, IQM with stratified-bootstrap 95%% CIs) "
+        "and learning curves (PNG) from a results tree",
+        description="Summarise OUT/<game>/<agent>/seed<k>/results.json into table S7.",
     )
     p_rep.add_argument("root", type=Path, help="results tree written by `coordconv-rl experiment`")
     p_rep.add_argument(

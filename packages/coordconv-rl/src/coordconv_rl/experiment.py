@@ -1,6 +1,8 @@
 """The table S7 grid: conv x CoordConv x game x seed A2C runs in one results tree (S8).
 
-Layout: ``OUT/<Game>/<model>/seed<k>/`` each a ``coordconv-rl train`` run directory. The grid is
+Layout: ``OUT/<Game>/<variant>/seed<k>/`` each a ``coordconv-rl train`` run directory, a variant
+being ``conv``, ``coordconv`` (the paper's agent, coordinate weights initialised as baselines
+would) or ``coordconv-zero`` (coordinate weights 0 at init; not in the paper). The grid is
 resumable (runs with a ``results.json`` are skipped, runs with a checkpoint are resumed) and
 shardable: ``--shard K/N`` runs every N-th run starting at the K-th, so a job array (e.g. Slurm
 ``--array=1-N`` with ``--shard $SLURM_ARRAY_TASK_ID/N``) spreads the 9 x 2 x 10 = 180 runs of
@@ -18,7 +20,8 @@ from coordconv_core.training.tracking import LOG_WITH_HELP, check_log_with
 from coordconv_rl.a2c import train
 from coordconv_rl.a2c_config import A2CConfig, check_config, option
 from coordconv_rl.games import PAPER_GAMES, TINY_ENV_ID, resolve_env_id
-from coordconv_rl.networks import MODELS
+from coordconv_rl.networks import VARIANTS
+from coordconv_rl.rmsprop_tf import OPTIMIZERS
 
 
 @dataclass
@@ -30,7 +33,11 @@ class ExperimentConfig:
         metadata={"help": "games (ALE ids or table S7 names); default: the nine of table S7"},
     )
     models: list[str] = field(
-        default_factory=lambda: list(MODELS), metadata={"help": "models to compare"}
+        default_factory=lambda: ["conv", "coordconv"],
+        metadata={
+            "help": "agents to compare: conv, coordconv (paper: coordinate weights initialised "
+            "as baselines would), coordconv-zero (NOT in the paper: coordinate weights 0 at init)"
+        },
     )
     seeds: int = option(10, "runs per model and game (seeds first_seed..first_seed+seeds-1)")
     first_seed: int = option(0, "first seed of the grid")
@@ -45,6 +52,12 @@ class ExperimentConfig:
     )
     eval_episodes: int = option(10, "evaluation games per finished run")
     backend: str = option("ale-vector", "Atari pipeline", choices=["ale-vector", "gymnasium"])
+    optimizer: str = option(
+        "auto",
+        "rmsprop-tf (baselines', TF1 maths), rmsprop-torch (NOT baselines'), or auto: "
+        "rmsprop-tf on Atari, rmsprop-torch on TargetReach",
+        choices=["auto", *OPTIMIZERS],
+    )
     device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
     threads: int = option(0, "torch CPU threads per run (0: default)")
     progress: bool = option(True, "tqdm bar per run")
@@ -72,18 +85,21 @@ def grid(cfg: ExperimentConfig) -> list[A2CConfig]:
     if cfg.seeds < 1 or cfg.frames < 1:
         raise UserError("--seeds and --frames must be >= 1")
     check_log_with(cfg.log_with)
-    unknown = sorted(set(cfg.models) - set(MODELS))
+    unknown = sorted(set(cfg.models) - set(VARIANTS))
     if unknown:
-        raise UserError(f"unknown models {unknown}; choose from {', '.join(MODELS)}")
+        raise UserError(f"unknown models {unknown}; choose from {', '.join(VARIANTS)}")
     runs = []
     for game in cfg.games:
         env_id = resolve_env_id(game)
         for seed in range(cfg.first_seed, cfg.first_seed + cfg.seeds):
-            for model in cfg.models:
+            for variant in cfg.models:
+                model, coord_init = VARIANTS[variant]
                 runs.append(
                     A2CConfig(
                         env=env_id,
                         model=model,
+                        coord_init=coord_init,
+                        optimizer=cfg.optimizer,
                         seed=seed,
                         frames=cfg.frames,
                         num_envs=cfg.num_envs,
@@ -93,7 +109,7 @@ def grid(cfg: ExperimentConfig) -> list[A2CConfig]:
                         threads=cfg.threads,
                         progress=cfg.progress,
                         log_with=cfg.log_with,
-                        out=cfg.out / game_dir_name(env_id) / model / f"seed{seed}",
+                        out=cfg.out / game_dir_name(env_id) / variant / f"seed{seed}",
                         lr_schedule=_lr_schedule(cfg.lr_schedule, env_id),
                     )
                 )

@@ -42,6 +42,20 @@ TABLE_S7: tuple[PaperScore, ...] = (
 )
 PAPER_GAMES: tuple[str, ...] = tuple(row.game for row in TABLE_S7)
 
+# (random, human) scores of the nine games (Mnih et al. 2015, "Human-level control through deep
+# reinforcement learning", the values dopamine and rliable normalise Atari scores with)
+RANDOM_HUMAN: dict[str, tuple[float, float]] = {
+    "ALE/Alien-v5": (227.8, 7127.7),
+    "ALE/BankHeist-v5": (14.2, 753.1),
+    "ALE/MsPacman-v5": (307.3, 6951.6),
+    "ALE/Robotank-v5": (2.2, 11.9),
+    "ALE/Centipede-v5": (2090.9, 12017.0),
+    "ALE/Asterix-v5": (210.0, 8503.3),
+    "ALE/Asteroids-v5": (719.1, 47388.7),
+    "ALE/Amidar-v5": (5.8, 1719.5),
+    "ALE/Seaquest-v5": (68.4, 42054.7),
+}
+
 
 def _squash(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
@@ -50,6 +64,14 @@ def _squash(name: str) -> str:
 def paper_score(env_id: str) -> PaperScore | None:
     """The table S7 row for a gymnasium id, or None for a game the paper did not run."""
     return next((row for row in TABLE_S7 if row.game == env_id), None)
+
+
+def human_normalised(env_id: str, score: float) -> float | None:
+    """``(score - random) / (human - random)`` for a table S7 game; None for other envs."""
+    if env_id not in RANDOM_HUMAN:
+        return None
+    random, human = RANDOM_HUMAN[env_id]
+    return (score - random) / (human - random)
 
 
 def resolve_env_id(name: str) -> str:

@@ -8,6 +8,19 @@ The CoordConv agent of the paper (S8) makes the *first* conv a CoordConv (Liu et
 arXiv:1807.03247, section 3); ``coordconv_layers="all"`` makes every conv one. The layers are
 injected as callables (``first_conv_layer``, ``conv_layer``), never switched by flags inside.
 A small torso (3x3 convs) serves images too small for the Nature strides (the tiny env).
+
+Initialisation of a CoordConv layer's coordinate weights (``coord_init``, a :data:`LayerInit`):
+
+- ``paper``: baselines' ``ortho_init`` over the whole first-layer weight, coordinate channels
+  included. The paper's RL code is not public (uber-research/CoordConv has none); a CoordConv
+  in baselines' ``nature_cnn`` is AddCoords then baselines' ``conv``, whose weight
+  ``(k, k, C + 2, 32)`` gets one orthogonal matrix of ``k*k*(C+2)`` rows: what this does.
+- ``zero``: the data weights initialised exactly as the plain conv's (same random stream, so a
+  seed gives the conv network bit for bit) and the coordinate weights 0: the agent starts as
+  the conv agent and only learning can make it use the coordinates
+  (``coordconv_core.convert_to_coordconv`` does the same for a trained model). On sparse
+  frames (TargetReach: two lit pixels) the dense coordinate maps under ``paper`` init dominate
+  the first layer's output at the start (the README gives the measurement).
 """
 
 from __future__ import annotations
@@ -23,6 +36,7 @@ from coordconv_core import CoordConv2d
 from coordconv_core.training import UserError
 
 ConvLayer = Callable[..., nn.Conv2d]
+LayerInit = Callable[[nn.Conv2d | nn.Linear, float], None]
 # (out_channels, kernel_size, stride) per conv
 NATURE_CONVS: tuple[tuple[int, int, int], ...] = ((32, 8, 4), (64, 4, 2), (64, 3, 1))
 NATURE_HIDDEN = 512
@@ -30,6 +44,44 @@ SMALL_CONVS: tuple[tuple[int, int, int], ...] = ((16, 3, 1), (32, 3, 1))
 SMALL_HIDDEN = 128
 MODELS = ("conv", "coordconv")
 ARCHS = ("auto", "nature", "small")
+
+
+def orthogonal_init(layer: nn.Conv2d | nn.Linear, gain: float) -> None:
+    """Baselines' ``ortho_init(gain)`` over the whole weight, bias 0 (``coord_init="paper"``)."""
+    nn.init.orthogonal_(layer.weight, gain=gain)
+    nn.init.zeros_(layer.bias)
+
+
+def zero_coord_init(layer: nn.Conv2d | nn.Linear, gain: float) -> None:
+    """As :func:`orthogonal_init`, but a CoordConv's coordinate weights start at 0.
+
+    The data weights ``(out, data_channels, k, k)`` are drawn as the plain conv's would be (same
+    shape, same random numbers), so the layer starts as exactly the plain conv.
+    """
+    if not isinstance(layer, CoordConv2d):
+        orthogonal_init(layer, gain)
+        return
+    c = layer.data_channels
+    data = torch.empty_like(layer.weight[:, :c])  # (out, data_channels, k, k)
+    nn.init.orthogonal_(data, gain=gain)
+    with torch.no_grad():
+        layer.weight[:, :c] = data
+        layer.weight[:, c:] = 0.0
+    nn.init.zeros_(layer.bias)
+
+
+COORD_INITS: dict[str, LayerInit] = {"paper": orthogonal_init, "zero": zero_coord_init}
+# the agents compared (experiment grid, report): name -> (model, coord_init)
+VARIANTS: dict[str, tuple[str, str]] = {
+    "conv": ("conv", "paper"),
+    "coordconv": ("coordconv", "paper"),
+    "coordconv-zero": ("coordconv", "zero"),
+}
+
+
+def variant_name(model: str, coord_init: str) -> str:
+    """``conv``, ``coordconv`` (paper init) or ``coordconv-zero``: the key of :data:`VARIANTS`."""
+    return model if model == "conv" or coord_init == "paper" else f"{model}-{coord_init}"
 
 
 class ActorCritic(nn.Module):
@@ -44,8 +96,13 @@ class ActorCritic(nn.Module):
         hidden: int = NATURE_HIDDEN,
         conv_layer: ConvLayer = nn.Conv2d,
         first_conv_layer: ConvLayer | None = None,
+        init: LayerInit = orthogonal_init,
     ) -> None:
         super().__init__()
+        # The layers' default inits are overwritten below; our init draws from the RNG state
+        # before them, so that layers differing only in coordinate channels (whose default
+        # inits draw more numbers) do not shift the stream: one seed, one start.
+        rng = torch.get_rng_state()
         channels, height, width = obs_shape
         layers: list[nn.Module] = []
         in_ch = channels
@@ -59,12 +116,11 @@ class ActorCritic(nn.Module):
         self.fc = nn.Sequential(nn.Linear(flat, hidden), nn.ReLU())
         self.policy = nn.Linear(hidden, num_actions)
         self.value = nn.Linear(hidden, 1)
-        for module in self.modules():
+        torch.set_rng_state(rng)
+        for module in self.modules():  # baselines: gain sqrt 2, heads 0.01 (policy) and 1
             if isinstance(module, nn.Conv2d | nn.Linear):
-                nn.init.orthogonal_(module.weight, gain=math.sqrt(2))
-                nn.init.zeros_(module.bias)
-        nn.init.orthogonal_(self.policy.weight, gain=0.01)
-        nn.init.orthogonal_(self.value.weight, gain=1.0)
+                gain = {self.policy: 0.01, self.value: 1.0}.get(module, math.sqrt(2))
+                init(module, gain)
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``obs`` uint8 ``(N, C, H, W)`` -> logits ``(N, A)``, values ``(N,)``."""
@@ -94,12 +150,20 @@ def make_network(
     arch: str = "auto",
     coordconv_layers: str = "first",
     with_r: bool = False,
+    coord_init: str = "paper",
 ) -> ActorCritic:
-    """The A2C network: ``arch`` ``nature`` (84x84 Atari), ``small`` or ``auto`` (by image size)."""
+    """The A2C network: ``arch`` ``nature`` (84x84 Atari), ``small`` or ``auto`` (by image size).
+
+    ``coord_init``: ``paper`` or ``zero``, how CoordConv coordinate weights start (module doc).
+    """
     if len(obs_shape) != 3:
         raise UserError(f"expected image observations (C, H, W), got shape {tuple(obs_shape)}")
     if arch not in ARCHS:
         raise UserError(f"unknown arch {arch!r}; choose one of {', '.join(ARCHS)}")
+    if coord_init not in COORD_INITS:
+        raise UserError(
+            f"unknown coord_init {coord_init!r}; choose one of {', '.join(COORD_INITS)}"
+        )
     if arch == "auto":
         arch = "nature" if min(obs_shape[1:]) >= 36 else "small"
     if arch == "nature" and min(obs_shape[1:]) < 36:  # its 8/4, 4/2, 3/1 convs need 36 px
@@ -112,5 +176,11 @@ def make_network(
         (NATURE_CONVS, NATURE_HIDDEN) if arch == "nature" else (SMALL_CONVS, SMALL_HIDDEN)
     )
     return ActorCritic(
-        obs_shape, num_actions, convs=convs, hidden=hidden, conv_layer=rest, first_conv_layer=first
+        obs_shape,
+        num_actions,
+        convs=convs,
+        hidden=hidden,
+        conv_layer=rest,
+        first_conv_layer=first,
+        init=COORD_INITS[coord_init],
     )

@@ -1,16 +1,18 @@
-"""Table S7 from a results tree: mean final score per model and game, Welch's t-test (S8).
+"""Table S7 from a results tree: final scores per agent and game, Welch's t-test, IQM (S8).
 
-Reads ``ROOT/<Game>/<model>/seed<k>/results.json`` (and ``metrics.jsonl`` for the curves) as
+Reads ``ROOT/<Game>/<variant>/seed<k>/results.json`` (and ``metrics.jsonl`` for the curves) as
 written by ``coordconv-rl experiment`` and writes ``ROOT/table_s7.md``, ``ROOT/table_s7.json``
 and one ``ROOT/curves_<Game>.png`` per game (episodic return against frames, mean over seeds
-with a 95% confidence band). The paper's numbers (table S7) sit beside ours. The paper does not
-say which t-test it used; we use Welch's (unequal variances), two-sided.
+with a 95% confidence band). Per game and agent (``conv``, ``coordconv``, ``coordconv-zero``):
+mean ± sd, every seed's score, the interquartile mean with its 95% stratified-bootstrap interval
+and Welch's p against conv (:mod:`coordconv_rl.aggregate`), the paper's numbers (table S7) beside
+ours. With two or more Atari games, every agent also gets the IQM of human-normalised scores over
+all games (as ``rliable`` reports Atari suites).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -19,21 +21,14 @@ import numpy as np
 from scipy import stats
 
 from coordconv_core.training import UserError, write_json_atomic
-from coordconv_rl.games import paper_score
+from coordconv_rl.aggregate import iqm, stratified_bootstrap_ci, welch_p
+from coordconv_rl.games import human_normalised, paper_score
 
-
-def welch_p(a: list[float], b: list[float]) -> float | None:
-    """Two-sided Welch t-test p-value; None with < 2 runs a side or no variance in either."""
-    if len(a) < 2 or len(b) < 2:
-        return None
-    if np.ptp(a) == 0 and np.ptp(b) == 0:  # both constant: t is undefined
-        return None
-    p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
-    return None if math.isnan(p) else p
+__all__ = ["collect", "markdown_table", "summarise", "welch_p", "write_report"]
 
 
 def collect(root: Path, metric: str = "final_score") -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """``{env_id: {model: [results, ...]}}`` for every finished run under ``root``."""
+    """``{env_id: {variant: [results, ...]}}`` for every finished run under ``root``, by seed."""
     found: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for path in sorted(root.glob("*/*/seed*/results.json")):
         try:
@@ -45,30 +40,83 @@ def collect(root: Path, metric: str = "final_score") -> dict[str, dict[str, list
         if results.get(metric) is None:
             continue
         results["_dir"] = str(path.parent)
-        found[results["env"]][results["model"]].append(results)
+        found[results["env"]][results.get("variant", results["model"])].append(results)
+    for by_variant in found.values():
+        for runs in by_variant.values():
+            runs.sort(key=lambda r: r["seed"])
     return found
 
 
+def _cell(runs: list[dict[str, Any]], metric: str) -> dict[str, Any]:
+    """One agent on one game: mean, sd, n, per-seed scores, IQM and its bootstrap interval."""
+    scores = [float(r[metric]) for r in runs]
+    ci = stratified_bootstrap_ci(np.array(scores)[:, None]) if scores else None
+    return {
+        "mean": _mean(scores),
+        "std": _std(scores),
+        "n": len(scores),
+        "seeds": [r["seed"] for r in runs],
+        "scores": scores,
+        "iqm": float(iqm(np.array(scores))) if scores else None,
+        "iqm_ci95": list(ci) if ci else None,
+        "cpu_time_s": [r.get("cpu_time_s") for r in runs],
+    }
+
+
 def summarise(root: Path, metric: str = "final_score") -> list[dict[str, Any]]:
-    """One row per game: our mean/std/n per model, Welch p, and the paper's row."""
+    """One row per game: every agent's cell, Welch p of each against conv, the paper's row.
+
+    ``row["conv"]``, ``row["coordconv"]`` and ``row["p_value"]`` (conv vs the paper's CoordConv)
+    are kept at the top level for table S7's two columns.
+    """
     rows = []
-    for env_id, by_model in sorted(collect(root, metric).items()):
-        conv = [r[metric] for r in by_model.get("conv", [])]
-        coord = [r[metric] for r in by_model.get("coordconv", [])]
+    for env_id, by_variant in sorted(collect(root, metric).items()):
+        cells = {v: _cell(runs, metric) for v, runs in sorted(by_variant.items())}
+        conv = cells.get("conv", {}).get("scores", [])
+        p_values = {v: welch_p(conv, c["scores"]) for v, c in cells.items() if v != "conv"}
+        empty = _cell([], metric)
         paper = paper_score(env_id)
         rows.append(
             {
                 "env": env_id,
-                "conv": {"mean": _mean(conv), "std": _std(conv), "n": len(conv)},
-                "coordconv": {"mean": _mean(coord), "std": _std(coord), "n": len(coord)},
-                "p_value": welch_p(conv, coord),
-                "frames": sorted({r["frames"] for rs in by_model.values() for r in rs}),
+                "variants": cells,
+                "p_values_vs_conv": p_values,
+                "conv": cells.get("conv", empty),
+                "coordconv": cells.get("coordconv", empty),
+                "p_value": p_values.get("coordconv"),
+                "frames": sorted({r["frames"] for rs in by_variant.values() for r in rs}),
                 "paper": None
                 if paper is None
                 else {"conv": paper.conv, "coordconv": paper.coordconv, "p_value": paper.p_value},
             }
         )
     return rows
+
+
+def aggregate_atari(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """IQM of human-normalised scores over the Atari games, per agent, stratified over games.
+
+    Needs >= 2 Atari games with the same number of runs per agent; None otherwise.
+    """
+    atari = [r for r in rows if human_normalised(r["env"], 0.0) is not None]
+    if len(atari) < 2:
+        return None
+    out: dict[str, Any] = {"games": [r["env"] for r in atari]}
+    for variant in sorted({v for r in atari for v in r["variants"]}):
+        cells = [r["variants"].get(variant) for r in atari]
+        if any(c is None for c in cells) or len({c["n"] for c in cells}) != 1:
+            continue
+        per_game = [
+            [human_normalised(r["env"], s) for s in c["scores"]]
+            for r, c in zip(atari, cells, strict=True)
+        ]
+        matrix = np.array(per_game).T  # (runs, games)
+        out[variant] = {
+            "n": matrix.shape[0],
+            "iqm": float(iqm(matrix)),
+            "iqm_ci95": list(stratified_bootstrap_ci(matrix)),
+        }
+    return out
 
 
 def _mean(x: list[float]) -> float | None:
@@ -87,30 +135,52 @@ def _fmt_p(p: float | None) -> str:
     return "-" if p is None else (f"{p:.4f}" if p >= 1e-4 else f"{p:.1e}")
 
 
-def markdown_table(rows: list[dict[str, Any]], metric: str) -> str:
-    """Table S7 as markdown: ours (mean ± sd, n) beside the paper's."""
+def _fmt_ci(cell: dict[str, Any]) -> str:
+    if cell["iqm"] is None:
+        return "-"
+    low, high = cell["iqm_ci95"]
+    return f"{_fmt(cell['iqm'], 4)} [{_fmt(low, 4)}, {_fmt(high, 4)}]"
+
+
+def markdown_table(
+    rows: list[dict[str, Any]], metric: str, aggregate: dict[str, Any] | None = None
+) -> str:
+    """Table S7 as markdown: one line per game and agent, the paper's numbers beside ours."""
     lines = [
         f"# Table S7: A2C final scores, conv vs CoordConv (metric: {metric})",
         "",
-        "| game | frames | conv (ours) | CoordConv (ours) | p (ours, Welch) "
-        "| conv (paper) | CoordConv (paper) | p (paper) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| game | frames | agent | n | mean ± sd | IQM [95% CI] | p vs conv (Welch) "
+        "| per seed | paper mean | paper p |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
         paper = row["paper"] or {}
-        ours = [
-            f"{_fmt(row[m]['mean'])} ± {_fmt(row[m]['std'], 3)} (n={row[m]['n']})"
-            for m in ("conv", "coordconv")
+        for variant, cell in row["variants"].items():
+            per_seed = " / ".join(_fmt(s, 4) for s in cell["scores"])
+            lines.append(
+                f"| {row['env']} | {', '.join(str(f) for f in row['frames'])} | {variant} "
+                f"| {cell['n']} | {_fmt(cell['mean'])} ± {_fmt(cell['std'], 3)} "
+                f"| {_fmt_ci(cell)} | {_fmt_p(row['p_values_vs_conv'].get(variant))} "
+                f"| {per_seed} | {_fmt(paper.get(variant))} "
+                f"| {_fmt_p(paper.get('p_value')) if variant == 'coordconv' else ''} |"
+            )
+    if aggregate:
+        lines += [
+            "",
+            f"All Atari games ({len(aggregate['games'])}), human-normalised "
+            "((score - random) / (human - random)), IQM over runs x games [95% CI]:",
+            "",
         ]
-        lines.append(
-            f"| {row['env']} | {', '.join(str(f) for f in row['frames'])} | {ours[0]} | {ours[1]} "
-            f"| {_fmt_p(row['p_value'])} | {_fmt(paper.get('conv'))} "
-            f"| {_fmt(paper.get('coordconv'))} | {_fmt_p(paper.get('p_value'))} |"
-        )
+        for variant, agg in aggregate.items():
+            if variant != "games":
+                lines.append(f"- {variant} (n={agg['n']} per game): {_fmt_ci(agg)}")
     lines += [
         "",
         "frames: agent steps per run summed over envs (x4 emulator frames on Atari). "
-        "Paper: OpenAI baselines A2C defaults, 10 runs per cell.",
+        "coordconv: the paper's agent (coordinate weights initialised as baselines would); "
+        "coordconv-zero: coordinate weights 0 at init (not in the paper). IQM: interquartile "
+        "mean, 95% percentile interval of 50,000 stratified-bootstrap replicates (as rliable). "
+        "Paper: OpenAI baselines A2C defaults, 10 runs per cell, 10M agent steps.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -184,9 +254,10 @@ def write_report(root: Path, metric: str = "final_score") -> list[Path]:
     if not found:
         raise UserError(f"no finished runs (*/*/seed*/results.json) under {root}")
     rows = summarise(root, metric)
+    aggregate = aggregate_atari(rows)
     paths = [root / "table_s7.md", root / "table_s7.json"]
-    paths[0].write_text(markdown_table(rows, metric))
-    write_json_atomic(paths[1], {"metric": metric, "rows": rows})
+    paths[0].write_text(markdown_table(rows, metric, aggregate))
+    write_json_atomic(paths[1], {"metric": metric, "rows": rows, "atari_aggregate": aggregate})
     for env_id, by_model in found.items():
         name = env_id.split("/")[-1].rsplit("-v", 1)[0]
         paths.append(plot_curves(env_id, by_model, root / f"curves_{name}.png"))

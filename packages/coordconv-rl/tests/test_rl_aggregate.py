@@ -1,0 +1,88 @@
+"""IQM and stratified-bootstrap intervals against hand-computed cases; the report's table."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from coordconv_rl.aggregate import iqm, stratified_bootstrap_ci
+from coordconv_rl.games import human_normalised
+from coordconv_rl.report import write_report
+
+
+def test_iqm_hand_computed():
+    # 8 runs sorted: 1 2 3 4 7 8 9 100; 25% cut at each end (2 runs) leaves 3 4 7 8 -> 5.5
+    assert iqm(np.array([9, 100, 1, 7, 3, 2, 8, 4.0])) == pytest.approx(5.5)
+    # 5 runs: int(0.25 * 5) = 1 cut at each end (rliable/scipy trim_mean): mean of 2, 3, 10
+    assert iqm(np.array([[1.0, 2.0, 3.0, 10.0, 50.0]])) == pytest.approx(5.0)
+
+
+def test_bootstrap_percentile_interval_hand_computed():
+    # one task, runs {0, 10}: a replicate is (0,0), (0,10), (10,0) or (10,10), so its IQM
+    # (= mean for 2 runs) is 0, 5 or 10 with probabilities 1/4, 1/2, 1/4.
+    # 95% interval: 2.5th percentile 0, 97.5th 10; 40% interval: 30th and 70th percentiles 5.
+    scores = np.array([[0.0], [10.0]])
+    assert stratified_bootstrap_ci(scores) == (0.0, 10.0)
+    assert stratified_bootstrap_ci(scores, size=0.4) == (5.0, 5.0)
+
+
+def test_bootstrap_is_stratified_by_task():
+    # task A always 0, task B always 10: every stratified replicate holds 4 zeros and 4 tens,
+    # IQM 5 (pooled resampling across tasks would spread from 0 to 10)
+    scores = np.array([[0.0, 10.0]] * 4)  # (runs=4, tasks=2)
+    assert iqm(scores) == 5.0
+    assert stratified_bootstrap_ci(scores) == (5.0, 5.0)
+    assert stratified_bootstrap_ci(scores, lambda flat: flat.mean(axis=1)) == (5.0, 5.0)
+    with pytest.raises(ValueError, match="runs, tasks"):
+        stratified_bootstrap_ci(np.zeros(3))
+
+
+def test_human_normalised():
+    assert human_normalised("ALE/MsPacman-v5", 307.3) == 0.0
+    assert human_normalised("ALE/MsPacman-v5", 6951.6) == pytest.approx(1.0)
+    assert human_normalised("coordconv_rl/TargetReach-v0", 1.0) is None
+
+
+def _fake_run(root, game, env, variant, seed, score, model=None):
+    run = root / game / variant / f"seed{seed}"
+    run.mkdir(parents=True)
+    results = {
+        "env": env,
+        "model": model or variant.split("-")[0],
+        "variant": variant,
+        "seed": seed,
+        "frames": 100,
+        "final_score": score,
+        "cpu_time_s": 1.0,
+    }
+    (run / "results.json").write_text(json.dumps(results))
+
+
+def test_report_three_agents_iqm_and_atari_aggregate(tmp_path):
+    scores = {"conv": [300.0, 400.0, 500.0], "coordconv": [600.0, 700.0, 800.0]}
+    scores["coordconv-zero"] = [310.0, 420.0, 530.0]
+    for game, env in (("MsPacman", "ALE/MsPacman-v5"), ("Alien", "ALE/Alien-v5")):
+        for variant, values in scores.items():
+            for seed, score in enumerate(values):
+                _fake_run(tmp_path, game, env, variant, seed, score)
+    write_report(tmp_path)
+    table = json.loads((tmp_path / "table_s7.json").read_text())
+    row = next(r for r in table["rows"] if r["env"] == "ALE/MsPacman-v5")
+    assert row["variants"]["coordconv-zero"]["scores"] == [310.0, 420.0, 530.0]
+    assert row["variants"]["conv"]["iqm"] == pytest.approx(400.0)  # 3 runs: trims none
+    assert row["conv"]["mean"] == pytest.approx(400.0)  # table S7's columns stay
+    assert set(row["p_values_vs_conv"]) == {"coordconv", "coordconv-zero"}
+    assert row["p_value"] == row["p_values_vs_conv"]["coordconv"] < 0.05
+    low, high = row["variants"]["coordconv"]["iqm_ci95"]
+    assert 600.0 <= low <= 700.0 <= high <= 800.0
+    agg = table["atari_aggregate"]
+    assert sorted(agg["games"]) == ["ALE/Alien-v5", "ALE/MsPacman-v5"]
+    # 6 runs x games, 25% trim = 1 each end: the middle four of the six normalised scores
+    flat = np.sort([human_normalised(e, s) for e in agg["games"] for s in scores["coordconv"]])
+    assert agg["coordconv"]["iqm"] == pytest.approx(flat[1:-1].mean())
+    md = (tmp_path / "table_s7.md").read_text()
+    for text in ("coordconv-zero", "IQM [95% CI]", "human-normalised"):
+        assert text in md
+    assert "310 / 420 / 530" in md

@@ -1,0 +1,101 @@
+"""TF-like RMSprop against hand-computed TensorFlow updates; the coordinate-weight inits."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from coordconv_core import CoordConv2d
+from coordconv_core.training import UserError
+from coordconv_rl.networks import make_network
+from coordconv_rl.rmsprop_tf import RMSpropTF, make_optimizer
+
+
+def _two_steps(opt_cls, **kwargs) -> list[float]:
+    p = nn.Parameter(torch.tensor([1.0], dtype=torch.float64))
+    opt = opt_cls([p], lr=0.1, alpha=0.9, eps=0.01, **kwargs)
+    values = []
+    for g in (2.0, 0.5):
+        p.grad = torch.tensor([g], dtype=torch.float64)
+        opt.step()
+        values.append(p.item())
+    return values
+
+
+def test_rmsprop_tf_matches_hand_computed_tensorflow_update():
+    # TF1 ApplyRMSProp: ms <- alpha ms + (1 - alpha) g^2 from ms = 1; p <- p - lr g / sqrt(ms + eps)
+    # step 1, g = 2:   ms = 0.9 * 1 + 0.1 * 4 = 1.3;       p = 1 - 0.1 * 2 / sqrt(1.31)
+    # step 2, g = 0.5: ms = 0.9 * 1.3 + 0.1 * 0.25 = 1.195; p -= 0.1 * 0.5 / sqrt(1.205)
+    p1 = 1 - 0.2 / math.sqrt(1.31)
+    p2 = p1 - 0.05 / math.sqrt(1.205)
+    assert _two_steps(RMSpropTF) == pytest.approx([p1, p2], abs=1e-12)
+    assert p1 == pytest.approx(0.825259, abs=1e-6)  # the arithmetic, done by hand once
+
+
+def test_torch_rmsprop_differs_as_documented():
+    # torch: ms from 0 and eps outside the root: ms = 0.4, p = 1 - 0.2 / (sqrt(0.4) + 0.01)
+    p1 = 1 - 0.2 / (math.sqrt(0.4) + 0.01)
+    assert _two_steps(torch.optim.RMSprop)[0] == pytest.approx(p1, abs=1e-12)
+    assert p1 < 0.7 < 0.82 < _two_steps(RMSpropTF)[0]  # torch's first step is ~2x TF's here
+
+
+def test_rmsprop_tf_state_round_trip_and_choice():
+    net = nn.Linear(3, 2)
+    opt = make_optimizer("rmsprop-tf", net.parameters(), lr=1e-3, alpha=0.99, eps=1e-5)
+    net(torch.ones(4, 3)).sum().backward()
+    opt.step()
+    again = make_optimizer("rmsprop-tf", net.parameters(), lr=1e-3, alpha=0.99, eps=1e-5)
+    again.load_state_dict(opt.state_dict())
+    ms = again.state_dict()["state"][0]["square_avg"]
+    torch.testing.assert_close(ms, 0.99 + 0.01 * net.weight.grad**2)
+    assert isinstance(
+        make_optimizer("rmsprop-torch", net.parameters(), lr=1e-3, alpha=0.99, eps=1e-5),
+        torch.optim.RMSprop,
+    )
+    with pytest.raises(UserError, match="unknown optimizer"):
+        make_optimizer("adam", net.parameters(), lr=1e-3, alpha=0.99, eps=1e-5)
+    with pytest.raises(ValueError, match="alpha"):
+        RMSpropTF(net.parameters(), alpha=1.0)
+
+
+@pytest.mark.parametrize("obs_shape", [(2, 9, 9), (4, 84, 84)])
+def test_zero_coord_init_starts_as_the_conv_agent(obs_shape):
+    torch.manual_seed(3)
+    conv = make_network(obs_shape, 5, "conv")
+    after_conv = torch.rand(1)
+    torch.manual_seed(3)
+    coord = make_network(obs_shape, 5, "coordconv", coord_init="zero")
+    assert torch.rand(1) == after_conv  # same random stream after construction
+    first = coord.torso[0]
+    assert isinstance(first, CoordConv2d)
+    assert first.weight[:, first.data_channels :].abs().max() == 0
+    torch.testing.assert_close(first.weight[:, : first.data_channels], conv.torso[0].weight)
+    obs = torch.randint(0, 256, (6, *obs_shape), dtype=torch.uint8)
+    for a, b in zip(conv(obs), coord(obs), strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_paper_coord_init_is_orthogonal_over_the_whole_weight():
+    # baselines' ortho_init on the (k, k, C + 2, out) weight: the 32 filters, each flattened
+    # over data AND coordinate channels (8*8*6 = 384 values), are orthogonal with norm sqrt 2
+    torch.manual_seed(0)
+    net = make_network((4, 84, 84), 6, "coordconv", coord_init="paper")
+    w = net.torso[0].weight.flatten(1)  # (32, 384)
+    torch.testing.assert_close(w @ w.T, 2 * torch.eye(32), atol=1e-5, rtol=0)
+    assert w[:, 4 * 64 :].abs().max() > 0.05  # coordinate weights are not zero
+    with pytest.raises(UserError, match="coord_init"):
+        make_network((4, 84, 84), 6, "coordconv", coord_init="kaiming")
+
+
+def test_optimizer_auto_is_tf_on_atari_torch_on_target_reach():
+    from coordconv_rl.games import TINY_ENV_ID
+    from coordconv_rl.rmsprop_tf import optimizer_for
+
+    assert optimizer_for("auto", "ALE/MsPacman-v5") == "rmsprop-tf"
+    assert optimizer_for("auto", TINY_ENV_ID) == "rmsprop-torch"
+    assert optimizer_for("rmsprop-tf", TINY_ENV_ID) == "rmsprop-tf"
+    with pytest.raises(UserError, match="unknown optimizer"):
+        optimizer_for("sgd", TINY_ENV_ID)
