@@ -19,11 +19,7 @@ Main = Callable[[Sequence[str] | None], int]
 
 
 class ExperimentFailed(RuntimeError):
-    """A package command exited with a non-zero status (``status``: 2 bad input, 130 stopped)."""
-
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
+    """A package command exited with a non-zero status."""
 
 
 class ExperimentStopped(RuntimeError):
@@ -90,6 +86,6 @@ def run_command(main: Main, argv: list[str], out: Path, log: Callable[[str], Non
     if status == 130 or (status == 0 and not results.exists()):
         raise ExperimentStopped(f"{' '.join(argv[:1])} stopped; its checkpoint is in {out}")
     if status:
-        raise ExperimentFailed(f"{' '.join(argv[:2])} exited with status {status}", status)
+        raise ExperimentFailed(f"{' '.join(argv[:2])} exited with status {status}")
     log(f"  done in {time.perf_counter() - start:.0f} s")
     return json.loads(results.read_text())
