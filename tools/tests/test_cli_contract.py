@@ -326,6 +326,8 @@ CASES: dict[str, tuple[str, Argv]] = {
     "generative/gan/g-steps-zero": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--g-steps", "0", "--out", str(t.out)]),
     "generative/gan/log-every-zero": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--log-every", "0", "--out", str(t.out)]),
     "generative/gan/lr-negative": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--lr-g", "-1", "--out", str(t.out)]),
+    "generative/gan/ema-one": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--ema", "1", "--out", str(t.out)]),
+    "generative/gan/r1-negative": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--r1", "-5", "--out", str(t.out)]),
     "generative/gan/unknown-model": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--model", "stylegan", "--out", str(t.out)]),
     "generative/gan/resume-of-nothing": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--out", str(t.out), "--resume"]),
     "generative/gan/overwrite-a-users-folder": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--out", str(t.foreign), "--overwrite"]),

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from safetensors.torch import load_file
 
+from coordconv_core.training import load_checkpoint
 from coordconv_data import shapes
 from coordconv_generative.cli import main
 from coordconv_generative.evaluate import _encoded_pairs
@@ -63,6 +65,32 @@ def test_gan_select_best_logs_each_snapshot_and_keeps_the_final_state_on_a_tie(
     assert results["selected"] == "last"
     assert results["select_score"] == 0.0
     assert not (out / "weights_last.safetensors").exists()
+
+
+@pytest.mark.parametrize("ema", ["0.5", "0"])
+def test_gan_samples_and_saves_the_moving_average_of_its_generator(shapes_file, tmp_path, ema):
+    """``--ema d``: weights.safetensors holds the average (after 2 steps: g0 -> g1 copied,
+    then d * g1 + (1 - d) * g2), which the checkpoint keeps next to the trained generator;
+    ``--ema 0``: the trained generator itself."""
+    out = tmp_path / "gan"
+    argv = ["gan", "--data", str(shapes_file), "--model", "conv", *TINY, "--out", str(out)]
+    assert main([*argv, "--max-steps", "2", "--ema", ema]) == 0
+    saved = load_file(out / "weights.safetensors")
+    state = load_checkpoint(out / "checkpoint.safetensors")
+    trained = {f"generator.{k}": v for k, v in state["generator"].items()}
+    if ema == "0":
+        assert "generator_ema" not in state
+        assert all(torch.equal(saved[k], v) for k, v in trained.items())
+        return
+    average = {
+        f"generator.{k.removeprefix('module.')}": v
+        for k, v in state["generator_ema"].items()
+        if k.startswith("module.")
+    }
+    assert average.keys() == trained.keys()
+    assert all(torch.equal(saved[k], v) for k, v in average.items())
+    weight = "generator.fc.weight"
+    assert not torch.equal(saved[weight], trained[weight])  # not the trained generator
 
 
 def test_lsun_gan_on_a_folder_of_images(tmp_path):

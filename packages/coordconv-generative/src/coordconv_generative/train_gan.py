@@ -20,7 +20,18 @@ not state, and we choose (README, "GAN recipe", gives the measurements behind ea
   first layer's coordinate weights and its output layer rescaled
   (:func:`~coordconv_generative.init.coordconv_generator_init`);
 - ``--output-bias``: the generator's output bias starts at the training images' mean colour
-  (:func:`~coordconv_generative.init.init_output_bias`).
+  (:func:`~coordconv_generative.init.init_output_bias`);
+- ``--ema 0.99``: samples, snapshots and ``weights.safetensors`` come from an exponential
+  moving average of the generator's weights and BatchNorm statistics (Yazici et al., "The
+  unusual effectiveness of averaging in GAN training", ICLR 2019, arXiv:1806.04498); the
+  generator being trained is unchanged. Without it the samples of our CPU-sized GANs swing
+  from one iteration to the next and collapse to one image (README, "GAN recipe");
+- ``--augment translation``: every image the discriminator sees, real or generated, is
+  shifted by up to 1/8 of its side (DiffAugment, :mod:`~coordconv_generative.augment`), so a
+  discriminator cannot win by memorising a few thousand training images;
+- ``--r1 GAMMA`` (0 by default): the R1 gradient penalty on real images
+  (:func:`r1_penalty`), which keeps the discriminator from winning outright (README, "GAN
+  recipe": the CPU-sized CoordConv GAN needs it).
 """
 
 from __future__ import annotations
@@ -34,9 +45,12 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from coordconv_core.training import RunDir, UserError, make_accelerator, seed_everything
 from coordconv_core.training.tracking import LOG_WITH_HELP, tracking_options
+from coordconv_generative.augment import translate
 from coordconv_generative.data import load_training_set, resolve_arch
 from coordconv_generative.entropy import (
     Detections,
@@ -108,6 +122,30 @@ class GanConfig:
             "(not in the paper: thin generators otherwise start grey and never catch up)"
         },
     )
+    ema: float = field(
+        default=0.99,
+        metadata={
+            "help": "decay of the moving average of the generator (weights and BatchNorm "
+            "statistics) that draws samples, snapshots and the saved weights; 0: the trained "
+            "generator itself (not in the paper: Yazici et al., ICLR 2019)"
+        },
+    )
+    r1: float = field(
+        default=0.0,
+        metadata={
+            "help": "weight gamma of the R1 penalty gamma/2 E||grad_x D(x)||^2 on (augmented) "
+            "real images (Mescheder et al. 2018; not in the paper); 0: none"
+        },
+    )
+    augment: str = field(
+        default="translation",
+        metadata={
+            "help": "translation: shift every image the discriminator sees (real and "
+            "generated) by up to 1/8 of its side, white fill (DiffAugment, Zhao et al. 2020; "
+            "not in the paper); none: show them as they are",
+            "choices": ["translation", "none"],
+        },
+    )
     n_train: int | None = field(
         default=None, metadata={"help": "use only the first N training images"}
     )
@@ -158,6 +196,24 @@ def _select_best(run: RunDir, last: TrainedGenerator) -> tuple[TrainedGenerator,
     return last, {"selected": best or "last", "select_score": rates[best]}
 
 
+def generator_average(generator: nn.Module, decay: float) -> AveragedModel | None:
+    """The exponential moving average of ``generator``'s parameters and buffers (BatchNorm
+    running statistics) with ``decay`` per iteration, or None for ``decay`` 0. Its first
+    ``update_parameters`` copies the generator; ``.module`` is a generator of the same class."""
+    if decay == 0:
+        return None
+    return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
+def r1_penalty(logits: torch.Tensor, inputs: torch.Tensor, gamma: float) -> torch.Tensor:
+    """R1 (Mescheder et al., "Which training methods for GANs do actually converge?", ICML
+    2018, arXiv:1801.04406): ``gamma / 2 * mean_i ||d logits_i / d inputs_i||^2`` over the
+    batch, differentiable (the discriminator's update minimises it). ``inputs (N, C, H, W)``
+    must require grad and ``logits (N, 1)`` be computed from them."""
+    (grad,) = torch.autograd.grad(logits.float().sum(), inputs, create_graph=True)
+    return gamma / 2 * grad.float().pow(2).flatten(1).sum(1).mean()
+
+
 def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
@@ -168,6 +224,10 @@ def train_gan(cfg: GanConfig) -> dict:
     check_loop_config(cfg)
     if cfg.g_steps < 1 or min(cfg.lr_d, cfg.lr_g) <= 0 or not 0 <= cfg.beta1 < 1:
         raise UserError("need --g-steps >= 1, --lr-d and --lr-g > 0 and 0 <= --beta1 < 1")
+    if cfg.r1 < 0:
+        raise UserError(f"--r1 {cfg.r1}: the penalty's weight must be >= 0")
+    if not 0 <= cfg.ema < 1:
+        raise UserError(f"--ema {cfg.ema}: the moving average's decay must be in [0, 1)")
     if cfg.width_divisor < 1 or (cfg.n_train is not None and cfg.n_train < 1):
         raise UserError("--width-divisor and --n-train must be >= 1")
     arch = resolve_arch(cfg.data, cfg.arch) if cfg.data is not None else cfg.arch
@@ -184,6 +244,7 @@ def train_gan(cfg: GanConfig) -> dict:
     opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, 0.999))
     gen, disc, opt_g, opt_d = accelerator.prepare(gen, disc, opt_g, opt_d)
+    average = generator_average(accelerator.unwrap_model(gen), cfg.ema)
 
     run, resumed = open_run(cfg)
     if resumed is not None:
@@ -191,30 +252,47 @@ def train_gan(cfg: GanConfig) -> dict:
         accelerator.unwrap_model(disc).load_state_dict(resumed["discriminator"])
         opt_g.load_state_dict(resumed["opt_g"])
         opt_d.load_state_dict(resumed["opt_d"])
+        if average is not None:
+            average.load_state_dict(resumed["generator_ema"])
+
+    def sampler() -> nn.Module:  # the generator that draws: the moving average, if kept
+        return average.module if average is not None else accelerator.unwrap_model(gen)
+
     meta = {"kind": "gan", "arch": arch, "model": cfg.model, "width_divisor": cfg.width_divisor}
     fixed_z = torch.rand(64, pair.z_dim, generator=torch.Generator().manual_seed(cfg.seed)) * 2 - 1
 
     def z_batch(n: int) -> torch.Tensor:  # the paper's z: uniform in [-1, 1]
         return torch.rand(n, pair.z_dim, device=accelerator.device) * 2 - 1
 
+    def seen(images: torch.Tensor) -> torch.Tensor:  # what D is shown (DiffAugment or as is)
+        return translate(images) if cfg.augment == "translation" else images
+
     def train_step(real_u8: torch.Tensor) -> dict[str, float]:
         real = real_u8.float() / 127.5 - 1  # (B, 3, 64, 64) in [-1, 1]
+        real_seen = seen(real).requires_grad_(cfg.r1 > 0)  # a leaf: R1 differentiates D at it
         with accelerator.autocast():
             fake = gen(z_batch(len(real)))
-            d_real, d_fake = disc(real), disc(fake.detach())
+            d_real, d_fake = disc(real_seen), disc(seen(fake.detach()))
             loss_d = F.binary_cross_entropy_with_logits(
                 d_real, torch.ones_like(d_real)
             ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+            if cfg.r1 > 0:
+                loss_d = loss_d + r1_penalty(d_real, real_seen, cfg.r1)
         opt_d.zero_grad(set_to_none=True)
         accelerator.backward(loss_d)
         opt_d.step()
-        for _ in range(cfg.g_steps):  # "discriminator trained once, generator twice"
+        for i in range(cfg.g_steps):  # "discriminator trained once, generator twice"
             with accelerator.autocast():
-                d_gen = disc(gen(z_batch(len(real))))
+                # the first generator update scores the samples D was just trained on (as the
+                # PyTorch DCGAN example does): one generator forward pass fewer per iteration
+                images = fake if i == 0 else gen(z_batch(len(real)))
+                d_gen = disc(seen(images))
                 loss_g = F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))
             opt_g.zero_grad(set_to_none=True)
             accelerator.backward(loss_g)
             opt_g.step()
+        if average is not None:
+            average.update_parameters(accelerator.unwrap_model(gen))
         return {"loss_d": loss_d.item(), "loss_g": loss_g.item()}
 
     def checkpoint_state() -> dict[str, Any]:
@@ -223,10 +301,11 @@ def train_gan(cfg: GanConfig) -> dict:
             "discriminator": accelerator.unwrap_model(disc).state_dict(),
             "opt_g": opt_g.state_dict(),
             "opt_d": opt_d.state_dict(),
+            **({"generator_ema": average.state_dict()} if average is not None else {}),
         }
 
     def snapshot(tag: str, step: int) -> TrainedGenerator:
-        g = accelerator.unwrap_model(gen)
+        g = sampler()
         trained = TrainedGenerator(g, "gan", pair.z_dim, cfg.model, (-1.0, 1.0))
         if accelerator.is_main_process:
             modules = {"generator": g, "discriminator": accelerator.unwrap_model(disc)}
@@ -250,7 +329,7 @@ def train_gan(cfg: GanConfig) -> dict:
     if progress.stopped_early:
         return {"stopped": True, "steps": progress.step}
     trained = snapshot("", progress.step)
-    trained.module.eval()
+    trained.module.eval()  # the sampler: BatchNorm on its running statistics
     chosen = {}
     if cfg.select == "best" and accelerator.is_main_process:
         trained, chosen = _select_best(run, trained)
