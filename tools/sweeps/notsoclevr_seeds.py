@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 SUCCESS = {"classification": ("test_accuracy", 1.0), "rendering": ("test_iou", 0.99)}
@@ -43,6 +44,14 @@ def parse_seeds(text: str) -> list[int]:
         low, _, high = part.partition("-")
         seeds.update(range(int(low), int(high or low) + 1))
     return sorted(seeds)
+
+
+def split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
+    """``[own flags] -- [flags for the trained command]`` -> the two lists."""
+    if "--" not in argv:
+        return argv, []
+    cut = argv.index("--")
+    return argv[:cut], argv[cut + 1 :]
 
 
 def run_worker(args: argparse.Namespace, extra: list[str], log: Path) -> None:
@@ -92,30 +101,33 @@ def read_log(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
 
 
+def kernel_table(records: list[dict], row: str, cell: Callable[[dict], str]) -> dict:
+    """Print a markdown table: one row per (``row`` field, seed), one column per kernel path,
+    ``cell(record)`` in each (``-`` where a run is missing). Returns the records by
+    ``(row, seed, kernel)``: one per run, the last if a run was repeated."""
+    kernels = sorted({r["kernel"] for r in records})
+    table = {(r[row], r["seed"], r["kernel"]): r for r in records}
+    print(f"| {row} | seed | " + " | ".join(kernels) + " |")
+    print("| --- | --- |" + " --- |" * len(kernels))
+    for name, seed in sorted({(r[row], r["seed"]) for r in records}):
+        cells = [cell(r) if (r := table.get((name, seed, k))) else "-" for k in kernels]
+        print(f"| {name} | {seed} | " + " | ".join(cells) + " |")
+    return table
+
+
 def summarise(task: str, records: list[dict]) -> bool:
     """Print one row per (split, seed) with a column per kernel path; True if every run passed."""
     metric, bar = SUCCESS[task]
-    kernels = sorted({r["kernel"] for r in records})
-    table = {(r["split"], r["seed"], r["kernel"]): r for r in records}
     print(f"\n{task}: {metric} per seed ({'success' if task == 'rendering' else 'perfect'} "
           f"at >= {bar}); CPU seconds of each run in brackets")  # fmt: skip
-    print("| split | seed | " + " | ".join(kernels) + " |")
-    print("| --- | --- |" + " --- |" * len(kernels))
-    for split, seed in sorted({(r["split"], r["seed"]) for r in records}):
-        cells = []
-        for k in kernels:
-            r = table.get((split, seed, k))
-            cells.append(f"{r['test']:.4f} ({r['cpu_s']:.0f} s)" if r else "-")
-        print(f"| {split} | {seed} | " + " | ".join(cells) + " |")
-    passed = [r["test"] >= bar for r in table.values()]  # one per run, if a run was repeated
+    table = kernel_table(records, "split", lambda r: f"{r['test']:.4f} ({r['cpu_s']:.0f} s)")
+    passed = [r["test"] >= bar for r in table.values()]
     print(f"\n{sum(passed)} of {len(passed)} runs reached {metric} >= {bar}")
     return all(passed)
 
 
 def main() -> int:
-    argv = sys.argv[1:]
-    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
-    argv = argv[: argv.index("--")] if "--" in argv else argv
+    argv, extra = split_passthrough(sys.argv[1:])
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         epilog="Flags after -- go to `coordconv-vision notsoclevr` (e.g. -- --lr 0.01).",
