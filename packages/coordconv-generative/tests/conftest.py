@@ -27,3 +27,11 @@ def shapes_2k(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("data2k") / "shapes.npz"
     shapes.save(shapes.generate(n=2048, seed=1), path)
     return path
+
+
+@pytest.fixture(scope="session")
+def shapes_quick(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The quick preset's GAN data: ``coordconv-data generate shapes --n 2000 --seed 0``."""
+    path = tmp_path_factory.mktemp("data-quick") / "shapes.npz"
+    shapes.save(shapes.generate(n=2000, seed=0), path)
+    return path
