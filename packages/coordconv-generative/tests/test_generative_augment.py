@@ -57,3 +57,20 @@ def test_r1_penalty_of_a_linear_discriminator_is_half_gamma_times_its_squared_we
     assert torch.allclose(penalty, 1.5 * w.pow(2).sum())
     (grad_w,) = torch.autograd.grad(penalty, w)
     assert torch.allclose(grad_w, 3.0 * w)
+
+
+def test_the_pre_tanh_view_of_a_generator_is_what_its_tanh_receives():
+    """``--d-input pre-tanh`` (the official CoordConv GAN's wiring): D judges the output
+    layer's pre-activation, whose tanh is exactly the generator's image; gradients reach the
+    generator through it."""
+    from coordconv_core.training import make_accelerator
+    from coordconv_generative.models import build_gan
+    from coordconv_generative.train_gan import pre_tanh_generator
+
+    pair = build_gan("shapes", "coordconv-gd", width_divisor=16)
+    z = torch.rand(3, pair.z_dim) * 2 - 1
+    pre = pre_tanh_generator(pair.generator, make_accelerator("cpu", amp=False))(z)
+    assert pre.shape == (3, 3, 64, 64)
+    assert torch.allclose(torch.tanh(pre), pair.generator(z))
+    pre.sum().backward()
+    assert pair.generator.first.conv.weight.grad is not None

@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,13 @@ from coordconv_generative.entropy import (
 from coordconv_generative.figures import save_grid
 from coordconv_generative.init import init_gan, init_output_bias, mean_colour
 from coordconv_generative.loop import check_loop_config, epoch_steps, open_run, train_epochs
-from coordconv_generative.models import ARCHS, MODELS, build_gan, count_parameters
+from coordconv_generative.models import (
+    ARCHS,
+    MODELS,
+    CoordConvGenerator,
+    build_gan,
+    count_parameters,
+)
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, load_generator, save_weights
 
 
@@ -135,6 +142,16 @@ class GanConfig:
         metadata={
             "help": "weight gamma of the R1 penalty gamma/2 E||grad_x D(x)||^2 on (augmented) "
             "real images (Mescheder et al. 2018; not in the paper); 0: none"
+        },
+    )
+    d_input: str = field(
+        default="auto",
+        metadata={
+            "help": "what D judges of a generated image: output (after tanh), pre-tanh (the "
+            "output layer's pre-activation; samples still pass through tanh), or auto: "
+            "pre-tanh for the CoordConv generator, as the official code feeds it to D, output "
+            "for the deconvolutional one, as the official code does",
+            "choices": ["auto", "output", "pre-tanh"],
         },
     )
     augment: str = field(
@@ -214,6 +231,26 @@ def r1_penalty(logits: torch.Tensor, inputs: torch.Tensor, gamma: float) -> torc
     return gamma / 2 * grad.float().pow(2).flatten(1).sum(1).mean()
 
 
+def pre_tanh_generator(gen: nn.Module, accelerator: Any) -> Callable[[torch.Tensor], torch.Tensor]:
+    """``z -> `` the pre-activation of ``gen``'s output layer ``(N, 3, H, W)`` (what its final
+    tanh receives), computed by ``gen`` itself, so that every wrapper (DDP, autocast) applies."""
+    output = accelerator.unwrap_model(gen).body[-1]
+    if not isinstance(output, nn.Tanh):
+        raise UserError("--d-input pre-tanh needs a generator with a tanh output")
+    latest: list[torch.Tensor] = []  # the last pre-activation only
+
+    def keep(_module: nn.Module, inputs: tuple[torch.Tensor, ...], _out: torch.Tensor) -> None:
+        latest[:] = [inputs[0]]
+
+    output.register_forward_hook(keep)
+
+    def forward(z: torch.Tensor) -> torch.Tensor:
+        gen(z)
+        return latest.pop()
+
+    return forward
+
+
 def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
@@ -264,6 +301,11 @@ def train_gan(cfg: GanConfig) -> dict:
     def z_batch(n: int) -> torch.Tensor:  # the paper's z: uniform in [-1, 1]
         return torch.rand(n, pair.z_dim, device=accelerator.device) * 2 - 1
 
+    d_input = cfg.d_input
+    if d_input == "auto":
+        d_input = "pre-tanh" if isinstance(pair.generator, CoordConvGenerator) else "output"
+    generated = pre_tanh_generator(gen, accelerator) if d_input == "pre-tanh" else gen
+
     def seen(images: torch.Tensor) -> torch.Tensor:  # what D is shown (DiffAugment or as is)
         return translate(images) if cfg.augment == "translation" else images
 
@@ -271,7 +313,7 @@ def train_gan(cfg: GanConfig) -> dict:
         real = real_u8.float() / 127.5 - 1  # (B, 3, 64, 64) in [-1, 1]
         real_seen = seen(real).requires_grad_(cfg.r1 > 0)  # a leaf: R1 differentiates D at it
         with accelerator.autocast():
-            fake = gen(z_batch(len(real)))
+            fake = generated(z_batch(len(real)))
             d_real, d_fake = disc(real_seen), disc(seen(fake.detach()))
             loss_d = F.binary_cross_entropy_with_logits(
                 d_real, torch.ones_like(d_real)
@@ -285,7 +327,7 @@ def train_gan(cfg: GanConfig) -> dict:
             with accelerator.autocast():
                 # the first generator update scores the samples D was just trained on (as the
                 # PyTorch DCGAN example does): one generator forward pass fewer per iteration
-                images = fake if i == 0 else gen(z_batch(len(real)))
+                images = fake if i == 0 else generated(z_batch(len(real)))
                 d_gen = disc(seen(images))
                 loss_g = F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))
             opt_g.zero_grad(set_to_none=True)
