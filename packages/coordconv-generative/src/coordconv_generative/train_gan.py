@@ -31,7 +31,10 @@ not state, and we choose (README, "GAN recipe", gives the measurements behind ea
   discriminator cannot win by memorising a few thousand training images;
 - ``--r1 GAMMA`` (0 by default): the R1 gradient penalty on real images
   (:func:`r1_penalty`), which keeps the discriminator from winning outright (README, "GAN
-  recipe": the CPU-sized CoordConv GAN needs it).
+  recipe": the CPU-sized CoordConv GAN needs it);
+- ``--d-input auto``: the discriminator judges the CoordConv generator's images before their
+  tanh, as the official ``CoordConvGAN`` does (:func:`pre_tanh_generator`); a generator whose
+  colours overshoot is otherwise stranded where the tanh is flat.
 """
 
 from __future__ import annotations
