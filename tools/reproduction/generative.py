@@ -211,15 +211,9 @@ def _s10_finding(seed: int, sources: list[dict], drew: list[bool]) -> S10Finding
 
 def _drew_both(results: dict) -> bool:
     """A GAN run's results.json clears the floors of ``draws_both_objects`` (256 samples)."""
-    from coordconv_generative.entropy import DETECT_FLOOR, SPREAD_FLOOR_PX
+    from coordconv_generative.entropy import clears_floors
 
-    spread, detect = results.get("centre_spread_px"), results.get("detect_rate")
-    return (
-        detect is not None
-        and detect >= DETECT_FLOOR
-        and spread is not None
-        and spread >= SPREAD_FLOOR_PX
-    )
+    return clears_floors(results.get("detect_rate"), results.get("centre_spread_px"))
 
 
 def _s10_verdict(closer: int, lower: int, tested: int, seeds: int) -> str:

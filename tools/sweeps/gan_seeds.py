@@ -11,7 +11,7 @@ of ``--kernels`` (``default``, or an ``ATEN_CPU_CAPABILITY`` value such as ``avx
 runs at a time, each in its own one-thread subprocess.
 
     python tools/sweeps/gan_seeds.py --seeds 0-4 -- --width-divisor 8 --batch-size 32 \\
-        --epochs 20 --lr-d 2e-4 --lr-g 2e-3 --g-steps 1 --r1 5 --select best
+        --epochs 20 --lr-d 2e-4 --lr-g 2e-3 --beta1 0 --g-steps 1 --r1 5 --select best
 
 Data: ``--data`` or, by default, ``coordconv-data generate shapes --n 2000 --seed 0`` (the
 quick preset's set) made once in ``--out``. Every run keeps its run directory
@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from notsoclevr_seeds import kernel_table, parse_seeds, read_log, split_passthrough
 
-from coordconv_generative.entropy import DETECT_FLOOR, SPREAD_FLOOR_PX
+from coordconv_generative.entropy import DETECT_FLOOR, SPREAD_FLOOR_PX, clears_floors
 
 
 def _data(args: argparse.Namespace) -> Path:
@@ -82,8 +82,7 @@ def _train(args: argparse.Namespace, extra: list[str], data: Path, job: tuple) -
 
 
 def passed(record: dict) -> bool:
-    spread = record["spread_px"] or 0.0
-    return record["detect_rate"] >= DETECT_FLOOR and spread >= SPREAD_FLOOR_PX
+    return clears_floors(record["detect_rate"], record["spread_px"])
 
 
 def summarise(records: list[dict]) -> bool:

@@ -130,13 +130,20 @@ DETECT_FLOOR = 0.3  # a GAN "draws both objects": both found in >= 30% of its sa
 SPREAD_FLOOR_PX = 4.0  # ... and not always at one place (a third of the data's 12.4 px)
 
 
+def clears_floors(detect_rate: float | None, spread_px: float | None) -> bool:
+    """``detect_rate >= DETECT_FLOOR`` and ``spread_px >= SPREAD_FLOOR_PX``; a missing (None)
+    or NaN value clears nothing. For numbers already measured, e.g. a GAN's results.json."""
+    if detect_rate is None or spread_px is None:
+        return False
+    return bool(detect_rate >= DETECT_FLOOR and spread_px >= SPREAD_FLOOR_PX)
+
+
 def draws_both_objects(det: Detections) -> bool:
     """The floors a GAN's samples must clear (issue 13; README, "Tests"): both objects found in
     at least :data:`DETECT_FLOOR` of them, with :func:`centre_spread` at least
     :data:`SPREAD_FLOOR_PX`. A constant generator (no objects) and a collapsed one (the same
     objects at the same place in every sample) fail."""
-    spread = centre_spread(det)
-    return bool(det.both.mean() >= DETECT_FLOOR and spread >= SPREAD_FLOOR_PX)
+    return clears_floors(float(det.both.mean()), centre_spread(det))
 
 
 def varied_detect_score(det: Detections) -> float:
