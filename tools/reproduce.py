@@ -66,7 +66,7 @@ USES_DATA = {"imagenet": "imagenet", "lsun": "lsun", "detection": "mnist"}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from coordconv_core.training import CliParser
+    from coordconv_train import CliParser
 
     parser = CliParser(
         prog="reproduce",
@@ -153,9 +153,9 @@ def check_data_paths(args: argparse.Namespace) -> None:
     """Every data folder given on the command line, checked before anything is written."""
     from torchvision.datasets.folder import IMG_EXTENSIONS
 
-    from coordconv_core.training import UserError
     from coordconv_data import DatasetError
     from coordconv_data.mnist_source import check_idx_dir
+    from coordconv_train import UserError
 
     for name in DATA_FLAGS:
         path = getattr(args, name)
@@ -182,8 +182,8 @@ class Plan:
     """Everything checked and decided before anything is written."""
 
     def __init__(self, args: argparse.Namespace, argv: list[str]) -> None:
-        from coordconv_core.training import UserError, check_writable_dir
-        from coordconv_core.training.tracking import check_log_with
+        from coordconv_train import UserError, check_writable_dir
+        from coordconv_train.tracking import check_log_with
 
         self.args, self.argv = args, argv
         self.preset = args.preset
@@ -391,7 +391,7 @@ def _publish(plan: Plan, sections: list[Section]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from coordconv_core.training import run_cli
+    from coordconv_train import run_cli
 
     argv = list(sys.argv[1:] if argv is None else argv)
     return run_cli(build_parser(), argv, lambda args: run(Plan(args, argv)))

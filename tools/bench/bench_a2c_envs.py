@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from coordconv_core.training import EXIT_STOPPED
 from coordconv_rl.a2c import A2CConfig, train
 from coordconv_rl.envs import make_vector_env
+from coordconv_train import EXIT_STOPPED
 
 BACKENDS = ("ale-vector", "gymnasium")
 

@@ -1,6 +1,6 @@
 """Benchmark: CPU training steps with and without flushing denormal floats to zero.
 
-``coordconv_core.training.flush_denormals`` sets torch's flush-to-zero while the Not-so-Clevr
+``coordconv_train.flush_denormals`` sets torch's flush-to-zero while the Not-so-Clevr
 trainer runs on CPU. Late in training, small activations and gradients fall into the float
 denormal range, where x86 maths is many times slower. This script trains the default CoordConv
 rendering model (paper S4; 3x3 painting convs, where map trained as the classifier) on the
@@ -24,7 +24,7 @@ import time
 
 import torch
 
-from coordconv_core.training import flush_denormals
+from coordconv_train import flush_denormals
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.data import TaskData, load_task_data
 from coordconv_vision.notsoclevr.models import build_model

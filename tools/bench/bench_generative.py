@@ -24,8 +24,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-from coordconv_core.training import resolve_device
 from coordconv_generative.models import build_gan, count_parameters
+from coordconv_train import resolve_device
 
 
 def _sync(device: torch.device) -> None:

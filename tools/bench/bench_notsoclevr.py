@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-from coordconv_core.training import flush_denormals, seed_everything
+from coordconv_train import flush_denormals, seed_everything
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.data import TaskData, load_task_data
 from coordconv_vision.notsoclevr.models import build_model, count_parameters

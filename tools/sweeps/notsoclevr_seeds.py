@@ -58,7 +58,7 @@ def run_worker(args: argparse.Namespace, extra: list[str], log: Path) -> None:
     """Train every (split, seed) not yet in ``log`` on this process's kernel path."""
     import torch
 
-    from coordconv_core.training import add_config_arguments, config_from_args
+    from coordconv_train import add_config_arguments, config_from_args
     from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
     from coordconv_vision.notsoclevr.train import train
 

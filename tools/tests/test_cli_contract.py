@@ -1,5 +1,5 @@
 """The failure contract of every console script and subcommand (root README, "What every
-command promises"; ``coordconv_core.training``'s module docstring).
+command promises"; ``coordconv_train``'s module docstring).
 
 1. The bad-input matrix: each case runs a command's ``main(argv)`` in-process and asserts exit
    status 2, exactly one line on stderr, no traceback, and the file tree (the case's folder and
@@ -144,7 +144,7 @@ def _damaged_runs(p: SimpleNamespace, root: Path) -> SimpleNamespace:
         checkpoint = out / "checkpoint.safetensors"
         checkpoint.write_bytes(checkpoint.read_bytes()[: checkpoint.stat().st_size // 2])
         setattr(runs, name.split("/")[1], out)
-    from coordconv_core.training import MARKER
+    from coordconv_train import MARKER
 
     runs.bad_config = root / "bad-config"
     runs.bad_config.mkdir()
@@ -476,7 +476,7 @@ def test_bad_input_in_a_real_process(module: str, inputs: SimpleNamespace, tmp_p
 def sigterm_at_second_poll(monkeypatch: pytest.MonkeyPatch) -> None:
     """A real SIGTERM, raised when a training loop polls ``GracefulStop.requested`` the second
     time (after its first step), so every trainer is stopped mid-run by the real handler."""
-    from coordconv_core.training import GracefulStop
+    from coordconv_train import GracefulStop
 
     def get(self: GracefulStop) -> bool:
         polls = self.__dict__["_polls"] = self.__dict__.get("_polls", 0) + 1
@@ -563,7 +563,7 @@ def test_a_full_disk_during_a_checkpoint_write_is_one_line_status_2_and_resumabl
 
     import safetensors.torch
 
-    from coordconv_core.training import load_checkpoint
+    from coordconv_train import load_checkpoint
     from coordconv_vision.cli import main
 
     real, calls = safetensors.torch.save_file, []

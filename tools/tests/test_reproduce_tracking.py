@@ -18,7 +18,7 @@ from PIL import Image
 
 pytest.importorskip("tensorboard")
 
-from coordconv_core.training.tracking import read_tensorboard_scalars
+from coordconv_train.tracking import read_tensorboard_scalars
 
 
 def _records(run: Path) -> list[dict]:

@@ -63,9 +63,9 @@ def test_the_pre_tanh_view_of_a_generator_is_what_its_tanh_receives():
     """``--d-input pre-tanh`` (the official CoordConv GAN's wiring): D judges the output
     layer's pre-activation, whose tanh is exactly the generator's image; gradients reach the
     generator through it."""
-    from coordconv_core.training import make_accelerator
     from coordconv_generative.models import build_gan
     from coordconv_generative.train_gan import pre_tanh_generator
+    from coordconv_train import make_accelerator
 
     pair = build_gan("shapes", "coordconv-gd", width_divisor=16)
     z = torch.rand(3, pair.z_dim) * 2 - 1

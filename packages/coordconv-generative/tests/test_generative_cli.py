@@ -12,11 +12,11 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
-from coordconv_core.training import load_checkpoint
 from coordconv_data import shapes
 from coordconv_generative.cli import main
 from coordconv_generative.evaluate import _encoded_pairs
 from coordconv_generative.weights import load_encoder, load_generator
+from coordconv_train import load_checkpoint
 
 TINY = ["--width-divisor", "16", "--batch-size", "8", "--n-train", "16", "--device", "cpu"]
 

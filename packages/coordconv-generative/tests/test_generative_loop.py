@@ -18,9 +18,9 @@ import torch
 from safetensors.torch import load_file
 from torch.utils.data import TensorDataset
 
-from coordconv_core.training import UserError, load_checkpoint, make_accelerator
 from coordconv_generative.cli import main
 from coordconv_generative.loop import Progress, epoch_steps, open_run, train_epochs
+from coordconv_train import UserError, load_checkpoint, make_accelerator
 
 DATA = TensorDataset(torch.arange(10).view(10, 1))  # item i is the tensor [i]
 

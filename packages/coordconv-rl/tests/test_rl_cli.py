@@ -10,11 +10,11 @@ import sys
 import pytest
 
 import coordconv_rl.a2c as a2c_module
-from coordconv_core.training import UserError
 from coordconv_rl.cli import main
 from coordconv_rl.experiment import ExperimentConfig, grid, parse_shard
 from coordconv_rl.games import TINY_ENV_ID
 from coordconv_rl.report import welch_p
+from coordconv_train import UserError
 
 RESULT_KEYS = {
     "env",

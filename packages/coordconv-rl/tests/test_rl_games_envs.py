@@ -6,10 +6,10 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from coordconv_core.training import UserError
 from coordconv_rl.envs import make_vector_env
 from coordconv_rl.games import PAPER_GAMES, TINY_ENV_ID, paper_score, resolve_env_id, rom_id
 from coordconv_rl.target_reach import TargetReachEnv, register
+from coordconv_train import UserError
 
 
 @pytest.mark.parametrize("name", ["MsPacman", "ms_pacman", "Ms. Pacman", "ALE/MsPacman-v5"])

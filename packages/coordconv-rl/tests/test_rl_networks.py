@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 from coordconv_core import CoordConv2d
-from coordconv_core.training import UserError
 from coordconv_rl.networks import make_network
+from coordconv_train import UserError
 
 
 def _convs(net: nn.Module) -> list[nn.Conv2d]:

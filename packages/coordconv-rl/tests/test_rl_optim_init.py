@@ -9,9 +9,9 @@ import torch
 from torch import nn
 
 from coordconv_core import CoordConv2d
-from coordconv_core.training import UserError
 from coordconv_rl.networks import make_network
 from coordconv_rl.rmsprop_tf import RMSpropTF, make_optimizer
+from coordconv_train import UserError
 
 
 def _two_steps(opt_cls, **kwargs) -> list[float]:

@@ -68,7 +68,7 @@ def test_sigterm_leaves_a_resumable_checkpoint(tmp_path):
     import signal
     import time
 
-    from coordconv_core.training import load_checkpoint
+    from coordconv_train import load_checkpoint
     from coordconv_vision.cli import main
 
     data, out = _folder(tmp_path / "data"), tmp_path / "run"

@@ -6,7 +6,7 @@ import torchvision
 from safetensors.torch import save_file
 
 from coordconv_core import CoordConv2d
-from coordconv_core.training import UserError
+from coordconv_train import UserError
 from coordconv_vision.imagenet.models import build_classifier, coordconv_resnet50, count_parameters
 from coordconv_vision.imagenet.schedule import lr_factor
 from coordconv_vision.imagenet.stem import CoordConvStem

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from coordconv_core import CoordConv2d
-from coordconv_core.training import UserError
+from coordconv_train import UserError
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.models import (
     LinearConvStack,

@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from coordconv_core.training import (
+from coordconv_train import (
     EXIT_STOPPED,
     CliParser,
     add_config_arguments,

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Subset, TensorDataset
 
-from coordconv_core.training import UserError
+from coordconv_train import UserError
 
 if TYPE_CHECKING:
     from coordconv_data.shapes import ShapesData

@@ -12,17 +12,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from coordconv_core.training import (
+from coordconv_generative.data import load_shapes_images
+from coordconv_generative.entropy import repeated_entropy
+from coordconv_generative.figures import entropy_bar_chart, interpolation_latents, save_grid
+from coordconv_generative.weights import TrainedGenerator, load_encoder, load_generator
+from coordconv_train import (
     UserError,
     check_writable_dir,
     resolve_device,
     write_atomic,
     write_json_atomic,
 )
-from coordconv_generative.data import load_shapes_images
-from coordconv_generative.entropy import repeated_entropy
-from coordconv_generative.figures import entropy_bar_chart, interpolation_latents, save_grid
-from coordconv_generative.weights import TrainedGenerator, load_encoder, load_generator
 
 REAL = "real data"
 

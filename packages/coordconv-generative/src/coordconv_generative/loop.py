@@ -23,7 +23,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm.auto import tqdm
 
-from coordconv_core.training import (
+from coordconv_generative.data import first_tensor
+from coordconv_train import (
     GracefulStop,
     RunDir,
     UserError,
@@ -33,8 +34,7 @@ from coordconv_core.training import (
     save_checkpoint,
     set_rng_state,
 )
-from coordconv_core.training.tracking import end_tracking, start_tracking
-from coordconv_generative.data import first_tensor
+from coordconv_train.tracking import end_tracking, start_tracking
 
 # config fields a resumed run may change (budget and housekeeping, not the experiment)
 RESUMABLE = (

@@ -52,8 +52,6 @@ import torch.nn.functional as F
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from coordconv_core.training import RunDir, UserError, make_accelerator, seed_everything
-from coordconv_core.training.tracking import LOG_WITH_HELP, tracking_options
 from coordconv_generative.augment import translate
 from coordconv_generative.data import load_training_set, resolve_arch
 from coordconv_generative.entropy import (
@@ -73,6 +71,8 @@ from coordconv_generative.models import (
     count_parameters,
 )
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, load_generator, save_weights
+from coordconv_train import RunDir, UserError, make_accelerator, seed_everything
+from coordconv_train.tracking import LOG_WITH_HELP, tracking_options
 
 
 @dataclass

@@ -23,8 +23,6 @@ from typing import Any
 import torch
 from torch.utils.data import TensorDataset
 
-from coordconv_core.training import UserError, make_accelerator, seed_everything
-from coordconv_core.training.tracking import LOG_WITH_HELP, tracking_options
 from coordconv_data.shapes import ShapesData
 from coordconv_generative.data import load_shapes
 from coordconv_generative.figures import save_grid
@@ -34,6 +32,8 @@ from coordconv_generative.models import MODELS, build_vae, count_parameters
 from coordconv_generative.models.vae import vae_loss
 from coordconv_generative.reconstruction import reconstruction_metrics
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, save_weights
+from coordconv_train import UserError, make_accelerator, seed_everything
+from coordconv_train.tracking import LOG_WITH_HELP, tracking_options
 
 
 @dataclass

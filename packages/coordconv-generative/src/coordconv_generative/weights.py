@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from coordconv_core.training import UserError
 from coordconv_generative.models import build_gan, build_vae
+from coordconv_train import UserError
 
 WEIGHTS = "weights.safetensors"
 _META_KEY = "coordconv_generative"

@@ -24,7 +24,15 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from coordconv_core.training import (
+from coordconv_rl.a2c_config import NOT_RESULTS, A2CConfig, check_config
+from coordconv_rl.a2c_episodes import episode_ends, linear_lr, reward_clipper
+from coordconv_rl.a2c_maths import a2c_update, n_step_returns
+from coordconv_rl.envs import lives_of, make_vector_env
+from coordconv_rl.evaluate import evaluate
+from coordconv_rl.games import resolve_env_id
+from coordconv_rl.networks import COORD_INITS, make_network, variant_name
+from coordconv_rl.rmsprop_tf import make_optimizer, optimizer_for
+from coordconv_train import (
     GracefulStop,
     RunDir,
     UserError,
@@ -36,15 +44,7 @@ from coordconv_core.training import (
     seed_everything,
     set_rng_state,
 )
-from coordconv_core.training.tracking import end_tracking, start_tracking, tracking_options
-from coordconv_rl.a2c_config import NOT_RESULTS, A2CConfig, check_config
-from coordconv_rl.a2c_episodes import episode_ends, linear_lr, reward_clipper
-from coordconv_rl.a2c_maths import a2c_update, n_step_returns
-from coordconv_rl.envs import lives_of, make_vector_env
-from coordconv_rl.evaluate import evaluate
-from coordconv_rl.games import resolve_env_id
-from coordconv_rl.networks import COORD_INITS, make_network, variant_name
-from coordconv_rl.rmsprop_tf import make_optimizer, optimizer_for
+from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
 
 __all__ = ["A2CConfig", "train"]  # A2CConfig stays importable from here (tools/bench)
 

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coordconv_core.training import UserError
-from coordconv_core.training.tracking import LOG_WITH_HELP
 from coordconv_rl.a2c_episodes import REWARD_CLIPS
 from coordconv_rl.envs import BACKENDS
 from coordconv_rl.networks import ARCHS, COORD_INITS, MODELS
 from coordconv_rl.rmsprop_tf import OPTIMIZERS
+from coordconv_train import UserError
+from coordconv_train.tracking import LOG_WITH_HELP
 
 
 def option(default: Any, help: str, *, choices: list[str] | None = None) -> Any:

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from coordconv_core.training import UserError
 from coordconv_rl.games import TINY_ENV_ID
+from coordconv_train import UserError
 
 REWARD_CLIPS: tuple[str, ...] = ("auto", "sign", "none")
 

@@ -13,17 +13,17 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from coordconv_core.training import (
+from coordconv_rl.a2c import train
+from coordconv_rl.a2c_config import A2CConfig
+from coordconv_rl.experiment import ExperimentConfig, parse_shard, run_experiment
+from coordconv_rl.report import write_report
+from coordconv_train import (
     EXIT_STOPPED,
     CliParser,
     add_config_arguments,
     config_from_args,
     run_cli,
 )
-from coordconv_rl.a2c import train
-from coordconv_rl.a2c_config import A2CConfig
-from coordconv_rl.experiment import ExperimentConfig, parse_shard, run_experiment
-from coordconv_rl.report import write_report
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -25,9 +25,9 @@ from typing import Literal
 import gymnasium as gym
 import numpy as np
 
-from coordconv_core.training import UserError
 from coordconv_rl.games import TINY_ENV_ID, rom_id
 from coordconv_rl.target_reach import register as register_target_reach
+from coordconv_train import UserError
 
 Backend = Literal["ale-vector", "gymnasium"]
 BACKENDS: tuple[str, ...] = ("ale-vector", "gymnasium")

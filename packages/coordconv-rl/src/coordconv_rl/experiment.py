@@ -15,13 +15,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coordconv_core.training import RunDir, UserError, check_writable_dir
-from coordconv_core.training.tracking import LOG_WITH_HELP, check_log_with
 from coordconv_rl.a2c import train
 from coordconv_rl.a2c_config import A2CConfig, check_config, option
 from coordconv_rl.games import PAPER_GAMES, TINY_ENV_ID, resolve_env_id
 from coordconv_rl.networks import VARIANTS
 from coordconv_rl.rmsprop_tf import OPTIMIZERS
+from coordconv_train import RunDir, UserError, check_writable_dir
+from coordconv_train.tracking import LOG_WITH_HELP, check_log_with
 
 
 @dataclass

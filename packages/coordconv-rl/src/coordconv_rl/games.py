@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from coordconv_core.training import UserError
+from coordconv_train import UserError
 
 TINY_ENV_ID = "coordconv_rl/TargetReach-v0"
 

@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from coordconv_core import CoordConv2d
-from coordconv_core.training import UserError
+from coordconv_train import UserError
 
 ConvLayer = Callable[..., nn.Conv2d]
 LayerInit = Callable[[nn.Conv2d | nn.Linear, float], None]

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from coordconv_core.training import UserError, write_json_atomic
 from coordconv_rl.aggregate import iqm, stratified_bootstrap_ci, welch_p
 from coordconv_rl.games import human_normalised, paper_score
+from coordconv_train import UserError, write_json_atomic
 
 __all__ = ["collect", "markdown_table", "summarise", "welch_p", "write_report"]
 

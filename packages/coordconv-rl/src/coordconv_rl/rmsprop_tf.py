@@ -26,8 +26,8 @@ from typing import Any
 
 import torch
 
-from coordconv_core.training import UserError
 from coordconv_rl.games import TINY_ENV_ID
+from coordconv_train import UserError
 
 
 class RMSpropTF(torch.optim.Optimizer):

@@ -3,7 +3,7 @@
 Subcommands are collected from :data:`COMMAND_MODULES`; each module defines
 ``register(subparsers) -> None`` that adds its subparser(s) and sets ``func`` with
 ``set_defaults(func=...)``. ``func(args) -> int`` runs the command; user mistakes raise
-:class:`coordconv_core.training.UserError` and exit with status 2.
+:class:`coordconv_train.UserError` and exit with status 2.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 import importlib
 from collections.abc import Sequence
 
-from coordconv_core.training import CliParser, run_cli
+from coordconv_train import CliParser, run_cli
 
 COMMAND_MODULES: tuple[str, ...] = (
     "coordconv_vision.notsoclevr.command",

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from coordconv_core.training import RunDir, UserError, write_json_atomic
+from coordconv_train import RunDir, UserError, write_json_atomic
 
 # results.json entries that describe the run rather than measure the model
 BOOKKEEPING = frozenset(

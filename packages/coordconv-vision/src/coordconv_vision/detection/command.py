@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from coordconv_core.training import EXIT_STOPPED, add_config_arguments, config_from_args
+from coordconv_train import EXIT_STOPPED, add_config_arguments, config_from_args
 from coordconv_vision.detection.config import DetectionConfig
 
 EPILOG = """examples:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coordconv_core.training.tracking import LOG_WITH_HELP
+from coordconv_train.tracking import LOG_WITH_HELP
 
 DETECTOR_MODELS = ("conv", "coordconv")
 HEADS = ("official", "ours")

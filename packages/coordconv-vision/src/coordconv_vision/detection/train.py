@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from coordconv_core.training import (
+from coordconv_train import (
     GracefulStop,
     RunDir,
     UserError,
@@ -33,7 +33,7 @@ from coordconv_core.training import (
     seed_everything,
     set_rng_state,
 )
-from coordconv_core.training.tracking import end_tracking, start_tracking, tracking_options
+from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
 from coordconv_vision.detection.config import (
     ANCHOR_LAYOUTS,
     DETECTOR_MODELS,

@@ -14,7 +14,7 @@ import torch
 from torch.utils.data import Dataset
 from torchvision import datasets, transforms
 
-from coordconv_core.training import UserError
+from coordconv_train import UserError
 
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)

@@ -16,7 +16,7 @@ from pathlib import Path
 import torchvision
 from torch import nn
 
-from coordconv_core.training import UserError
+from coordconv_train import UserError
 from coordconv_vision.imagenet.stem import CoordConvStem
 
 PAPER_MODELS = ("resnet50", "coordconv-resnet50")

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, RandomSampler
 from tqdm import tqdm
 
-from coordconv_core.training import (
+from coordconv_train import (
     GracefulStop,
     RunDir,
     UserError,
@@ -38,7 +38,7 @@ from coordconv_core.training import (
     seed_everything,
     set_rng_state,
 )
-from coordconv_core.training.tracking import end_tracking, start_tracking, tracking_options
+from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
 from coordconv_vision.imagenet.config import RESUMABLE_CHANGES, ImageNetConfig
 from coordconv_vision.imagenet.data import EpochSeeded, image_folders
 from coordconv_vision.imagenet.models import build_classifier, count_parameters

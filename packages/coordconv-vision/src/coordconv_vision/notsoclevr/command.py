@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 
-from coordconv_core.training import EXIT_STOPPED, add_config_arguments, config_from_args
+from coordconv_train import EXIT_STOPPED, add_config_arguments, config_from_args
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig
 from coordconv_vision.notsoclevr.sweep import SweepConfig
 

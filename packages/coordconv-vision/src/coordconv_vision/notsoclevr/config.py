@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coordconv_core.training import UserError
-from coordconv_core.training.tracking import LOG_WITH_HELP
+from coordconv_train import UserError
+from coordconv_train.tracking import LOG_WITH_HELP
 from coordconv_vision.notsoclevr.models import (
     MODELS_FOR_TASK,
     PAINTER_INITS,

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coordconv_core.training import RunDir, UserError, config_to_dict, write_json_atomic
 from coordconv_data.not_so_clevr import SPLITS
+from coordconv_train import RunDir, UserError, config_to_dict, write_json_atomic
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.figures import size_vs_accuracy
 from coordconv_vision.notsoclevr.models import MODELS_FOR_TASK

@@ -2,7 +2,7 @@
 
     coordconv-vision notsoclevr --task classification --model coordconv --split quadrant --out runs/cls
 
-Follows DESIGN.md section 6 through ``coordconv_core.training``: the run directory holds
+Follows DESIGN.md section 6 through ``coordconv_train``: the run directory holds
 ``config.json``, ``metrics.jsonl`` (one record per epoch), ``results.json``, ``model.safetensors``
 and PNG figures; ``checkpoint.safetensors`` is written after every epoch and on SIGINT/SIGTERM
 (mid-epoch: the epoch's batch order and position are saved too), so ``--resume`` continues
@@ -23,7 +23,7 @@ import torch
 from safetensors.torch import save_file
 from tqdm.auto import tqdm
 
-from coordconv_core.training import (
+from coordconv_train import (
     GracefulStop,
     RunDir,
     config_to_dict,
@@ -35,7 +35,7 @@ from coordconv_core.training import (
     seed_everything,
     set_rng_state,
 )
-from coordconv_core.training.tracking import end_tracking, start_tracking, tracking_options
+from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.data import TaskData, load_task_data
 from coordconv_vision.notsoclevr.models import build_model, count_parameters

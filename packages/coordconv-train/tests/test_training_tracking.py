@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coordconv_core.training import UserError, make_accelerator
-from coordconv_core.training.tracking import (
+from coordconv_train import UserError, make_accelerator
+from coordconv_train.tracking import (
     check_log_with,
     end_tracking,
     hparams,

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from coordconv_core.training.errors import UserError
+from coordconv_train.errors import UserError
 
 DEVICES = ("auto", "cpu", "cuda")
 

@@ -1,7 +1,8 @@
-"""Training plumbing shared by the coordconv experiment packages (DESIGN.md section 6).
+"""coordconv-train: the run plumbing the coordconv experiment packages share.
 
-Needs the ``train`` extra (``pip install coordconv-core[train]``: safetensors, tqdm,
-accelerate, numpy); the layer itself (``coordconv_core``) needs torch only.
+The layer itself is :mod:`coordconv_core` (torch only); this package is what the experiments of
+``coordconv-vision``, ``coordconv-generative`` and ``coordconv-rl`` run on (safetensors, tqdm,
+accelerate, numpy; the ``tensorboard`` extra for ``--log-with tensorboard``).
 
 - :mod:`.config`: config dataclasses <-> CLI flags <-> ``config.json``
 - :mod:`.rundir`: the run directory (marker, config, ``metrics.jsonl``, ``results.json``)
@@ -40,21 +41,21 @@ What every command promises (the contract; the root README repeats it for users)
    previous checkpoint and is a one-line error with status 2.
 """
 
-from coordconv_core.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from coordconv_core.training.cli import (
+from coordconv_train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from coordconv_train.cli import (
     EXIT_STOPPED,
     EXIT_USER_ERROR,
     CliParser,
     one_line,
     run_cli,
 )
-from coordconv_core.training.config import (
+from coordconv_train.config import (
     add_config_arguments,
     config_from_args,
     config_from_dict,
     config_to_dict,
 )
-from coordconv_core.training.device import (
+from coordconv_train.device import (
     denormals_flushed,
     flush_denormals,
     make_accelerator,
@@ -64,8 +65,8 @@ from coordconv_core.training.device import (
     seed_everything,
     set_rng_state,
 )
-from coordconv_core.training.errors import UserError, describe_os_error
-from coordconv_core.training.rundir import (
+from coordconv_train.errors import UserError, describe_os_error
+from coordconv_train.rundir import (
     MARKER,
     RunDir,
     check_writable_dir,
@@ -75,7 +76,7 @@ from coordconv_core.training.rundir import (
     write_atomic,
     write_json_atomic,
 )
-from coordconv_core.training.stop import GracefulStop
+from coordconv_train.stop import GracefulStop
 
 __all__ = [
     "EXIT_STOPPED",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from coordconv_core.training import (
+from coordconv_train import (
     GracefulStop,
     UserError,
     add_config_arguments,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from coordconv_core.training import (
+from coordconv_train import (
     MARKER,
     RunDir,
     UserError,
@@ -18,7 +18,7 @@ from coordconv_core.training import (
     mark_new_dir,
     remove_marked_dir,
 )
-from coordconv_core.training import rundir as rundir_module
+from coordconv_train import rundir as rundir_module
 
 
 def tree_digest(root: Path) -> dict[str, str]:

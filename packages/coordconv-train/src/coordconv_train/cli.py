@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import NoReturn
 
-from coordconv_core.training.errors import ENVIRONMENT_ERRNOS, UserError, describe_os_error
+from coordconv_train.errors import ENVIRONMENT_ERRNOS, UserError, describe_os_error
 
 EXIT_USER_ERROR = 2
 EXIT_STOPPED = 130  # 128 + SIGINT, what shells report for Ctrl-C; used for SIGTERM as well

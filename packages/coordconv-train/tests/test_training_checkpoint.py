@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from coordconv_core.training import CheckpointError, load_checkpoint, save_checkpoint
+from coordconv_train import CheckpointError, load_checkpoint, save_checkpoint
 
 
 def _trained_state() -> tuple[torch.nn.Module, torch.optim.Optimizer]:

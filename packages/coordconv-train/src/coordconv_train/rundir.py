@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from coordconv_core.training.errors import UserError, describe_os_error
+from coordconv_train.errors import UserError, describe_os_error
 
 MARKER = ".coordconv-run"
 MARKER_FORMAT = "coordconv-run-1"

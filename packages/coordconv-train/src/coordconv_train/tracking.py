@@ -5,7 +5,7 @@ Every training command takes ``--log-with NAME [NAME ...]``: the scalars it appe
 (``Accelerator(log_with=..., project_dir=OUT)``, ``init_trackers``, ``log``, ``end_training``), so
 ``tensorboard --logdir runs/`` shows every run. Trackers whose files live on disk (TensorBoard,
 Aim, DVCLive, ...) write under the run directory, ``OUT/<project>/``. Their packages are optional
-extras (``pip install "coordconv-core[tensorboard]"``); asking for a tracker whose package is
+extras (``pip install "coordconv-train[tensorboard]"``); asking for a tracker whose package is
 not installed is a :class:`UserError` raised before anything is written.
 
 A trainer's config declares
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from coordconv_core.training.errors import UserError
+from coordconv_train.errors import UserError
 
 # tracker name -> the pip package that provides it (Accelerate's LOGGER_TYPE_TO_CLASS names)
 PACKAGES = {
@@ -42,7 +42,7 @@ PACKAGES = {
 LOG_WITH_HELP = (
     "also log metrics.jsonl's scalars to these experiment trackers, through Accelerate "
     f"({', '.join(PACKAGES)}; each needs its package installed, e.g. "
-    "pip install 'coordconv-core[tensorboard]'); files go to OUT/<project>/"
+    "pip install 'coordconv-train[tensorboard]'); files go to OUT/<project>/"
 )
 
 

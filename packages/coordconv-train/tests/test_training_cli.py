@@ -9,7 +9,7 @@ import signal
 import pytest
 import torch
 
-from coordconv_core.training import (
+from coordconv_train import (
     EXIT_STOPPED,
     EXIT_USER_ERROR,
     CliParser,

@@ -21,8 +21,8 @@ from typing import Any
 
 import torch
 
-from coordconv_core.training.errors import UserError, describe_os_error
-from coordconv_core.training.rundir import write_atomic
+from coordconv_train.errors import UserError, describe_os_error
+from coordconv_train.rundir import write_atomic
 
 _FORMAT = "coordconv-checkpoint-1"
 

@@ -27,7 +27,7 @@ class UserError(Exception):
     """A problem with what the user asked for or gave (bad path, bad file, refused overwrite).
 
     Console scripts catch it, print ``<prog>: error: <message>`` on one line and exit with
-    status 2 (:func:`coordconv_core.training.run_cli`).
+    status 2 (:func:`coordconv_train.run_cli`).
     """
 
 
