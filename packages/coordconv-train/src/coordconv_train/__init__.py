@@ -4,6 +4,8 @@ The layer itself is :mod:`coordconv_core` (torch only); this package is what the
 ``coordconv-vision``, ``coordconv-generative`` and ``coordconv-rl`` run on (safetensors, tqdm,
 accelerate, numpy; the ``tensorboard`` extra for ``--log-with tensorboard``).
 
+- :mod:`.run`: :class:`Run`, the one run skeleton every trainer uses (open/restore, stop,
+  checkpoint, finish), with the statuses and :data:`RESUMABLE`
 - :mod:`.config`: config dataclasses <-> CLI flags <-> ``config.json``
 - :mod:`.rundir`: the run directory (marker, config, ``metrics.jsonl``, ``results.json``)
 - :mod:`.checkpoint`: atomic safetensors checkpoints, truncation detected
@@ -76,15 +78,21 @@ from coordconv_train.rundir import (
     write_atomic,
     write_json_atomic,
 )
+from coordconv_train.run import FINISHED, RESUMABLE, STATUSES, STOPPED, Run, is_stopped
 from coordconv_train.stop import GracefulStop
 
 __all__ = [
     "EXIT_STOPPED",
     "EXIT_USER_ERROR",
+    "FINISHED",
     "MARKER",
+    "RESUMABLE",
+    "STATUSES",
+    "STOPPED",
     "CheckpointError",
     "CliParser",
     "GracefulStop",
+    "Run",
     "RunDir",
     "UserError",
     "add_config_arguments",
@@ -96,6 +104,7 @@ __all__ = [
     "describe_os_error",
     "flush_denormals",
     "is_run_dir",
+    "is_stopped",
     "load_checkpoint",
     "make_accelerator",
     "mark_new_dir",
