@@ -1,4 +1,4 @@
-"""CoordConv under ``torch.compile(fullgraph=True)`` and ``torch.export`` (DESIGN.md section 4)."""
+"""CoordConv under ``torch.compile(fullgraph=True)`` and ``torch.export`` (docs/architecture.md)."""
 
 from __future__ import annotations
 

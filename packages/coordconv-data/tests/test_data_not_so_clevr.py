@@ -1,4 +1,4 @@
-"""Not-so-Clevr (DESIGN.md 5.1): every centre once, exact squares and one-hots, exact splits."""
+"""Not-so-Clevr (docs/architecture.md): every centre once, exact squares and one-hots, exact splits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scattered-MNIST detection (DESIGN.md 5.3, S6): canvases and boxes are the official loader's."""
+"""Scattered-MNIST detection (docs/architecture.md, S6): canvases and boxes are the official loader's."""
 
 from __future__ import annotations
 

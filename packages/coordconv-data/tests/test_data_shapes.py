@@ -1,4 +1,4 @@
-"""Two-object shapes (DESIGN.md 5.4): exact drawing, no overlap, metadata matches pixels."""
+"""Two-object shapes (docs/architecture.md): exact drawing, no overlap, metadata matches pixels."""
 
 from __future__ import annotations
 

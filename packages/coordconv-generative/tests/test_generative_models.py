@@ -1,4 +1,4 @@
-"""Tables S4-S6: layouts, parameter counts (DESIGN 5.1b), shapes and the fast first layer."""
+"""Tables S4-S6: layouts, parameter counts (docs/architecture.md, parameter counts), shapes and the fast first layer."""
 
 from __future__ import annotations
 

@@ -109,7 +109,7 @@ def test_weights_are_plain_safetensors_written_atomically(tmp_path: Path, monkey
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("safetensors.torch.save_file", fail)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="No space left"):
         run.save_weights(torch.nn.Linear(2, 3))
     assert torch.equal(load_file(str(path))["weight"], module.weight.detach())
     assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == [

@@ -1,7 +1,7 @@
 """coordconv-data: the CoordConv paper's datasets, generated deterministically.
 
 Liu et al., "An intriguing failing of convolutional neural networks and the CoordConv solution",
-NeurIPS 2018 (arXiv:1807.03247); DESIGN.md sections 5.1, 5.3, 5.4.
+NeurIPS 2018 (arXiv:1807.03247); the experiments are described in docs/architecture.md.
 
 - :mod:`coordconv_data.not_so_clevr`: every 9x9 square on a 64x64 canvas (S1-S4)
 - :mod:`coordconv_data.scattered_mnist`: 5 rescaled MNIST digits per 64x64 canvas, boxes (S6)

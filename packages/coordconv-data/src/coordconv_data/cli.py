@@ -1,4 +1,4 @@
-"""``coordconv-data``: generate, inspect and preview the paper's datasets (DESIGN.md 5.1-5.4).
+"""``coordconv-data``: generate, inspect and preview the paper's datasets (docs/architecture.md).
 
     coordconv-data generate not-so-clevr --out data/
     coordconv-data generate shapes --out data/ --n 50000 --seed 0

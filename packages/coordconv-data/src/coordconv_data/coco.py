@@ -1,4 +1,4 @@
-"""COCO-format export of scattered-MNIST detection (DESIGN.md 5.3: "export COCO-format JSON too").
+"""COCO-format export of scattered-MNIST detection (docs/architecture.md: "export COCO-format JSON too").
 
 Layout written under ``out_dir`` (the usual COCO layout, readable by pycocotools, torchvision's
 ``CocoDetection``, detectron2, mmdet, FiftyOne...)::

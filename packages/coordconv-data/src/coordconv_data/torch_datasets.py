@@ -1,7 +1,7 @@
 """``torch.utils.data.Dataset`` wrappers over the generated arrays (imports torch).
 
 This is the only module of coordconv-data that imports torch; the rest of the package (generation,
-files, CLI) works without it. Samples come out in the layouts the models of DESIGN.md 5.1, 5.3 and
+files, CLI) works without it. Samples come out in the layouts the models of docs/architecture.md and
 5.4 take: channels-first float32 images in [0, 1], detection targets in torchvision's
 ``{"boxes": (K, 4) float32 xyxy, "labels": (K,) int64}`` form.
 """

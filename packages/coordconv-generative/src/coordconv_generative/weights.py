@@ -2,7 +2,7 @@
 
 A weights file holds ``generator.*`` / ``discriminator.*`` (GAN) or ``encoder.*`` / ``decoder.*``
 (VAE) tensors and, in its metadata, what is needed to rebuild the model (kind, arch, model,
-width divisor, latent size). Written to a temporary name and renamed (DESIGN.md section 6).
+width divisor, latent size). Written to a temporary name and renamed (docs/architecture.md).
 """
 
 from __future__ import annotations

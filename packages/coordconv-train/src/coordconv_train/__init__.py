@@ -68,6 +68,7 @@ from coordconv_train.device import (
     set_rng_state,
 )
 from coordconv_train.errors import UserError, describe_os_error
+from coordconv_train.run import FINISHED, RESUMABLE, STATUSES, STOPPED, Run, is_stopped
 from coordconv_train.rundir import (
     MARKER,
     RunDir,
@@ -78,7 +79,6 @@ from coordconv_train.rundir import (
     write_atomic,
     write_json_atomic,
 )
-from coordconv_train.run import FINISHED, RESUMABLE, STATUSES, STOPPED, Run, is_stopped
 from coordconv_train.stop import GracefulStop
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Crash-safe checkpoints in safetensors (DESIGN.md section 6).
+"""Crash-safe checkpoints in safetensors (docs/architecture.md).
 
 Any nested state (model and optimizer ``state_dict``s, epoch counters, RNG states) is split
 into its tensors, stored as safetensors, and the rest, which must be JSON-able, stored in the

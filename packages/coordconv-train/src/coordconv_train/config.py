@@ -1,6 +1,6 @@
 """Experiment configs as dataclasses whose fields become command-line flags.
 
-One dataclass per experiment (DESIGN.md section 6): every field has a default and a
+One dataclass per experiment (docs/architecture.md): every field has a default and a
 ``help`` entry in its metadata (``field(default=..., metadata={"help": ..., "choices": ...})``);
 :func:`add_config_arguments` turns the fields into ``--field-name`` flags and
 :func:`config_from_args` builds the dataclass back from the parsed namespace.

@@ -1,6 +1,6 @@
 """The run directory every training entry point writes, and the rules that protect it.
 
-Layout (DESIGN.md section 6)::
+Layout (docs/architecture.md)::
 
     OUT/.coordconv-run     marker: this directory was made by a coordconv tool (JSON, below)
     OUT/config.json        the resolved config

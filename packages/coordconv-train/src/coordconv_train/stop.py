@@ -1,4 +1,4 @@
-"""Graceful stop on SIGINT / SIGTERM (DESIGN.md section 6).
+"""Graceful stop on SIGINT / SIGTERM (docs/architecture.md).
 
 Inside ``with GracefulStop() as stop:`` the first signal only sets ``stop.requested``; the
 training loop checks it at a safe point, writes its checkpoint and returns. A second SIGINT

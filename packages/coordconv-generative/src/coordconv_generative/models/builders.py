@@ -1,4 +1,4 @@
-"""Builders for the paper's generative models by name (tables S4, S5, S6; DESIGN 5.1b, 5.4).
+"""Builders for the paper's generative models by name (tables S4, S5, S6; docs/architecture.md, parameter counts).
 
 ``arch``: ``shapes`` (table S4: z = 256, the colored-shapes GAN) or ``lsun`` (table S6:
 z = 100, wider generators, CoordConv in every discriminator layer).

@@ -4,7 +4,7 @@ Liu et al., "An intriguing failing of convolutional neural networks and the Coor
 solution", NeurIPS 2018 (arXiv:1807.03247), S7. DCGAN-style: 5x5 convs with stride 2
 (64, 128, 256, 512) with BatchNorm after all but the first and LeakyReLU(0.2), then a fully
 connected layer over the 4x4x512 map (8192 -> ``out_features``). 4,316,545 parameters for the
-shapes GAN; a CoordConv first layer (5 input channels) adds 3,200 -> 4,319,745 (DESIGN 5.1b).
+shapes GAN; a CoordConv first layer (5 input channels) adds 3,200 -> 4,319,745 (docs/architecture.md, parameter counts).
 
 The first layer and the other convs are passed in as callables (``nn.Conv2d`` or
 ``coordconv_core.CoordConv2d``): table S4's CoordConv discriminator changes only the first

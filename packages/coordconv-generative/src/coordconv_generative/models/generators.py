@@ -8,7 +8,7 @@ solution", NeurIPS 2018 (arXiv:1807.03247), S7.
   for VAEs). Shapes GAN: widths (512, 256, 128, 64) -> 6,413,315 parameters.
 - :class:`CoordConvGenerator`: z tiled to 64x64 plus the two coordinate channels, a 1x1
   CoordConv, then mostly 1x1 convs (a per-pixel MLP) and two 3x3 convs. Shapes GAN:
-  444,931 parameters (DESIGN 5.1b).
+  444,931 parameters (docs/architecture.md, parameter counts).
 
 The first layer of the CoordConv generator is a ``coordconv_core.CoordConv2d`` with a 1x1
 kernel over the tiled z. Tiling z and convolving costs ``z_dim * C * H * W`` per sample; since
@@ -105,7 +105,7 @@ class CoordConvGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         # channels-last makes the 1x1 convs per-pixel matrix products over contiguous channels:
-        # ~1.6x faster on CPU here (DESIGN 5.1 speed note), and the layout tensor cores want
+        # ~1.6x faster on CPU here (docs/architecture.md speed note), and the layout tensor cores want
         h = self.first(z).contiguous(memory_format=torch.channels_last)  # (N, C, H, W)
         return self.body(h)
 

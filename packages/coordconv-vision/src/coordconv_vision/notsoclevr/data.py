@@ -1,4 +1,4 @@
-"""Not-so-Clevr as device tensors for the three supervised tasks (paper S1-S4; DESIGN.md 5.1).
+"""Not-so-Clevr as device tensors for the three supervised tasks (paper S1-S4; docs/architecture.md).
 
 The whole dataset is 3,136 examples, so it lives on the training device as tensors and batches
 are index tensors. Per task:

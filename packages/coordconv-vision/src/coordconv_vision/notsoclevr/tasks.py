@@ -1,4 +1,4 @@
-"""Losses and metrics of the three Not-so-Clevr tasks (paper S2-S4; DESIGN.md 5.1).
+"""Losses and metrics of the three Not-so-Clevr tasks (paper S2-S4; docs/architecture.md).
 
 - classification: softmax cross-entropy over the 4,096 pixels; accuracy = argmax is the centre.
 - regression: MSE on the (scaled) coordinates; pixel error = mean Euclidean distance in pixels,

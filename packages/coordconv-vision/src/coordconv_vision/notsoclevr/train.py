@@ -2,7 +2,7 @@
 
     coordconv-vision notsoclevr --task classification --model coordconv --split quadrant --out runs/cls
 
-Follows DESIGN.md section 6 through ``coordconv_train``: the run directory holds
+Follows docs/architecture.md through ``coordconv_train``: the run directory holds
 ``config.json``, ``metrics.jsonl`` (one record per epoch), ``results.json``, ``model.safetensors``
 and PNG figures; ``checkpoint.safetensors`` is written after every epoch and on SIGINT/SIGTERM
 (mid-epoch: the epoch's batch order and position are saved too), so ``--resume`` continues

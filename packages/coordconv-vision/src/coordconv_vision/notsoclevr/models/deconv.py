@@ -1,4 +1,4 @@
-"""The deconvolutional painter baseline (paper S1 top row, S2; DESIGN.md 5.1).
+"""The deconvolutional painter baseline (paper S1 top row, S2; docs/architecture.md).
 
 (x, y) as a 1x1x2 image, then six stride-2 transposed convs 64, 64, 64, 32, 32 (times the
 channel multiplier), 1 with BatchNorm + ReLU between, doubling 1 -> 64 pixels. Filter sizes 2, 3, 4

@@ -1,6 +1,6 @@
 """A stack of convolutions with nothing between them, and its fast exact forward for sparse inputs.
 
-The CoordConv regressor of table S1 (paper S3; DESIGN.md 5.1b) is five convolutions in a row,
+The CoordConv regressor of table S1 (paper S3; docs/architecture.md, parameter counts) is five convolutions in a row,
 1x1 (CoordConv), 1x1, 1x1, 3x3, 3x3, with no nonlinearity before the global pooling, as in the
 official code. Such a stack is an affine map of its input ``x``:
 

@@ -1,4 +1,4 @@
-"""The CoordConv painter: (x, y) -> a 64x64 map of logits (paper S1, S2; DESIGN.md 5.1, 5.1b).
+"""The CoordConv painter: (x, y) -> a 64x64 map of logits (paper S1, S2; docs/architecture.md, parameter counts).
 
 Liu et al., "An intriguing failing of convolutional neural networks and the CoordConv solution",
 NeurIPS 2018 (arXiv:1807.03247), figure S1 bottom row. The input (x, y) is tiled to 64x64, a
@@ -6,7 +6,7 @@ CoordConv layer appends the two coordinate channels, and 1x1 convs 32, 32, 64, 6
 channel multiplier) with ReLU between give one logit per pixel. At multiplier 1 that is
 160 + 1,056 + 2,112 + 4,160 + 65 = 7,553 parameters, the paper's count.
 
-Fast forward (DESIGN.md 5.1 "Speed note"): every layer is 1x1, so the painter is a per-pixel MLP.
+Fast forward (docs/architecture.md "Speed note"): every layer is 1x1, so the painter is a per-pixel MLP.
 The first layer's weight splits into ``W_xy`` (on the tiled (x, y): the same for every pixel) and
 ``W_coord`` (on the coordinate channels: the same for every sample), so its output is
 ``W_xy (x, y)`` per sample (N, C) plus ``W_coord coords + b`` per pixel (HW, C), broadcast.

@@ -1,4 +1,4 @@
-"""Coordinate regression models: one-hot image -> (x, y) (paper S3, table S1; DESIGN.md 5.1).
+"""Coordinate regression models: one-hot image -> (x, y) (paper S3, table S1; docs/architecture.md).
 
 Three architectures as in table S1 and the official code, and one of ours:
 

@@ -1,6 +1,6 @@
 """The CoordConv rendering model: (x, y) -> the 64x64 image of the square (paper S1, S4).
 
-DESIGN.md 5.1b (official code): the CoordConv painter (7,553 parameters) gives a logit per pixel,
+docs/architecture.md, parameter counts (official code): the CoordConv painter (7,553 parameters) gives a logit per pixel,
 a softmax over the 4,096 pixels turns it into a "where" map, and five ``fs x fs`` convs
 1 -> 8 -> 8 -> 16 -> 16 -> 1 (times the channel multiplier, ReLU between, TensorFlow ``same``
 padding) paint the square from it. Output: per-pixel logits for a sigmoid cross-entropy.
