@@ -1,0 +1,64 @@
+"""A stop signal that reaches one of two processes stops both, at the same step (gloo, torchrun)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+_TRAINER = """
+import json, os, signal, sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coordconv_train import Run
+
+@dataclass
+class Config:
+    out: Path
+    resume: bool = False
+    overwrite: bool = False
+    device: str = "cpu"
+    amp: bool = False
+    log_with: list = field(default_factory=list)
+
+run = Run(Config(Path(sys.argv[1])), project="test")
+run.open()
+rank = run.accelerator.process_index
+result = None
+with run.stopping():
+    for step in range(1, 101):
+        if rank == 1 and step == 3:  # only this process is told to stop
+            signal.raise_signal(signal.SIGTERM)
+        if run.should_stop(step):
+            run.checkpoint({"step": step})
+            result = run.stopped(step=step)
+            break
+Path(sys.argv[1], f"rank{rank}.json").write_text(json.dumps(result))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_signal_on_one_process_stops_both_at_the_same_step(tmp_path: Path) -> None:
+    script, out = tmp_path / "trainer.py", tmp_path / "run"
+    script.write_text(_TRAINER)
+    cmd = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+        "--master-addr", "127.0.0.1", "--master-port", str(_free_port()),
+        str(script), str(out),
+    ]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+    # rank 0 never saw a signal; both stop at the first agreement step after rank 1's signal
+    assert results == [{"status": "stopped", "step": 10}] * 2
+    assert (out / "checkpoint.safetensors").is_file()
