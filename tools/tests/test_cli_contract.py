@@ -24,6 +24,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
 TOOLS = Path(__file__).resolve().parent.parent
 
@@ -506,29 +507,79 @@ STOPS: dict[str, tuple[str, Callable[[SimpleNamespace], list[str]], str, list[st
 }  # fmt: skip
 
 
+# what differs between two runs of the same config only because time passed
+CLOCK_KEYS = ("wall_time_s", "cpu_time_s", "fps", "charts/fps")
+# A2C's resume starts fresh games (the emulators' state is not checkpointed), so its resumed run
+# sees other frames than an uninterrupted one: only the part before the stop can be identical.
+RESUME_RESTARTS_EPISODES = ("rl/train", "rl/experiment")
+
+
+def _without_clock(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k not in CLOCK_KEYS}
+
+
+def _metrics(run: Path) -> list[dict]:
+    """metrics.jsonl without clock readings (none logged yet: no file, no records)."""
+    path = run / "metrics.jsonl"
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [_without_clock(json.loads(line)) for line in lines]
+
+
+def _run_outputs(run: Path) -> tuple[list[dict], dict, dict[str, dict]]:
+    """metrics.jsonl and results.json without clock readings, and every weights file."""
+    from safetensors.torch import load_file
+
+    metrics = _metrics(run)
+    # paths inside the run directory are named relative to it (two runs, two directories)
+    text = (run / "results.json").read_text().replace(str(run), "<run>")
+    results = _without_clock(json.loads(text))
+    weights = {
+        p.name: load_file(p)
+        for p in sorted(run.glob("*.safetensors"))
+        if "checkpoint" not in p.name
+    }
+    return metrics, results, weights
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.parametrize("trainer", sorted(STOPS))
-def test_sigterm_exits_130_and_resume_finishes_the_run(
+def test_sigterm_then_resume_ends_exactly_as_an_uninterrupted_run(
     trainer: str,
     inputs: SimpleNamespace,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     sigterm_at_second_poll: None,
 ) -> None:
+    """The run skeleton's contract, for every trainer: SIGTERM exits 130 with a checkpoint and
+    no results; ``--resume`` finishes the run, with the same weights, metrics and results as a
+    run that was never stopped."""
     command, argv_of, run_dir, resume = STOPS[trainer]
     monkeypatch.chdir(tmp_path)
-    out = tmp_path / "run"
-    argv = [*argv_of(inputs), "--out", str(out)]
+    out, straight = tmp_path / "run", tmp_path / "straight"
+    argv = argv_of(inputs)
     main = _main(command)
-    assert _status(main, argv) == 130
+    assert _status(main, [*argv, "--out", str(out)]) == 130
     run = out / run_dir
     assert (run / "checkpoint.safetensors").is_file()
     assert not (run / "results.json").exists()  # it stopped before the end
+    before_stop = _metrics(run)
     monkeypatch.undo()  # no more signals: the resumed run goes to the end
     monkeypatch.chdir(tmp_path)
-    assert _status(main, [*argv, *resume]) == 0
-    assert (run / "results.json").is_file()
+    assert _status(main, [*argv, "--out", str(out), *resume]) == 0
+    assert _status(main, [*argv, "--out", str(straight)]) == 0
+    resumed, uninterrupted = _run_outputs(run), _run_outputs(straight / run_dir)
+    if trainer in RESUME_RESTARTS_EPISODES:
+        assert resumed[0][: len(before_stop)] == uninterrupted[0][: len(before_stop)]
+        assert set(resumed[2]) == set(uninterrupted[2])
+        return
+    assert resumed[0] == uninterrupted[0]  # metrics.jsonl, record by record
+    assert resumed[1] == uninterrupted[1]  # results.json
+    assert set(resumed[2]) == set(uninterrupted[2])
+    for name, tensors in uninterrupted[2].items():
+        assert set(resumed[2][name]) == set(tensors)
+        for key, tensor in tensors.items():
+            assert torch.equal(resumed[2][name][key], tensor), (name, key)
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
