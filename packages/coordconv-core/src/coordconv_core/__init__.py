@@ -6,7 +6,6 @@ solution", NeurIPS 2018, arXiv:1807.03247.
 - :mod:`.coords`: coordinate channels (``coordinate_grid``, ``add_coords``, ``AddCoords``), S9
 - :mod:`.coordconv`: ``CoordConv1d/2d/3d``, ``CoordConvTranspose1d/2d/3d``
 - :mod:`.convert`: ``convert_to_coordconv`` for existing models
-- :mod:`.training`: shared experiment plumbing (needs the ``train`` extra)
 """
 
 from coordconv_core.convert import convert_to_coordconv

@@ -25,7 +25,8 @@ by measurement: pointwise layers with thin inputs concatenate (see ``_CoordConv`
 from __future__ import annotations
 
 import inspect
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import torch
 import torch.nn.functional as F
@@ -34,8 +35,18 @@ from torch import nn
 from coordconv_core.coord_term import conv_coord_term, conv_transpose_coord_term
 from coordconv_core.coords import _check_input, add_coords, coordinate_grid
 
+if TYPE_CHECKING:
+    # The mixins run before a torch convolution class in every layer's MRO, so for the type
+    # checker they derive from the torch base whose attributes (``kernel_size``, ``stride``,
+    # ``_conv_forward``, ``_output_padding``...) and ``super()`` methods they use; at run time
+    # they derive from ``object`` and the layer class supplies the torch base.
+    from torch.nn.modules.conv import _ConvNd as _ConvBase
+    from torch.nn.modules.conv import _ConvTransposeNd as _ConvTransposeBase
+else:
+    _ConvBase = _ConvTransposeBase = object
 
-class _CoordConvNd:
+
+class _CoordConvNd(_ConvBase):
     """Shared constructor, checks and forward pieces of every CoordConv layer.
 
     Mixed in before the torch layer class (``class CoordConv2d(_CoordConvNd, nn.Conv2d)``).
@@ -61,7 +72,7 @@ class _CoordConvNd:
                 "belong to no group (use groups=1)"
             )
         extra = self._rank + int(with_r)
-        super().__init__(in_channels + extra, out_channels, *args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(in_channels + extra, out_channels, *args, **kwargs)
         self.with_r = with_r
         self.data_channels = in_channels
 
@@ -89,7 +100,7 @@ class _CoordConvNd:
 
     def extra_repr(self) -> str:
         # ``in_channels`` (first in torch's repr) counts data + coordinate channels, like the weight.
-        return f"{super().extra_repr()}, data_channels={self.data_channels}, with_r={self.with_r}"  # type: ignore[misc]
+        return f"{super().extra_repr()}, data_channels={self.data_channels}, with_r={self.with_r}"
 
 
 class _CoordConv(_CoordConvNd):
@@ -105,55 +116,56 @@ class _CoordConv(_CoordConvNd):
 
     @property
     def _concatenate(self) -> bool:
-        pointwise = all(k == 1 for k in self.kernel_size)  # type: ignore[attr-defined]
-        return pointwise and 4 * (self.data_channels + self.extra_channels) <= self.out_channels  # type: ignore[attr-defined]
+        pointwise = all(k == 1 for k in self.kernel_size)
+        return pointwise and 4 * (self.data_channels + self.extra_channels) <= self.out_channels
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         self._check(input)
         if self._concatenate:
-            return self._conv_forward(add_coords(input, self.with_r), self.weight, self.bias)  # type: ignore[attr-defined]
+            return self._conv_forward(add_coords(input, self.with_r), self.weight, self.bias)
         c = self.data_channels
         # _conv_forward applies padding_mode (F.pad per channel, then conv) to the data term.
-        out = self._conv_forward(input, self.weight[:, :c], None)  # type: ignore[attr-defined]
+        out = self._conv_forward(input, self.weight[:, :c], None)
         grid, w_coord = self._grid(input), self.weight[:, c:]
         if self._rank == 3 or torch.onnx.is_in_onnx_export():  # TorchScript ONNX: no im2col
-            coord = self._conv_forward(grid.unsqueeze(0), w_coord, self.bias)  # type: ignore[attr-defined]
+            coord = self._conv_forward(grid.unsqueeze(0), w_coord, self.bias)
         else:
             coord = conv_coord_term(
                 grid,
                 w_coord,
                 self.bias,
                 out.shape[2:],
-                stride=self.stride,  # type: ignore[attr-defined]
-                dilation=self.dilation,  # type: ignore[attr-defined]
-                kernel_size=self.kernel_size,  # type: ignore[attr-defined]
-                reversed_padding=self._reversed_padding_repeated_twice,  # type: ignore[attr-defined]
-                padding_mode=self.padding_mode,  # type: ignore[attr-defined]
+                stride=self.stride,
+                dilation=self.dilation,
+                kernel_size=self.kernel_size,
+                reversed_padding=self._reversed_padding_repeated_twice,
+                padding_mode=self.padding_mode,
             )
         return out.add_(coord)  # (N, out, *o) += (1, out, *o); conv does not save its output
 
 
-class _CoordConvTranspose(_CoordConvNd):
+class _CoordConvTranspose(_CoordConvNd, _ConvTransposeBase):
     """Forward for ``nn.ConvTranspose*d`` bases: weight ``(in + extra, out, *k)``."""
 
-    _conv_transpose: ClassVar[Any]
+    _conv_transpose: ClassVar[Callable[..., torch.Tensor]]  # F.conv_transpose{rank}d
 
     def forward(self, input: torch.Tensor, output_size: list[int] | None = None) -> torch.Tensor:
         self._check(input)
-        output_padding = self._output_padding(  # type: ignore[attr-defined]
-            input,
-            output_size,
-            self.stride,
-            self.padding,
-            self.kernel_size,
-            self._rank,
-            self.dilation,  # type: ignore[attr-defined]
+        # torch stores these as tuples but types ``_output_padding``'s parameters ``list[int]``
+        # (for TorchScript; it only indexes them), and a transposed layer's padding is never a
+        # string ("same"/"valid" are refused by its constructor)
+        stride = cast("list[int]", self.stride)
+        padding = cast("list[int]", self.padding)
+        kernel_size = cast("list[int]", self.kernel_size)
+        dilation = cast("list[int]", self.dilation)
+        output_padding = self._output_padding(
+            input, output_size, stride, padding, kernel_size, self._rank, dilation
         )
         c = self.data_channels
-        args = (self.stride, self.padding, output_padding, 1, self.dilation)  # type: ignore[attr-defined]
+        args = (stride, padding, output_padding, 1, dilation)
         out = self._conv_transpose(input, self.weight[:c], None, *args)
         grid, w_coord = self._grid(input), self.weight[c:]
-        fold_ok = all(p < s for p, s in zip(output_padding, self.stride, strict=True))  # type: ignore[attr-defined]
+        fold_ok = all(p < s for p, s in zip(output_padding, stride, strict=True))
         if self._rank == 3 or not fold_ok or torch.onnx.is_in_onnx_export():
             coord = self._conv_transpose(grid.unsqueeze(0), w_coord, self.bias, *args)
         else:
@@ -162,10 +174,10 @@ class _CoordConvTranspose(_CoordConvNd):
                 w_coord,
                 self.bias,
                 out.shape[2:],
-                stride=self.stride,  # type: ignore[attr-defined]
-                padding=self.padding,  # type: ignore[attr-defined]
-                dilation=self.dilation,  # type: ignore[attr-defined]
-                kernel_size=self.kernel_size,  # type: ignore[attr-defined]
+                stride=stride,
+                padding=padding,
+                dilation=dilation,
+                kernel_size=kernel_size,
             )
         return out.add_(coord)
 

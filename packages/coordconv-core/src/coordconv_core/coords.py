@@ -60,7 +60,10 @@ def coordinate_grid(
         shape[dim] = spatial[dim]
         channels.append(_axis_values(spatial[dim], compute, device).view(shape).expand(spatial))
     if with_r:
-        channels.append(torch.sqrt(sum(c * c for c in channels)))  # type: ignore[arg-type]
+        # squares[0] + squares[1] + ...: the values sum() gives from its start of 0 (squares
+        # are never -0.0, so adding 0 first changed no bit)
+        squares = [c * c for c in channels]
+        channels.append(torch.sqrt(sum(squares[1:], squares[0])))
     return torch.stack(channels).to(dtype)  # (rank + with_r, *spatial)
 
 

@@ -62,7 +62,10 @@ GENERATE_FLAGS = {
 GENERATE_DEFAULTS = {"seed": 0, "n": 50_000, "min_gap": 2, "n_train": 9000, "n_test": 1000}
 MAX_PREVIEW = 1024  # images in one preview grid (a 3x-scaled 8-column PNG of ~25k px height)
 EXIT_USER_ERROR, EXIT_STOPPED = 2, 130
-# OSErrors of the machine's or the user's making (full disk, read-only folder): one line, 2
+# OSErrors of the machine's or the user's making (full disk, read-only folder): one line, 2.
+# This, _Parser, _sigterm_as_interrupt and _check_writable_dir have twins in coordconv_train
+# (errors, cli, rundir); coordconv-data depends on neither torch nor coordconv-train, and
+# coordconv-train not on it, so each package keeps its own copy.
 _ENVIRONMENT_ERRNOS = {
     errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EACCES, errno.EPERM, errno.EROFS,
     errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENAMETOOLONG, errno.EIO,
@@ -84,7 +87,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with a one-line error message (usage stays in ``--help``)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -205,15 +208,11 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def _check_writable_dir(path: Path, flag: str) -> None:

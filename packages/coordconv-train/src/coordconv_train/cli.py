@@ -17,7 +17,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from types import FrameType
 from typing import NoReturn
 
 from coordconv_train.errors import ENVIRONMENT_ERRNOS, UserError, describe_os_error
@@ -38,18 +37,15 @@ def one_line(text: str) -> str:
     return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
 
 
-def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM raises ``KeyboardInterrupt`` as SIGINT does, so both stop a command the same
-    way (``finally`` blocks run, temporary files are removed)."""
+    way (``finally`` blocks run, temporary files are removed). ``coordconv_data.cli`` keeps a
+    copy: neither package depends on the other."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         yield
     finally:

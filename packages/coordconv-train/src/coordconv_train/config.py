@@ -14,9 +14,12 @@ import json
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def _flag(name: str) -> str:
@@ -33,12 +36,14 @@ def _base_type(tp: Any) -> Any:
     return tp
 
 
-def add_config_arguments(parser: argparse.ArgumentParser, config_cls: type) -> None:
+def add_config_arguments(
+    parser: argparse.ArgumentParser, config_cls: type[DataclassInstance]
+) -> None:
     """Add one flag per dataclass field of ``config_cls`` to ``parser``."""
     hints = typing.get_type_hints(config_cls)
     for f in dataclasses.fields(config_cls):
         help_text = f.metadata.get("help", "")
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
         tp = _base_type(hints[f.name])
         kwargs: dict[str, Any] = {"dest": f.name, "default": default}
         if tp is bool:
@@ -57,7 +62,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_cls: type) -> N
 
 def config_from_args(config_cls: type[T], args: argparse.Namespace) -> T:
     """Build ``config_cls`` from the namespace filled by :func:`add_config_arguments`."""
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls)}  # type: ignore[arg-type]
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls)}
     hints = typing.get_type_hints(config_cls)
     for name, value in values.items():
         if typing.get_origin(_base_type(hints[name])) is tuple and value is not None:
@@ -74,7 +79,7 @@ def config_from_dict(config_cls: type[T], data: dict[str, Any]) -> T:
     """Inverse of :func:`config_to_dict` for configs written to ``config.json``."""
     hints = typing.get_type_hints(config_cls)
     values = {}
-    for f in dataclasses.fields(config_cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(config_cls):
         if f.name not in data:
             continue
         value, tp = data[f.name], _base_type(hints[f.name])
