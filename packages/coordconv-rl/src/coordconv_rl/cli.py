@@ -13,8 +13,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from coordconv_rl.a2c import train
-from coordconv_rl.a2c_config import A2CConfig
+from coordconv_rl.a2c import A2CConfig, train
 from coordconv_rl.experiment import ExperimentConfig, parse_shard, run_experiment
 from coordconv_rl.report import write_report
 from coordconv_train import (

@@ -15,8 +15,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coordconv_rl.a2c import train
-from coordconv_rl.a2c_config import A2CConfig, check_config, option
+from coordconv_rl.a2c import A2CConfig, check_config, option, train
 from coordconv_rl.games import PAPER_GAMES, TINY_ENV_ID, resolve_env_id
 from coordconv_rl.networks import VARIANTS
 from coordconv_rl.rmsprop_tf import OPTIMIZERS
