@@ -4,7 +4,8 @@ Liu et al., "An intriguing failing of convolutional neural networks and the Coor
 solution", NeurIPS 2018, arXiv:1807.03247.
 
 - :mod:`.a2c`: A2C in one file, top to bottom: ``A2CConfig`` (baselines defaults), episode
-  ends and reward clipping, n-step returns, the loss and update, and the loop ``train``
+  ends and reward clipping, n-step returns, the loss and update, and the loop ``train`` on
+  :class:`coordconv_train.Run`
 - :mod:`.rmsprop_tf`: RMSprop as TensorFlow 1 computes it (baselines' optimiser)
 - :mod:`.evaluate`: the final evaluation on true game scores
 - :mod:`.networks`: Nature CNN actor-critic with the conv layer passed as a callable

@@ -9,7 +9,7 @@ maths (:func:`n_step_returns`, :func:`a2c_loss`, :func:`a2c_update`, :func:`line
 :func:`train`, whose loop is rollout -> returns -> one update -> logging until ``frames`` are
 used. Beside it: the networks (:mod:`coordconv_rl.networks`), the TF1 RMSprop
 (:mod:`coordconv_rl.rmsprop_tf`), evaluation (:mod:`coordconv_rl.evaluate`) and the run
-plumbing of :mod:`coordconv_train` (run directory, checkpoint, stop signal, resume).
+plumbing, :class:`coordconv_train.Run` (run directory, checkpoint, stop signal, resume).
 
 Rewards are clipped to their sign for the update on Atari only (as baselines; ``--reward-clip``)
 while the logged and evaluated scores stay raw, whole games. ``frames`` counts agent steps summed
@@ -36,19 +36,8 @@ from coordconv_rl.evaluate import evaluate
 from coordconv_rl.games import TINY_ENV_ID, resolve_env_id
 from coordconv_rl.networks import ARCHS, COORD_INITS, MODELS, make_network, variant_name
 from coordconv_rl.rmsprop_tf import OPTIMIZERS, make_optimizer, optimizer_for
-from coordconv_train import (
-    GracefulStop,
-    RunDir,
-    UserError,
-    config_to_dict,
-    load_checkpoint,
-    make_accelerator,
-    rng_state,
-    save_checkpoint,
-    seed_everything,
-    set_rng_state,
-)
-from coordconv_train.tracking import LOG_WITH_HELP, end_tracking, start_tracking, tracking_options
+from coordconv_train import Run, UserError, config_to_dict, seed_everything
+from coordconv_train.tracking import LOG_WITH_HELP
 
 # ---------------------------------------------------------------------------------- arguments
 
@@ -150,19 +139,6 @@ class A2CConfig:
     out: Path = field(default=Path("runs/a2c"), metadata={"help": "run directory"})
     resume: bool = option(False, "continue the run in --out from its checkpoint")
     overwrite: bool = option(False, "replace an existing run in --out")
-
-
-# fields that may change between a run and its --resume (they do not change what is learnt)
-NOT_RESULTS: tuple[str, ...] = (
-    "resume",
-    "overwrite",
-    "device",
-    "threads",
-    "progress",
-    "log_interval",
-    "checkpoint_interval",
-    "log_with",
-)
 
 
 def check_config(cfg: A2CConfig) -> None:
@@ -330,30 +306,38 @@ def a2c_update(
 def train(cfg: A2CConfig) -> dict[str, Any] | None:
     """Train one agent; write config, metrics, checkpoints, weights and results to ``cfg.out``.
 
-    Returns the results dict, or ``{"stopped": True, ...}`` if stopped by SIGINT/SIGTERM
-    (checkpoint written), or None on processes other than the main one. Every input (game,
-    counts, the network for the observations) is checked before the run directory is written.
+    Returns the results dict, or ``{"status": "stopped", "frames": ...}`` if stopped by
+    SIGINT/SIGTERM (checkpoint written; :func:`coordconv_train.is_stopped`), or None on
+    processes other than the main one. Every input (game, counts, the network for the
+    observations) is checked before the run directory is written.
     """
+    # arguments: every one checked before the first write
     cfg.env = resolve_env_id(cfg.env)
     check_config(cfg)
-    tracking = tracking_options(cfg.log_with, cfg.out)
-    clip_reward = reward_clipper(cfg.reward_clip, cfg.env)  # the new choices, also before writing
+    run = Run(cfg, project="coordconv-rl")
+    clip_reward = reward_clipper(cfg.reward_clip, cfg.env)
     if cfg.coord_init not in COORD_INITS:
         raise UserError(f"--coord-init must be one of {', '.join(COORD_INITS)}")
     optimizer_name = optimizer_for(cfg.optimizer, cfg.env)
-    run = RunDir(cfg.out)
-    prepare = {"overwrite": cfg.overwrite, "resume": cfg.resume, "ignore_on_resume": NOT_RESULTS}
-    run.check(config_to_dict(cfg), **prepare)  # --out mistakes first, without writing
-    if cfg.resume and run.read_results() is not None:
-        return run.read_results()
+    run.check()  # --out mistakes, without writing
+    if cfg.resume:  # --frames is a budget in RESUMABLE, but here it also sets the lr schedule
+        old_frames = run.dir.read_config().get("frames")
+        if old_frames != cfg.frames:
+            raise UserError(
+                f"cannot resume {run.path}: config differs "
+                f"(frames: {old_frames!r} -> {cfg.frames!r})"
+            )
+        if run.dir.read_results() is not None:
+            return run.dir.read_results()
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
-    accelerator = make_accelerator(cfg.device, amp=cfg.amp, **tracking)
+    accelerator = run.accelerator
     device = accelerator.device
     seed_everything(cfg.seed + accelerator.process_index)
     batch = cfg.num_envs * cfg.num_steps
     num_updates = math.ceil(cfg.frames / batch)
 
+    # environments (coordconv_rl.envs) and the network (coordconv_rl.networks)
     envs = make_vector_env(
         cfg.env, cfg.num_envs, cfg.seed, cfg.backend, cfg.repeat_action_probability
     )  # type: ignore[arg-type]
@@ -368,34 +352,26 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
             with_r=cfg.with_r,
             coord_init=cfg.coord_init,
         ).to(device)
-        resuming = run.prepare(config_to_dict(cfg), **prepare)
+        state = run.open()
     except BaseException:
         envs.close()
         raise
-    if accelerator.is_main_process:  # after the first write: trackers write under --out
-        start_tracking(accelerator, "coordconv-rl", config_to_dict(cfg))
     optimizer = make_optimizer(
         optimizer_name, model.parameters(), lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps
     )
     update, wall_before, cpu_before = 0, 0.0, 0.0
     recent: deque[float] = deque(maxlen=100)  # recent true game scores
-    if resuming:
-        state = load_checkpoint(run.checkpoint)
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         update, wall_before = state["update"], state["wall_time_s"]
         cpu_before = state.get("cpu_time_s", 0.0)
         recent.extend(state["recent_returns"])
-        set_rng_state(state["rng"])
-        run.truncate_metrics(lambda r: r["frames"] <= update * batch)
-    elif cfg.resume:
-        run.truncate_metrics(lambda r: False)  # no checkpoint yet: start over
+        run.restore(state, keep=lambda r: r["frames"] <= update * batch)
     model, optimizer = accelerator.prepare(model, optimizer)
-    is_main = accelerator.is_main_process
 
-    def save(path: Path) -> None:
-        save_checkpoint(
-            path,
+    def checkpoint() -> None:
+        run.checkpoint(
             {
                 "model": accelerator.unwrap_model(model).state_dict(),
                 "optimizer": optimizer.state_dict(),
@@ -403,9 +379,8 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 "wall_time_s": wall_before + time.time() - start,
                 "cpu_time_s": cpu_before + time.process_time() - cpu_start,
                 "recent_returns": list(recent),
-                "rng": rng_state(),
                 "config": config_to_dict(cfg),
-            },
+            }
         )
 
     # rollout storage; obs stay uint8 on the device: (T, N, C, H, W)
@@ -426,10 +401,10 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         total=num_updates * batch,
         initial=update * batch,
         unit="frame",
-        disable=not (cfg.progress and is_main),
+        disable=not (cfg.progress and run.is_main),
         desc=f"{cfg.env} {cfg.model} s{cfg.seed}",
     )
-    with GracefulStop() as stop:
+    with run.stopping():
         while update < num_updates:
             # 1. rollout: num_steps steps of every env with the current policy
             for t in range(cfg.num_steps):
@@ -449,14 +424,12 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 frames_now = (update * cfg.num_steps + t + 1) * cfg.num_envs
                 for i in np.flatnonzero(game_over):
                     recent.append(float(scores[i]))
-                    if is_main:
-                        record = {
-                            "frames": frames_now,
-                            "charts/episodic_return": float(scores[i]),
-                            "charts/episodic_length": int(lengths[i]),
-                        }
-                        run.log(record)
-                        accelerator.log(record, step=frames_now)
+                    record = {
+                        "frames": frames_now,
+                        "charts/episodic_return": float(scores[i]),
+                        "charts/episodic_length": int(lengths[i]),
+                    }
+                    run.log(record, step=frames_now)
                     scores[i], lengths[i] = 0.0, 0
                 obs_buf[t] = obs_t
                 act_buf[t] = actions
@@ -487,55 +460,47 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 accelerator=accelerator,
             )
             update += 1
+
+            # 4. logging, checkpoints, a stop signal
             bar.update(batch)
             fps = (update - start_update) * batch / max(time.time() - start, 1e-9)
             bar.set_postfix(fps=f"{fps:.0f}", ret=f"{np.mean(recent):.1f}" if recent else "-")
-            if is_main and (update % cfg.log_interval == 0 or update == num_updates):
+            if update % cfg.log_interval == 0 or update == num_updates:
                 record = {
                     "frames": update * batch,
                     "charts/learning_rate": lr,
                     "charts/fps": fps,
                     **{f"losses/{k}": v for k, v in stats.items()},
                 }
-                run.log(record)
-                accelerator.log(record, step=update * batch)
-            if is_main and update % cfg.checkpoint_interval == 0:
-                save(run.checkpoint)
-            if stop.requested:
-                if is_main:
-                    save(run.checkpoint)
-                    bar.write(
-                        f"stopped by {stop.signal_name} at {update * batch} frames; "
-                        f"checkpoint in {run.checkpoint} (continue with --resume)"
-                    )
+                run.log(record, step=update * batch)
+            if update % cfg.checkpoint_interval == 0:
+                checkpoint()
+            if run.should_stop(update):
+                checkpoint()
                 bar.close()
                 envs.close()
-                end_tracking(accelerator)
-                return {"stopped": True, "frames": update * batch}
+                return run.stopped(frames=update * batch)
     bar.close()
     envs.close()
-    wall = wall_before + time.time() - start
-    if not is_main:
-        return None
-    save(run.checkpoint)
-    net = accelerator.unwrap_model(model)
-    from safetensors.torch import save_file
 
-    save_file(
-        {k: v.contiguous() for k, v in net.state_dict().items()},
-        str(run.path / "model.safetensors"),
-    )
-    eval_returns = evaluate(
-        net,
-        cfg.env,
-        cfg.eval_episodes,
-        cfg.seed + 10_000,
-        device=device,
-        backend=cfg.backend,
-        greedy=cfg.eval_greedy,  # type: ignore[arg-type]
-        max_steps=cfg.eval_max_steps,
-        repeat_action_probability=cfg.repeat_action_probability,
-    )
+    # the end: checkpoint, weights, evaluation on true game scores, results.json
+    wall = wall_before + time.time() - start
+    checkpoint()
+    net = accelerator.unwrap_model(model)
+    run.save_weights(net)
+    eval_returns = []
+    if run.is_main:
+        eval_returns = evaluate(
+            net,
+            cfg.env,
+            cfg.eval_episodes,
+            cfg.seed + 10_000,
+            device=device,
+            backend=cfg.backend,
+            greedy=cfg.eval_greedy,  # type: ignore[arg-type]
+            max_steps=cfg.eval_max_steps,
+            repeat_action_probability=cfg.repeat_action_probability,
+        )
     results = {
         "env": cfg.env,
         "model": cfg.model,
@@ -550,6 +515,5 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         "cpu_time_s": cpu_before + time.process_time() - cpu_start,
         "fps": num_updates * batch / wall if wall > 0 else None,
     }
-    run.write_results(results)
-    end_tracking(accelerator)
-    return results
+    run.finish(results)
+    return results if run.is_main else None

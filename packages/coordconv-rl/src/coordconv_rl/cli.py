@@ -21,6 +21,7 @@ from coordconv_train import (
     CliParser,
     add_config_arguments,
     config_from_args,
+    is_stopped,
     run_cli,
 )
 
@@ -65,7 +66,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "train":
         results = train(config_from_args(A2CConfig, args))
-        if results is not None and results.get("stopped"):
+        if is_stopped(results):
             return EXIT_STOPPED
         if results is not None:
             print(f"final score {results['final_score']} over {len(results['eval_returns'])} games")
