@@ -27,7 +27,7 @@ import torch
 
 from coordconv_rl.a2c import A2CConfig, train
 from coordconv_rl.envs import make_vector_env
-from coordconv_train import EXIT_STOPPED
+from coordconv_train import EXIT_STOPPED, is_stopped
 
 BACKENDS = ("ale-vector", "gymnasium")
 
@@ -47,7 +47,7 @@ def env_steps_per_s(env_id: str, backend: str, num_envs: int, steps: int) -> flo
 
 
 class Stopped(Exception):
-    """A timed run was stopped by SIGINT/SIGTERM (``train`` returned ``{"stopped": True}``)."""
+    """A timed run was stopped by SIGINT/SIGTERM (``train`` returned ``{"status": "stopped"}``)."""
 
 
 def train_fps(
@@ -69,7 +69,7 @@ def train_fps(
             log_interval=10**9,
         )
         results = train(cfg)
-    if results is None or results.get("stopped"):
+    if results is None or is_stopped(results):
         raise Stopped
     return float(results["fps"])
 

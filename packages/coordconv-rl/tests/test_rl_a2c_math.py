@@ -9,8 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from coordconv_rl.a2c_episodes import episode_ends, linear_lr
-from coordconv_rl.a2c_maths import a2c_loss, a2c_update, n_step_returns
+from coordconv_rl.a2c import a2c_loss, a2c_update, episode_ends, linear_lr, n_step_returns
 
 
 def test_n_step_returns_bootstrap_and_episode_end():

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 import coordconv_rl.a2c as a2c_module
+import coordconv_train.run
 from coordconv_rl.cli import main
 from coordconv_rl.experiment import ExperimentConfig, grid, parse_shard
 from coordconv_rl.games import TINY_ENV_ID
@@ -141,7 +142,7 @@ def test_train_refuses_overwrite_then_resumes_after_graceful_stop(tmp_path, monk
 
         signal_name = "SIGTERM"
 
-    monkeypatch.setattr(a2c_module, "GracefulStop", StopAfter)
+    monkeypatch.setattr(coordconv_train.run, "GracefulStop", StopAfter)
     assert main(args) == 130  # stopped: one exit status for every command
     assert not (out / "results.json").exists()
     assert max(r["frames"] for r in _records(out)) == 7 * 20

@@ -12,8 +12,7 @@ import os
 import numpy as np
 import pytest
 
-from coordconv_rl.a2c import train
-from coordconv_rl.a2c_config import A2CConfig
+from coordconv_rl.a2c import A2CConfig, train
 from coordconv_rl.games import TINY_ENV_ID
 from coordconv_rl.target_reach import TargetReachEnv
 

@@ -6,9 +6,7 @@ import numpy as np
 import pytest
 
 import coordconv_rl.a2c as a2c_module
-from coordconv_rl.a2c import train
-from coordconv_rl.a2c_config import A2CConfig
-from coordconv_rl.a2c_episodes import reward_clipper
+from coordconv_rl.a2c import A2CConfig, reward_clipper, train
 from coordconv_rl.games import TINY_ENV_ID
 from coordconv_train import UserError
 

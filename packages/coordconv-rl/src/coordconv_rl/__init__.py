@@ -3,9 +3,11 @@
 Liu et al., "An intriguing failing of convolutional neural networks and the CoordConv
 solution", NeurIPS 2018, arXiv:1807.03247.
 
-- :mod:`.a2c`: the A2C training loop ``train``, built from :mod:`.a2c_config` (``A2CConfig``,
-  baselines defaults), :mod:`.a2c_maths` (returns, loss, update) and :mod:`.a2c_episodes`
-  (episode ends, lr schedule)
+- :mod:`.a2c`: A2C in one file, top to bottom: ``A2CConfig`` (baselines defaults), episode
+  ends and reward clipping, n-step returns, the loss and update, and the loop ``train`` on
+  :class:`coordconv_train.Run`
+- :mod:`.rmsprop_tf`: RMSprop as TensorFlow 1 computes it (baselines' optimiser)
+- :mod:`.evaluate`: the final evaluation on true game scores
 - :mod:`.networks`: Nature CNN actor-critic with the conv layer passed as a callable
 - :mod:`.envs`: ``AtariVectorEnv`` / gymnasium-wrapper pipelines and the tiny env
 - :mod:`.target_reach`: TargetReach, a tiny pixel env for CI-sized learning tests

@@ -1,15 +1,20 @@
-"""A2C training loop (S8): rollout -> n-step returns -> one update, until ``frames`` are used.
+"""A2C (S8), top to bottom: arguments, environments, network, rollout, n-step returns, update, logs.
 
-The paper (S8) trained conv and CoordConv agents with "OpenAI baselines implementation and
-default parameters", i.e. A2C, the synchronous variant of A3C (Mnih et al. 2016,
-"Asynchronous Methods for Deep Reinforcement Learning"). Read with its parts, one file each:
-:mod:`coordconv_rl.a2c_config` (:class:`A2CConfig`, every field a ``coordconv-rl train``
-flag, defaults baselines'), :mod:`coordconv_rl.a2c_maths` (:func:`n_step_returns`,
-:func:`a2c_loss`, :func:`a2c_update`) and :mod:`coordconv_rl.a2c_episodes`
-(:func:`episode_ends`, :func:`reward_clipper`, :func:`linear_lr`), the optimiser
-:mod:`coordconv_rl.rmsprop_tf`. Here: rewards are clipped to their sign for the
-update on Atari only (as baselines; see ``--reward-clip``) while the logged and evaluated scores
-stay raw, whole games.
+The paper (S8) trained its conv and CoordConv agents with "OpenAI baselines implementation and
+default parameters", i.e. A2C, the synchronous variant of A3C (Mnih et al. 2016, "Asynchronous
+Methods for Deep Reinforcement Learning"). This file reads in the order of CleanRL's single-file
+agents: the arguments (:class:`A2CConfig`, every field a ``coordconv-rl train`` flag, defaults
+baselines'), the episode bookkeeping around the environments of :mod:`coordconv_rl.envs`, the
+maths (:func:`n_step_returns`, :func:`a2c_loss`, :func:`a2c_update`, :func:`linear_lr`), then
+:func:`train`, whose loop is rollout -> returns -> one update -> logging until ``frames`` are
+used. Beside it: the networks (:mod:`coordconv_rl.networks`), the TF1 RMSprop
+(:mod:`coordconv_rl.rmsprop_tf`), evaluation (:mod:`coordconv_rl.evaluate`) and the run
+plumbing, :class:`coordconv_train.Run` (run directory, checkpoint, stop signal, resume).
+
+Rewards are clipped to their sign for the update on Atari only (as baselines; ``--reward-clip``)
+while the logged and evaluated scores stay raw, whole games. ``frames`` counts agent steps summed
+over the envs (baselines' ``num_timesteps``); with Atari's frame skip of 4 each is 4 emulator
+frames.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,58 +31,313 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from coordconv_rl.a2c_config import NOT_RESULTS, A2CConfig, check_config
-from coordconv_rl.a2c_episodes import episode_ends, linear_lr, reward_clipper
-from coordconv_rl.a2c_maths import a2c_update, n_step_returns
-from coordconv_rl.envs import lives_of, make_vector_env
+from coordconv_rl.envs import BACKENDS, lives_of, make_vector_env
 from coordconv_rl.evaluate import evaluate
-from coordconv_rl.games import resolve_env_id
-from coordconv_rl.networks import COORD_INITS, make_network, variant_name
-from coordconv_rl.rmsprop_tf import make_optimizer, optimizer_for
-from coordconv_train import (
-    GracefulStop,
-    RunDir,
-    UserError,
-    config_to_dict,
-    load_checkpoint,
-    make_accelerator,
-    rng_state,
-    save_checkpoint,
-    seed_everything,
-    set_rng_state,
-)
-from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
+from coordconv_rl.games import TINY_ENV_ID, resolve_env_id
+from coordconv_rl.networks import ARCHS, COORD_INITS, MODELS, make_network, variant_name
+from coordconv_rl.rmsprop_tf import OPTIMIZERS, make_optimizer, optimizer_for
+from coordconv_train import Run, UserError, config_to_dict, seed_everything
+from coordconv_train.tracking import LOG_WITH_HELP
 
-__all__ = ["A2CConfig", "train"]  # A2CConfig stays importable from here (tools/bench)
+# ---------------------------------------------------------------------------------- arguments
+
+REWARD_CLIPS: tuple[str, ...] = ("auto", "sign", "none")
+
+
+def option(default: Any, help: str, *, choices: list[str] | None = None) -> Any:
+    """A config field carrying its ``--help`` text (and choices) for ``add_config_arguments``."""
+    metadata: dict[str, Any] = {"help": help} | ({"choices": choices} if choices else {})
+    return field(default=default, metadata=metadata)
+
+
+@dataclass
+class A2CConfig:
+    """One A2C run (``coordconv-rl train``); defaults are OpenAI baselines' A2C on Atari: 16 envs,
+    5-step rollouts, TF1 RMSprop (lr 7e-4 decayed linearly to 0, alpha 0.99, eps 1e-5), entropy
+    0.01, value 0.5, grad-norm clip 0.5, gamma 0.99, Atari rewards sign-clipped, a lost life
+    ending the episode for the value targets. Each field's help is its ``--flag``'s."""
+
+    env: str = option(
+        "ALE/MsPacman-v5", "ALE/<Game>-v5 id, a table S7 game name, or coordconv_rl/TargetReach-v0"
+    )
+    model: str = option(
+        "conv", "conv: Nature CNN; coordconv: its first conv a CoordConv", choices=list(MODELS)
+    )
+    coordconv_layers: str = option(
+        "first",
+        "which convs are CoordConv for --model coordconv (paper: first)",
+        choices=["first", "all"],
+    )
+    with_r: bool = option(False, "add the radius channel to CoordConv layers")
+    coord_init: str = option(
+        "paper",
+        "CoordConv coordinate weights at init: paper (baselines' orthogonal init over the whole "
+        "weight, as the paper's code would have done); zero (NOT the paper: coordinate weights 0, "
+        "the agent starts as the plain conv agent)",
+        choices=list(COORD_INITS),
+    )
+    arch: str = option(
+        "auto",
+        "network torso: nature (84x84 Atari), small (tiny images), auto by image size",
+        choices=list(ARCHS),
+    )
+    frames: int = option(
+        10_000_000, "training budget in agent steps summed over envs (x4 emulator frames on Atari)"
+    )
+    seed: int = option(0, "random seed (torch, envs)")
+    num_envs: int = option(16, "parallel environments")
+    num_steps: int = option(5, "rollout length per env between updates")
+    optimizer: str = option(
+        "auto",
+        "rmsprop-tf: RMSprop as TensorFlow 1 computes it (baselines'; eps inside the square "
+        "root, mean square started at 1); rmsprop-torch: torch.optim.RMSprop (NOT baselines': "
+        "eps outside, started at 0); auto: rmsprop-tf on Atari, rmsprop-torch on TargetReach "
+        "(where the TF maths at lr 7e-4 stays at chance for 200k frames; see README)",
+        choices=["auto", *OPTIMIZERS],
+    )
+    lr: float = option(7e-4, "RMSprop learning rate (start of the schedule)")
+    lr_schedule: str = option(
+        "linear",
+        "linear: decay to 0 over --frames (baselines); constant",
+        choices=["linear", "constant"],
+    )
+    alpha: float = option(0.99, "RMSprop smoothing constant")
+    eps: float = option(1e-5, "RMSprop epsilon")
+    gamma: float = option(0.99, "discount factor")
+    ent_coef: float = option(0.01, "entropy bonus coefficient")
+    vf_coef: float = option(0.5, "value loss coefficient")
+    max_grad_norm: float = option(0.5, "global gradient-norm clip")
+    reward_clip: str = option(
+        "auto",
+        "reward the agent learns from: sign (baselines' ClipRewardEnv), none, or auto: sign on "
+        "Atari, none elsewhere (baselines clips Atari only; TargetReach's 0.1 shaping stays 0.1); "
+        "logged and evaluated scores are always raw",
+        choices=list(REWARD_CLIPS),
+    )
+    episodic_life: bool = option(True, "a lost life ends the episode for value targets")
+    backend: str = option(
+        "ale-vector",
+        "Atari pipeline: ale-vector (C++ AtariVectorEnv) or gymnasium (Python wrappers)",
+        choices=list(BACKENDS),
+    )
+    repeat_action_probability: float = option(
+        0.0, "sticky actions (0 as baselines' NoFrameskip-v4; 0.25 as ALE v5)"
+    )
+    eval_episodes: int = option(10, "episodes for the final evaluation (results.json final_score)")
+    eval_greedy: bool = option(False, "evaluate the argmax action instead of sampling")
+    eval_max_steps: int = option(27_000, "cap on agent steps per evaluation game")
+    log_interval: int = option(100, "updates between loss/fps records in metrics.jsonl")
+    checkpoint_interval: int = option(2_500, "updates between checkpoints")
+    threads: int = option(
+        0,
+        "torch CPU threads (0: torch's default; 1 is fastest for the small net or on a busy machine)",
+    )
+    device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
+    amp: bool = option(False, "bf16/fp16 autocast on CUDA")
+    progress: bool = option(True, "show a tqdm progress bar")
+    log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
+    out: Path = field(default=Path("runs/a2c"), metadata={"help": "run directory"})
+    resume: bool = option(False, "continue the run in --out from its checkpoint")
+    overwrite: bool = option(False, "replace an existing run in --out")
+
+
+def check_config(cfg: A2CConfig) -> None:
+    """Refuse counts and rates out of range (:class:`UserError`), before anything is written."""
+    rules = {
+        "--frames": cfg.frames >= 1,
+        "--num-envs": cfg.num_envs >= 1,
+        "--num-steps": cfg.num_steps >= 1,
+        "--log-interval": cfg.log_interval >= 1,
+        "--checkpoint-interval": cfg.checkpoint_interval >= 1,
+        "--eval-max-steps": cfg.eval_max_steps >= 1,
+        "--eval-episodes": cfg.eval_episodes >= 0,
+        "--threads": cfg.threads >= 0,
+        "--lr": cfg.lr > 0,
+        "--eps": cfg.eps > 0,
+        "--alpha": 0 <= cfg.alpha < 1,
+        "--gamma": 0 <= cfg.gamma <= 1,
+        "--max-grad-norm": cfg.max_grad_norm > 0,
+        "--repeat-action-probability": 0 <= cfg.repeat_action_probability <= 1,
+    }
+    bad = [flag for flag, ok in rules.items() if not ok]
+    if bad:
+        raise UserError(
+            f"out of range: {', '.join(bad)} (counts and intervals >= 1, --eval-episodes and "
+            "--threads >= 0, rates > 0, probabilities and --alpha/--gamma in [0, 1])"
+        )
+
+
+# ------------------------------------------------------------- episodes around the environments
+# The envs (coordconv_rl.envs) give raw rewards and whole games; baselines' EpisodicLifeEnv and
+# ClipRewardEnv (inside wrap_deepmind: Atari only) are done here, identically for every backend.
+
+
+def episode_ends(
+    terminated: np.ndarray,
+    truncated: np.ndarray,
+    lives: np.ndarray | None,
+    new_lives: np.ndarray | None,
+    episodic_life: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(game_over, done)`` per env after one vector step, both bool ``(N,)``.
+
+    ``game_over``: the game really ended (terminated or truncated; scores are logged then).
+    ``done``: the episode ended for the value targets: ``game_over``, or, with ``episodic_life``,
+    a life was lost (baselines' ``EpisodicLifeEnv``). With same-step autoreset ``new_lives`` of
+    a finished game are the new game's, hence the ``~game_over``.
+    """
+    game_over = np.asarray(terminated, dtype=bool) | np.asarray(truncated, dtype=bool)
+    done = game_over.copy()
+    if episodic_life and lives is not None and new_lives is not None:
+        done |= (new_lives < lives) & ~game_over
+    return game_over, done
+
+
+def reward_clipper(choice: str, env_id: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The map from raw rewards ``(N,)`` to the rewards the agent learns from.
+
+    ``sign``: ``np.sign`` (baselines' ``ClipRewardEnv``); ``none``: unchanged; ``auto``: sign on
+    Atari games, unchanged on TargetReach (whose +-0.1 shaping would otherwise become +-1, a step
+    closer worth as much as reaching the target).
+    """
+    if choice not in REWARD_CLIPS:
+        raise UserError(f"unknown reward clip {choice!r}; choose one of {', '.join(REWARD_CLIPS)}")
+    if choice == "auto":
+        choice = "none" if env_id == TINY_ENV_ID else "sign"
+    return np.sign if choice == "sign" else _unchanged
+
+
+def _unchanged(rewards: np.ndarray) -> np.ndarray:
+    return rewards
+
+
+# ------------------------------------------------------------------------------ n-step returns
+
+
+def n_step_returns(
+    rewards: torch.Tensor, dones: torch.Tensor, last_values: torch.Tensor, gamma: float
+) -> torch.Tensor:
+    """Discounted n-step returns (baselines ``discount_with_dones`` + bootstrap).
+
+    ``rewards``, ``dones``: ``(T, N)``; ``dones[t]`` is 1 if the episode ended with step t.
+    ``last_values``: ``(N,)`` value of the observation after the last step, used unless the
+    last step ended the episode. Returns ``(T, N)``.
+    """
+    returns = torch.empty_like(rewards)
+    running = last_values
+    for t in reversed(range(rewards.shape[0])):
+        running = rewards[t] + gamma * running * (1.0 - dones[t])
+        returns[t] = running
+    return returns
+
+
+# ---------------------------------------------------------------------------------- the update
+
+
+def linear_lr(base: float, frames_done: int, total_frames: int) -> float:
+    """Baselines' linear schedule: ``base * (1 - frames_done / total_frames)``."""
+    return base * max(0.0, 1.0 - frames_done / total_frames)
+
+
+def a2c_loss(
+    logits: torch.Tensor,
+    values: torch.Tensor,
+    actions: torch.Tensor,
+    returns: torch.Tensor,
+    ent_coef: float,
+    vf_coef: float,
+) -> dict[str, torch.Tensor]:
+    """Baselines' A2C loss on a flat batch: ``logits (B, A)``, ``values/actions/returns (B,)``.
+
+    advantage = R - V (V detached); policy = mean(-log pi(a) * adv); value = mean((V - R)^2);
+    entropy = mean(H(pi)); loss = policy - ent_coef * entropy + vf_coef * value.
+    """
+    dist = torch.distributions.Categorical(logits=logits.float())
+    advantages = returns - values.detach()
+    policy_loss = -(dist.log_prob(actions) * advantages).mean()
+    value_loss = (values.float() - returns).pow(2).mean()
+    entropy = dist.entropy().mean()
+    loss = policy_loss - ent_coef * entropy + vf_coef * value_loss
+    return {"loss": loss, "policy_loss": policy_loss, "value_loss": value_loss, "entropy": entropy}
+
+
+def a2c_update(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    obs: torch.Tensor,
+    actions: torch.Tensor,
+    returns: torch.Tensor,
+    *,
+    lr: float,
+    ent_coef: float,
+    vf_coef: float,
+    max_grad_norm: float,
+    accelerator: Any = None,
+) -> dict[str, float]:
+    """One gradient step: loss on the rollout ``obs (B, C, H, W)``, clip the global norm, step.
+
+    The optimiser is baselines' TF1 RMSprop (:mod:`coordconv_rl.rmsprop_tf`) unless
+    ``--optimizer`` says otherwise; the difference from ``torch.optim.RMSprop`` is not small
+    (the package README measures it)."""
+    if accelerator is not None:
+        with accelerator.autocast():
+            logits, values = model(obs)
+    else:
+        logits, values = model(obs)
+    terms = a2c_loss(logits, values, actions, returns, ent_coef, vf_coef)
+    optimizer.zero_grad(set_to_none=True)
+    if accelerator is not None:
+        accelerator.backward(terms["loss"])
+        grad_norm = accelerator.clip_grad_norm_(model.parameters(), max_grad_norm)
+    else:
+        terms["loss"].backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    optimizer.step()
+    stats = {k: float(v.detach()) for k, v in terms.items()}
+    stats["grad_norm"] = float(grad_norm)
+    return stats
+
+
+# ---------------------------------------------------------------------------------- training
 
 
 def train(cfg: A2CConfig) -> dict[str, Any] | None:
     """Train one agent; write config, metrics, checkpoints, weights and results to ``cfg.out``.
 
-    Returns the results dict, or ``{"stopped": True, ...}`` if stopped by SIGINT/SIGTERM
-    (checkpoint written), or None on processes other than the main one. Every input (game,
-    counts, the network for the observations) is checked before the run directory is written.
+    Returns the results dict, or ``{"status": "stopped", "frames": ...}`` if stopped by
+    SIGINT/SIGTERM (checkpoint written; :func:`coordconv_train.is_stopped`), or None on
+    processes other than the main one. Every input (game, counts, the network for the
+    observations) is checked before the run directory is written.
     """
+    # arguments: every one checked before the first write
     cfg.env = resolve_env_id(cfg.env)
     check_config(cfg)
-    tracking = tracking_options(cfg.log_with, cfg.out)
-    clip_reward = reward_clipper(cfg.reward_clip, cfg.env)  # the new choices, also before writing
+    run = Run(cfg, project="coordconv-rl")
+    clip_reward = reward_clipper(cfg.reward_clip, cfg.env)
     if cfg.coord_init not in COORD_INITS:
         raise UserError(f"--coord-init must be one of {', '.join(COORD_INITS)}")
     optimizer_name = optimizer_for(cfg.optimizer, cfg.env)
-    run = RunDir(cfg.out)
-    prepare = {"overwrite": cfg.overwrite, "resume": cfg.resume, "ignore_on_resume": NOT_RESULTS}
-    run.check(config_to_dict(cfg), **prepare)  # --out mistakes first, without writing
-    if cfg.resume and run.read_results() is not None:
-        return run.read_results()
+    run.check()  # --out mistakes, without writing
+    if cfg.resume:  # --frames is a budget in RESUMABLE, but here it also sets the lr schedule
+        old_frames = run.dir.read_config().get("frames")
+        if old_frames != cfg.frames:
+            raise UserError(
+                f"cannot resume {run.path}: config differs "
+                f"(frames: {old_frames!r} -> {cfg.frames!r})"
+            )
+        if run.dir.read_results() is not None:
+            return run.dir.read_results()
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
-    accelerator = make_accelerator(cfg.device, amp=cfg.amp, **tracking)
+    accelerator = run.accelerator
     device = accelerator.device
     seed_everything(cfg.seed + accelerator.process_index)
     batch = cfg.num_envs * cfg.num_steps
     num_updates = math.ceil(cfg.frames / batch)
 
+    # environments (coordconv_rl.envs) and the network (coordconv_rl.networks)
     envs = make_vector_env(
         cfg.env, cfg.num_envs, cfg.seed, cfg.backend, cfg.repeat_action_probability
     )  # type: ignore[arg-type]
@@ -90,34 +352,26 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
             with_r=cfg.with_r,
             coord_init=cfg.coord_init,
         ).to(device)
-        resuming = run.prepare(config_to_dict(cfg), **prepare)
+        state = run.open()
     except BaseException:
         envs.close()
         raise
-    if accelerator.is_main_process:  # after the first write: trackers write under --out
-        start_tracking(accelerator, "coordconv-rl", config_to_dict(cfg))
     optimizer = make_optimizer(
         optimizer_name, model.parameters(), lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps
     )
     update, wall_before, cpu_before = 0, 0.0, 0.0
     recent: deque[float] = deque(maxlen=100)  # recent true game scores
-    if resuming:
-        state = load_checkpoint(run.checkpoint)
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         update, wall_before = state["update"], state["wall_time_s"]
         cpu_before = state.get("cpu_time_s", 0.0)
         recent.extend(state["recent_returns"])
-        set_rng_state(state["rng"])
-        run.truncate_metrics(lambda r: r["frames"] <= update * batch)
-    elif cfg.resume:
-        run.truncate_metrics(lambda r: False)  # no checkpoint yet: start over
+        run.restore(state, keep=lambda r: r["frames"] <= update * batch)
     model, optimizer = accelerator.prepare(model, optimizer)
-    is_main = accelerator.is_main_process
 
-    def save(path: Path) -> None:
-        save_checkpoint(
-            path,
+    def checkpoint() -> None:
+        run.checkpoint(
             {
                 "model": accelerator.unwrap_model(model).state_dict(),
                 "optimizer": optimizer.state_dict(),
@@ -125,9 +379,8 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 "wall_time_s": wall_before + time.time() - start,
                 "cpu_time_s": cpu_before + time.process_time() - cpu_start,
                 "recent_returns": list(recent),
-                "rng": rng_state(),
                 "config": config_to_dict(cfg),
-            },
+            }
         )
 
     # rollout storage; obs stay uint8 on the device: (T, N, C, H, W)
@@ -148,10 +401,10 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         total=num_updates * batch,
         initial=update * batch,
         unit="frame",
-        disable=not (cfg.progress and is_main),
+        disable=not (cfg.progress and run.is_main),
         desc=f"{cfg.env} {cfg.model} s{cfg.seed}",
     )
-    with GracefulStop() as stop:
+    with run.stopping():
         while update < num_updates:
             # 1. rollout: num_steps steps of every env with the current policy
             for t in range(cfg.num_steps):
@@ -171,14 +424,12 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 frames_now = (update * cfg.num_steps + t + 1) * cfg.num_envs
                 for i in np.flatnonzero(game_over):
                     recent.append(float(scores[i]))
-                    if is_main:
-                        record = {
-                            "frames": frames_now,
-                            "charts/episodic_return": float(scores[i]),
-                            "charts/episodic_length": int(lengths[i]),
-                        }
-                        run.log(record)
-                        accelerator.log(record, step=frames_now)
+                    record = {
+                        "frames": frames_now,
+                        "charts/episodic_return": float(scores[i]),
+                        "charts/episodic_length": int(lengths[i]),
+                    }
+                    run.log(record, step=frames_now)
                     scores[i], lengths[i] = 0.0, 0
                 obs_buf[t] = obs_t
                 act_buf[t] = actions
@@ -209,55 +460,47 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 accelerator=accelerator,
             )
             update += 1
+
+            # 4. logging, checkpoints, a stop signal
             bar.update(batch)
             fps = (update - start_update) * batch / max(time.time() - start, 1e-9)
             bar.set_postfix(fps=f"{fps:.0f}", ret=f"{np.mean(recent):.1f}" if recent else "-")
-            if is_main and (update % cfg.log_interval == 0 or update == num_updates):
+            if update % cfg.log_interval == 0 or update == num_updates:
                 record = {
                     "frames": update * batch,
                     "charts/learning_rate": lr,
                     "charts/fps": fps,
                     **{f"losses/{k}": v for k, v in stats.items()},
                 }
-                run.log(record)
-                accelerator.log(record, step=update * batch)
-            if is_main and update % cfg.checkpoint_interval == 0:
-                save(run.checkpoint)
-            if stop.requested:
-                if is_main:
-                    save(run.checkpoint)
-                    bar.write(
-                        f"stopped by {stop.signal_name} at {update * batch} frames; "
-                        f"checkpoint in {run.checkpoint} (continue with --resume)"
-                    )
+                run.log(record, step=update * batch)
+            if update % cfg.checkpoint_interval == 0:
+                checkpoint()
+            if run.should_stop(update):
+                checkpoint()
                 bar.close()
                 envs.close()
-                end_tracking(accelerator)
-                return {"stopped": True, "frames": update * batch}
+                return run.stopped(frames=update * batch)
     bar.close()
     envs.close()
-    wall = wall_before + time.time() - start
-    if not is_main:
-        return None
-    save(run.checkpoint)
-    net = accelerator.unwrap_model(model)
-    from safetensors.torch import save_file
 
-    save_file(
-        {k: v.contiguous() for k, v in net.state_dict().items()},
-        str(run.path / "model.safetensors"),
-    )
-    eval_returns = evaluate(
-        net,
-        cfg.env,
-        cfg.eval_episodes,
-        cfg.seed + 10_000,
-        device=device,
-        backend=cfg.backend,
-        greedy=cfg.eval_greedy,  # type: ignore[arg-type]
-        max_steps=cfg.eval_max_steps,
-        repeat_action_probability=cfg.repeat_action_probability,
-    )
+    # the end: checkpoint, weights, evaluation on true game scores, results.json
+    wall = wall_before + time.time() - start
+    checkpoint()
+    net = accelerator.unwrap_model(model)
+    run.save_weights(net)
+    eval_returns = []
+    if run.is_main:
+        eval_returns = evaluate(
+            net,
+            cfg.env,
+            cfg.eval_episodes,
+            cfg.seed + 10_000,
+            device=device,
+            backend=cfg.backend,
+            greedy=cfg.eval_greedy,  # type: ignore[arg-type]
+            max_steps=cfg.eval_max_steps,
+            repeat_action_probability=cfg.repeat_action_probability,
+        )
     results = {
         "env": cfg.env,
         "model": cfg.model,
@@ -272,6 +515,5 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         "cpu_time_s": cpu_before + time.process_time() - cpu_start,
         "fps": num_updates * batch / wall if wall > 0 else None,
     }
-    run.write_results(results)
-    end_tracking(accelerator)
-    return results
+    run.finish(results)
+    return results if run.is_main else None

@@ -13,8 +13,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from coordconv_rl.a2c import train
-from coordconv_rl.a2c_config import A2CConfig
+from coordconv_rl.a2c import A2CConfig, train
 from coordconv_rl.experiment import ExperimentConfig, parse_shard, run_experiment
 from coordconv_rl.report import write_report
 from coordconv_train import (
@@ -22,6 +21,7 @@ from coordconv_train import (
     CliParser,
     add_config_arguments,
     config_from_args,
+    is_stopped,
     run_cli,
 )
 
@@ -66,7 +66,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "train":
         results = train(config_from_args(A2CConfig, args))
-        if results is not None and results.get("stopped"):
+        if is_stopped(results):
             return EXIT_STOPPED
         if results is not None:
             print(f"final score {results['final_score']} over {len(results['eval_returns'])} games")

@@ -4,7 +4,7 @@ Every maker returns a gymnasium ``VectorEnv`` with uint8 observations ``(num_env
 and *same-step* autoreset (when an episode ends, the observation returned is the first of the
 next one), so a rollout is a plain array of transitions. Rewards are *raw* (not clipped) and
 episodes are *whole games* (not lives): reward clipping and episodic life are done by the agent
-(:mod:`coordconv_rl.a2c`, :mod:`coordconv_rl.a2c_episodes`), identically for every backend, and
+(:mod:`coordconv_rl.a2c`: ``episode_ends``, ``reward_clipper``), identically for every backend, and
 true game scores stay visible.
 
 Backends for ``ALE/<Game>-v5`` ids (the baselines ``wrap_deepmind`` preprocessing: 84x84 grey,
@@ -67,7 +67,7 @@ def make_vector_env(
             frameskip=FRAME_SKIP,
             maxpool=True,
             noop_max=NOOP_MAX,
-            episodic_life=False,  # the agent treats a lost life as terminal (a2c_episodes.py)
+            episodic_life=False,  # the agent treats a lost life as terminal (a2c.py)
             reward_clipping=False,  # the agent clips; raw rewards give true scores
             use_fire_reset=True,
             repeat_action_probability=repeat_action_probability,

@@ -15,12 +15,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coordconv_rl.a2c import train
-from coordconv_rl.a2c_config import A2CConfig, check_config, option
+from coordconv_rl.a2c import A2CConfig, check_config, option, train
 from coordconv_rl.games import PAPER_GAMES, TINY_ENV_ID, resolve_env_id
 from coordconv_rl.networks import VARIANTS
 from coordconv_rl.rmsprop_tf import OPTIMIZERS
-from coordconv_train import RunDir, UserError, check_writable_dir
+from coordconv_train import RunDir, UserError, check_writable_dir, is_stopped
 from coordconv_train.tracking import LOG_WITH_HELP, check_log_with
 
 
@@ -134,6 +133,6 @@ def run_experiment(cfg: ExperimentConfig) -> list[Path] | None:
         if (run.out / "results.json").exists():
             continue
         results = train(dataclasses.replace(run, resume=RunDir(run.out).resumable))
-        if results is not None and results.get("stopped"):
+        if is_stopped(results):
             return None
     return [run.out for run in mine]
