@@ -320,15 +320,8 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
         raise UserError(f"--coord-init must be one of {', '.join(COORD_INITS)}")
     optimizer_name = optimizer_for(cfg.optimizer, cfg.env)
     run.check()  # --out mistakes, without writing
-    if cfg.resume:  # --frames is a budget in RESUMABLE, but here it also sets the lr schedule
-        old_frames = run.dir.read_config().get("frames")
-        if old_frames != cfg.frames:
-            raise UserError(
-                f"cannot resume {run.path}: config differs "
-                f"(frames: {old_frames!r} -> {cfg.frames!r})"
-            )
-        if run.dir.read_results() is not None:
-            return run.dir.read_results()
+    if cfg.resume and run.dir.read_results() is not None:
+        return run.dir.read_results()
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
     accelerator = run.accelerator

@@ -64,7 +64,10 @@ STATUSES = (FINISHED, STOPPED)
 # The settings a ``--resume`` may change: housekeeping (where and how a run is shown, on which
 # device and with how many workers) and budgets (how long it trains). Everything else in
 # ``config.json`` defines the experiment, and a resume that changes it is refused. A name that
-# a trainer's config does not have is simply absent from its ``config.json``.
+# a trainer's config does not have is simply absent from its ``config.json``. A2C's ``frames``
+# is not here: it also sets the length of A2C's linear learning-rate decay, so it defines the
+# experiment. (ImageNet's ``epochs`` stretch its schedule too; a resume that changes them
+# continues on the stretched schedule, as asked.)
 RESUMABLE: tuple[str, ...] = (
     # housekeeping
     "resume",
@@ -83,7 +86,6 @@ RESUMABLE: tuple[str, ...] = (
     # budgets
     "epochs",
     "max_steps",
-    "frames",
 )
 
 AGREE_EVERY = 10  # steps between the all-reduces by which several processes agree to stop
