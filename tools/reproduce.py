@@ -51,11 +51,13 @@ from reproduction.presets import (
     NEEDS_DATA,
     PRESETS,
     STARTUP_S,
+    check_preset,
     planned_wall_s,
 )
 from reproduction.report import Section, load_sections, minutes, render_report, terminal_table
 from reproduction.runner import Context
 from reproduction.schedule import Task, measure, now_utc, run_all
+from reproduction.settings import SettingError
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -187,6 +189,10 @@ class Plan:
 
         self.args, self.argv = args, argv
         self.preset = args.preset
+        try:  # every experiment of the preset, not only --only's: a typo fails at once
+            check_preset(self.preset, ORDER)
+        except SettingError as exc:
+            raise UserError(str(exc)) from None
         self.selected = args.only or list(ORDER)
         self.root = (args.out or ROOT / "runs" / "reproduce" / args.preset).resolve()
         self.jobs = args.jobs
@@ -242,14 +248,14 @@ class Plan:
         """What must match for a later invocation to reuse this experiment's runs."""
         data = self.data.get(USES_DATA.get(key, ""))
         return json.loads(
-            json.dumps({"budget": BUDGETS[self.preset][key], "data": data}, default=str)
+            json.dumps({"budget": BUDGETS[self.preset][key].as_dict(), "data": data}, default=str)
         )
 
     def context(self, key: str) -> Context:
         return Context(
             key=key,
             preset=self.preset,
-            budget=BUDGETS[self.preset][key],
+            budget=BUDGETS[self.preset][key].as_dict(),
             root=self.root,
             device=self.args.device,
             threads=self.threads,
@@ -300,7 +306,7 @@ def _wall_line(plan: Plan, elapsed: float) -> str:
         since = (datetime.now(UTC) - launched).total_seconds()
         line += f"; {minutes(since)} since `hatch run` started (environment creation included)"
     ran = [k for k in plan.selected if not plan.missing_data(k)]
-    estimates = [BUDGETS[plan.preset][k]["estimate_s"] for k in ran]
+    estimates = [BUDGETS[plan.preset][k].estimate_s for k in ran]
     if None not in estimates:
         line += (
             f"; planned {minutes(planned_wall_s(plan.preset, ran, plan.jobs))} "
@@ -334,7 +340,7 @@ def run(plan: Plan) -> int:
             path.unlink(missing_ok=True)
             (plan.root / key).mkdir(parents=True, exist_ok=True)
             (plan.root / key / "inputs.json").write_text(json.dumps(plan.inputs(key)) + "\n")
-            estimate = BUDGETS[plan.preset][key]["estimate_s"]
+            estimate = BUDGETS[plan.preset][key].estimate_s
             tasks.append(
                 Task(plan.context(key), estimate, plan.invocation, plan.commit, plan.inputs(key))
             )

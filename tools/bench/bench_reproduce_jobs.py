@@ -60,7 +60,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     cores = usable_cores()
-    estimated = all(BUDGETS[args.preset][k]["estimate_s"] is not None for k in args.only)
+    estimated = all(BUDGETS[args.preset][k].estimate_s is not None for k in args.only)
     for jobs in (1, 2) if estimated else ():
         planned = planned_wall_s(args.preset, args.only, jobs)
         limit = LIMIT_S.get(args.preset)

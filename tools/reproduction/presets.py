@@ -4,7 +4,8 @@
 experiment at reduced scale on CPU, <= 20 minutes on 2 cores from a fresh clone, start-up
 included. ``paper``: the paper's scale and number of runs, for GPU machines.
 
-Each experiment's entry is a plain dict read by its runner (``vision.py``, ``generative.py``,
+Each experiment's entry is a typed budget (:mod:`reproduction.budgets`: ``NotSoClevr``,
+``Detection``, ``Gan``...) whose ``as_dict()`` its runner reads (``vision.py``, ``generative.py``,
 ``rl.py``); every entry has
 
 - ``estimate_s``: seconds the experiment takes on one core of the reference machine (2-core
@@ -17,20 +18,37 @@ Each experiment's entry is a plain dict read by its runner (``vision.py``, ``gen
   (CoordConv reaches 100%, IOU >= 0.99, detection improves, RL comparisons) get >= 3 seeds in
   the quick preset; baselines run at a budget that shows their failure without dominating the
   time.
+- ``settings``: extra settings of the experiment's package command, config field name ->
+  value (e.g. ``{"lr_d": 2e-4}`` for ``GanConfig``), written as flags in the runner's ``args``
+  (see :func:`flags`). :func:`check_preset` checks every one against its command's config
+  dataclass when ``tools/reproduce.py`` starts, so a misspelt setting fails at once.
 
-Extra command-line flags are a string, ``args`` (see :func:`flags`). Not-so-Clevr tasks list
-``variants`` (report row name -> ``model``, ``epochs``, ``seeds`` and extra ``args`` for
-``coordconv-vision notsoclevr``), so a new recipe or model is one more entry
+Not-so-Clevr tasks list ``variants`` (report row name -> ``Variant``: model, epochs, seeds and
+extra settings of ``coordconv-vision notsoclevr``), so a new recipe or model is one more entry
 here. Changing a budget here makes a later ``tools/reproduce.py`` refuse the runs made with the
 old one (``--fresh`` reruns them).
 """
 
 from __future__ import annotations
 
+import difflib
 import heapq
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
+
+from reproduction.budgets import (
+    Atari,
+    Budget,
+    Detection,
+    Gan,
+    ImageNet,
+    Lsun,
+    NotSoClevr,
+    Vae,
+    Variant,
+)
+from reproduction.settings import SettingError
 
 PRESETS = ("tiny", "quick", "paper")
 
@@ -55,208 +73,188 @@ PAPER_GAMES = (
 )
 TARGET_REACH = "coordconv_rl/TargetReach-v0"
 
-TINY_NOTSOCLEVR = "--train-limit 64"
+TINY_NOTSOCLEVR = {"train_limit": 64}
+TINY_GENERATIVE = {"max_steps": 2, "batch_size": 8, "width_divisor": 16}
 
-BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
+BUDGETS: dict[str, dict[str, Budget]] = {
     "tiny": {
-        "classification": {
-            "estimate_s": 14,
-            "variants": {
-                "coordconv": {"model": "coordconv", "epochs": 1, "seeds": [0, 1]},
-                "deconv": {"model": "deconv", "epochs": 1, "seeds": [0]},
+        "classification": NotSoClevr(
+            estimate_s=14,
+            variants={
+                "coordconv": Variant(model="coordconv", epochs=1, seeds=[0, 1]),
+                "deconv": Variant(model="deconv", epochs=1, seeds=[0]),
             },
-            "args": TINY_NOTSOCLEVR,
-        },
-        "regression": {
-            "estimate_s": 10,
-            "variants": {
-                "coordconv": {"model": "coordconv", "epochs": 1, "seeds": [0]},
-                "conv": {"model": "conv", "epochs": 1, "seeds": [0]},
+            settings=TINY_NOTSOCLEVR,
+        ),
+        "regression": NotSoClevr(
+            estimate_s=10,
+            variants={
+                "coordconv": Variant(model="coordconv", epochs=1, seeds=[0]),
+                "conv": Variant(model="conv", epochs=1, seeds=[0]),
             },
-            "args": TINY_NOTSOCLEVR,
-        },
-        "rendering": {
-            "estimate_s": 15,
-            "variants": {
-                "coordconv": {"model": "coordconv", "epochs": 1, "seeds": [0]},
-                "deconv": {"model": "deconv", "epochs": 1, "seeds": [0]},
+            settings=TINY_NOTSOCLEVR,
+        ),
+        "rendering": NotSoClevr(
+            estimate_s=15,
+            variants={
+                "coordconv": Variant(model="coordconv", epochs=1, seeds=[0]),
+                "deconv": Variant(model="deconv", epochs=1, seeds=[0]),
             },
-            "args": TINY_NOTSOCLEVR,
-        },
-        "detection": {
-            "estimate_s": 6,
-            "n_train": 32,
-            "n_test": 16,
-            "epochs": 1,
-            "seeds": [0, 1],
-            "args": "",
-        },
-        "imagenet": {
-            "estimate_s": 10,
-            "epochs": 1,
-            "seeds": [0, 1],
-            "args": "--image-size 32 --batch-size 4 --workers 0 --max-steps 2",
-        },
-        "gan": {
-            "estimate_s": 5,
-            "n_images": 64,
-            "epochs": 1,
-            "entropy_n": 16,
-            "seeds": [0],
-            "args": "--max-steps 2 --batch-size 8 --width-divisor 16",
-        },
-        "vae": {
-            "estimate_s": 3,
-            "n_images": 64,
-            "epochs": 1,
-            "seeds": [0],
-            "args": "--max-steps 2 --batch-size 8 --width-divisor 16",
-        },
-        "lsun": {
-            "estimate_s": 5,
-            "epochs": 1,
-            "seeds": [0],
-            "args": "--max-steps 2 --batch-size 8 --width-divisor 16",
-        },
-        "atari": {
-            "estimate_s": 3,
-            "games": {TARGET_REACH: 160},
-            "models": ["conv", "coordconv"],
-            "seeds": [0, 1],
-            "args": "--num-envs 4 --eval-episodes 2",
-        },
+            settings=TINY_NOTSOCLEVR,
+        ),
+        "detection": Detection(estimate_s=6, n_train=32, n_test=16, epochs=1, seeds=[0, 1]),
+        "imagenet": ImageNet(
+            estimate_s=10,
+            epochs=1,
+            seeds=[0, 1],
+            settings={"image_size": 32, "batch_size": 4, "workers": 0, "max_steps": 2},
+        ),
+        "gan": Gan(
+            estimate_s=5,
+            n_images=64,
+            epochs=1,
+            entropy_n=16,
+            seeds=[0],
+            settings=TINY_GENERATIVE,
+        ),
+        "vae": Vae(estimate_s=3, n_images=64, epochs=1, seeds=[0], settings=TINY_GENERATIVE),
+        "lsun": Lsun(estimate_s=5, epochs=1, seeds=[0], settings=TINY_GENERATIVE),
+        "atari": Atari(
+            estimate_s=3,
+            games={TARGET_REACH: 160},
+            models=["conv", "coordconv"],
+            seeds=[0, 1],
+            settings={"num_envs": 4, "eval_episodes": 2},
+        ),
     },
     "quick": {
-        "classification": {
-            # CoordConv: the package recipe (2 epochs), ~40 CPU s a run; deconv ~3 s an epoch
-            "estimate_s": 330,
-            "variants": {
-                "coordconv": {"model": "coordconv", "epochs": 2, "seeds": [0, 1, 2]},
-                "deconv": {"model": "deconv", "epochs": 15, "seeds": [0]},
+        # CoordConv: the package recipe (2 epochs), ~40 CPU s a run; deconv ~3 s an epoch
+        "classification": NotSoClevr(
+            estimate_s=330,
+            variants={
+                "coordconv": Variant(model="coordconv", epochs=2, seeds=[0, 1, 2]),
+                "deconv": Variant(model="deconv", epochs=15, seeds=[0]),
             },
-            "args": "",
-        },
-        "regression": {
-            # the soft-argmax regressor (the default): ~1.2 CPU s an epoch, 5 epochs as its recipe
-            "estimate_s": 110,
-            "variants": {
-                "coordconv": {"model": "coordconv", "epochs": 5, "seeds": [0, 1, 2]},
-                "conv": {"model": "conv", "epochs": 8, "seeds": [0]},
+        ),
+        # the soft-argmax regressor (the default): ~1.2 CPU s an epoch, 5 epochs as its recipe
+        "regression": NotSoClevr(
+            estimate_s=110,
+            variants={
+                "coordconv": Variant(model="coordconv", epochs=5, seeds=[0, 1, 2]),
+                "conv": Variant(model="conv", epochs=8, seeds=[0]),
             },
-            "args": "",
-        },
-        "rendering": {
-            # CoordConv: the package recipe (2 epochs), ~68 CPU s a run
-            "estimate_s": 520,
-            "variants": {
-                "coordconv": {"model": "coordconv", "epochs": 2, "seeds": [0, 1, 2]},
-                "deconv": {"model": "deconv", "epochs": 5, "seeds": [0]},
+        ),
+        # CoordConv: the package recipe (2 epochs), ~68 CPU s a run
+        "rendering": NotSoClevr(
+            estimate_s=520,
+            variants={
+                "coordconv": Variant(model="coordconv", epochs=2, seeds=[0, 1, 2]),
+                "deconv": Variant(model="deconv", epochs=5, seeds=[0]),
             },
-            "args": "",
-        },
-        "detection": {
-            # official head: 9,000 canvases x 3 epochs took 125-147 CPU s a run (vision README)
-            "estimate_s": 300,
-            "n_train": 3000,
-            "n_test": 500,
-            "epochs": 3,
-            "seeds": [0, 1, 2],
-            "args": "",
-        },
-        "imagenet": {
-            "estimate_s": None,  # needs --imagenet; not part of the 20-minute promise
-            "epochs": 2,
-            "seeds": [0, 1],
-            "args": "--image-size 64 --batch-size 32 --workers 2",
-        },
-        "gan": {
-            # the README's CPU recipe ("GAN recipe"): conv ~130 + CoordConv G+D ~300 CPU s of
-            # training, entropies and strips ~20. One seed (the 20-minute promise); the recipe's
-            # seeds 0-4 are in the README (tools/sweeps/gan_seeds.py)
-            "estimate_s": 450,
-            "n_images": 2000,
-            "epochs": 20,
-            "entropy_n": 500,
-            "seeds": [0],
-            "args": "--batch-size 32 --width-divisor 8 --lr-d 2e-4 --lr-g 2e-3 --beta1 0 "
-            "--g-steps 1 --r1 5 --select best",
-        },
-        "vae": {
-            # conv ~43 + CoordConv ~91 CPU s; both recover ~99.6% of held-out images
-            "estimate_s": 140,
-            "n_images": 2000,
-            "epochs": 19,
-            "seeds": [0],
-            "args": "--max-steps 2000 --batch-size 16 --width-divisor 16",
-        },
-        "lsun": {
-            "estimate_s": None,  # needs --lsun; not part of the 20-minute promise
-            "epochs": 1,
-            "seeds": [0],
-            "args": "--max-steps 200 --width-divisor 4",
-        },
-        "atari": {
-            # 15 TargetReach runs of 7-11 CPU s, evaluation included (coordconv-rl README).
-            # Atari games learn nothing measurable at CPU budgets; they run in the paper preset
-            "estimate_s": 130,
-            "games": {TARGET_REACH: 40_000},
-            "models": ["conv", "coordconv", "coordconv-zero"],
-            "seeds": [0, 1, 2, 3, 4],
-            "args": "--eval-episodes 200",
-        },
+        ),
+        # official head: 9,000 canvases x 3 epochs took 125-147 CPU s a run (vision README)
+        "detection": Detection(estimate_s=300, n_train=3000, n_test=500, epochs=3, seeds=[0, 1, 2]),
+        "imagenet": ImageNet(
+            estimate_s=None,  # needs --imagenet; not part of the 20-minute promise
+            epochs=2,
+            seeds=[0, 1],
+            settings={"image_size": 64, "batch_size": 32, "workers": 2},
+        ),
+        # the README's CPU recipe ("GAN recipe"): conv ~130 + CoordConv G+D ~300 CPU s of
+        # training, entropies and strips ~20. One seed (the 20-minute promise); the recipe's
+        # seeds 0-4 are in the README (tools/sweeps/gan_seeds.py)
+        "gan": Gan(
+            estimate_s=450,
+            n_images=2000,
+            epochs=20,
+            entropy_n=500,
+            seeds=[0],
+            settings={
+                "batch_size": 32,
+                "width_divisor": 8,
+                "lr_d": 2e-4,
+                "lr_g": 2e-3,
+                "beta1": 0,
+                "g_steps": 1,
+                "r1": 5,
+                "select": "best",
+            },
+        ),
+        # conv ~43 + CoordConv ~91 CPU s; both recover ~99.6% of held-out images
+        "vae": Vae(
+            estimate_s=140,
+            n_images=2000,
+            epochs=19,
+            seeds=[0],
+            settings={"max_steps": 2000, "batch_size": 16, "width_divisor": 16},
+        ),
+        "lsun": Lsun(
+            estimate_s=None,  # needs --lsun; not part of the 20-minute promise
+            epochs=1,
+            seeds=[0],
+            settings={"max_steps": 200, "width_divisor": 4},
+        ),
+        # 15 TargetReach runs of 7-11 CPU s, evaluation included (coordconv-rl README).
+        # Atari games learn nothing measurable at CPU budgets; they run in the paper preset
+        "atari": Atari(
+            estimate_s=130,
+            games={TARGET_REACH: 40_000},
+            models=["conv", "coordconv", "coordconv-zero"],
+            seeds=[0, 1, 2, 3, 4],
+            settings={"eval_episodes": 200},
+        ),
     },
     "paper": {
-        "classification": {
-            "estimate_s": None,
-            "variants": {
-                "coordconv": {"model": "coordconv", "epochs": 100, "seeds": list(range(10))},
-                "deconv": {"model": "deconv", "epochs": 1000, "seeds": list(range(3))},
+        "classification": NotSoClevr(
+            estimate_s=None,
+            variants={
+                "coordconv": Variant(model="coordconv", epochs=100, seeds=list(range(10))),
+                "deconv": Variant(model="deconv", epochs=1000, seeds=list(range(3))),
             },
-            "args": "",
-        },
-        "regression": {
-            "estimate_s": None,
-            "variants": {
-                "coordconv": {"model": "coordconv", "epochs": 200, "seeds": list(range(10))},
-                "conv": {"model": "conv", "epochs": 200, "seeds": list(range(3))},
+        ),
+        "regression": NotSoClevr(
+            estimate_s=None,
+            variants={
+                "coordconv": Variant(model="coordconv", epochs=200, seeds=list(range(10))),
+                "conv": Variant(model="conv", epochs=200, seeds=list(range(3))),
             },
-            "args": "",
-        },
-        "rendering": {
-            "estimate_s": None,
-            "variants": {
-                "coordconv": {"model": "coordconv", "epochs": 200, "seeds": list(range(10))},
-                "deconv": {"model": "deconv", "epochs": 1000, "seeds": list(range(3))},
+        ),
+        "rendering": NotSoClevr(
+            estimate_s=None,
+            variants={
+                "coordconv": Variant(model="coordconv", epochs=200, seeds=list(range(10))),
+                "deconv": Variant(model="deconv", epochs=1000, seeds=list(range(3))),
             },
-            "args": "",
-        },
-        "detection": {
-            "estimate_s": None,
-            "n_train": 9000,
-            "n_test": 1000,
-            "epochs": 50,
-            "seeds": list(range(5)),
-            "args": "",
-        },
-        "imagenet": {"estimate_s": None, "epochs": 90, "seeds": list(range(5)), "args": ""},
-        "gan": {
-            "estimate_s": None,
-            "n_images": 50_000,
-            "epochs": 50,
-            "entropy_n": 1000,
-            "seeds": list(range(5)),
-            "args": "",
-        },
-        "vae": {"estimate_s": None, "n_images": 50_000, "epochs": 50, "seeds": [0], "args": ""},
-        "lsun": {"estimate_s": None, "epochs": 5, "seeds": [0], "args": ""},
-        "atari": {
-            "estimate_s": None,
-            "games": dict.fromkeys(PAPER_GAMES, 10_000_000),
-            "models": ["conv", "coordconv"],
-            "seeds": list(range(10)),
-            "args": "",
-        },
+        ),
+        "detection": Detection(
+            estimate_s=None, n_train=9000, n_test=1000, epochs=50, seeds=list(range(5))
+        ),
+        "imagenet": ImageNet(estimate_s=None, epochs=90, seeds=list(range(5))),
+        "gan": Gan(
+            estimate_s=None, n_images=50_000, epochs=50, entropy_n=1000, seeds=list(range(5))
+        ),
+        "vae": Vae(estimate_s=None, n_images=50_000, epochs=50, seeds=[0]),
+        "lsun": Lsun(estimate_s=None, epochs=5, seeds=[0]),
+        "atari": Atari(
+            estimate_s=None,
+            games=dict.fromkeys(PAPER_GAMES, 10_000_000),
+            models=["conv", "coordconv"],
+            seeds=list(range(10)),
+        ),
     },
+}
+
+# the kind of budget each experiment's runner reads
+KINDS: dict[str, type[Budget]] = {
+    "classification": NotSoClevr,
+    "regression": NotSoClevr,
+    "rendering": NotSoClevr,
+    "detection": Detection,
+    "imagenet": ImageNet,
+    "gan": Gan,
+    "vae": Vae,
+    "lsun": Lsun,
+    "atari": Atari,
 }
 
 # experiments that run only on data the user points to (--imagenet, --lsun)
@@ -264,8 +262,34 @@ NEEDS_DATA = {"imagenet": "imagenet", "lsun": "lsun"}
 
 
 def flags(entry: dict[str, Any]) -> list[str]:
-    """The extra command-line flags of a preset entry or variant (its ``args`` string)."""
+    """The extra command-line flags of a budget as its runner reads it, or of a variant (the
+    ``args`` string that ``Budget.as_dict`` writes from the settings)."""
     return shlex.split(entry.get("args", ""))
+
+
+def check_preset(preset: str, experiments: Sequence[str]) -> None:
+    """Raise :class:`SettingError` (one line naming the preset, experiment and setting) unless
+    ``preset`` budgets exactly ``experiments``, each with its kind of budget, and every setting
+    is a field of its command's config with a value of that field's type."""
+    budgets = BUDGETS[preset]
+    for key in budgets:
+        if key not in experiments:
+            close = difflib.get_close_matches(key, list(experiments), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SettingError(f"preset {preset}: unknown experiment {key!r}{hint}")
+    for key in experiments:
+        budget = budgets.get(key)
+        if budget is None:
+            raise SettingError(f"preset {preset}: no budget for experiment {key!r}")
+        if type(budget) is not KINDS[key]:
+            raise SettingError(
+                f"preset {preset}, experiment {key}: the budget must be a "
+                f"{KINDS[key].__name__}, not a {type(budget).__name__}"
+            )
+        try:
+            budget.check()
+        except SettingError as exc:
+            raise SettingError(f"preset {preset}, experiment {key}: {exc}") from None
 
 
 def lpt_makespan(costs: Iterable[float], jobs: int, busy: Iterable[float] = ()) -> float:
@@ -284,5 +308,5 @@ def lpt_makespan(costs: Iterable[float], jobs: int, busy: Iterable[float] = ()) 
 
 def planned_wall_s(preset: str, experiments: Iterable[str], jobs: int = DEFAULT_JOBS) -> float:
     """Planned wall time of ``experiments`` of ``preset``: start-up plus the scheduled estimates."""
-    costs = [BUDGETS[preset][key]["estimate_s"] for key in experiments]
+    costs = [BUDGETS[preset][key].estimate_s for key in experiments]
     return STARTUP_S + lpt_makespan(costs, jobs)

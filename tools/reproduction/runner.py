@@ -32,7 +32,7 @@ class Context:
 
     key: str
     preset: str
-    budget: dict[str, Any]
+    budget: dict[str, Any]  # presets.BUDGETS[preset][key].as_dict(): what the runner reads
     root: Path  # the reproduction folder: runs/reproduce/<preset> by default
     device: str = "auto"
     threads: int = 0  # torch threads of this experiment's process (0: torch's default)

@@ -1,4 +1,5 @@
-"""The presets: the quick preset's plan fits its 20-minute limit; claims run on >= 3 seeds."""
+"""The presets: the quick preset's plan fits its 20-minute limit; claims run on >= 3 seeds;
+every shipped preset's settings fit their commands' configs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from reproduction.presets import (
     NEEDS_DATA,
     PRESETS,
     STARTUP_S,
+    check_preset,
     flags,
     lpt_makespan,
     planned_wall_s,
@@ -20,9 +22,15 @@ from reproduction.presets import (
 def test_every_preset_budgets_every_experiment():
     for preset in PRESETS:
         assert list(BUDGETS[preset]) == ORDER, preset
-        for key, entry in BUDGETS[preset].items():
+        for key, budget in BUDGETS[preset].items():
+            entry = budget.as_dict()
             assert "estimate_s" in entry, (preset, key)
             assert entry["seeds"] if "seeds" in entry else entry["variants"], (preset, key)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_shipped_preset_validates(preset):
+    check_preset(preset, ORDER)
 
 
 def test_quick_preset_planned_time_is_within_its_limit():
@@ -31,16 +39,16 @@ def test_quick_preset_planned_time_is_within_its_limit():
     runs = [key for key in ORDER if key not in NEEDS_DATA]
     planned = planned_wall_s("quick", runs, DEFAULT_JOBS)
     assert planned <= LIMIT_S["quick"], f"quick preset planned {planned:.0f} s"
-    assert all(BUDGETS["quick"][key]["estimate_s"] > 0 for key in runs)
+    assert all(BUDGETS["quick"][key].estimate_s > 0 for key in runs)
     # the plan really is start-up plus the scheduled estimates
-    costs = [BUDGETS["quick"][key]["estimate_s"] for key in runs]
+    costs = [BUDGETS["quick"][key].estimate_s for key in runs]
     assert planned == STARTUP_S + lpt_makespan(costs, DEFAULT_JOBS)
     assert planned >= STARTUP_S + sum(costs) / DEFAULT_JOBS
 
 
 def _claim_seeds(preset: str) -> dict[str, list[int]]:
     """Seeds of every run the paper's claims rest on (CoordConv rows, detection, RL)."""
-    budgets = BUDGETS[preset]
+    budgets = {key: budget.as_dict() for key, budget in BUDGETS[preset].items()}
     found = {
         f"{task}/{name}": variant["seeds"]
         for task in ("classification", "regression", "rendering")
