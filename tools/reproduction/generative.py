@@ -1,7 +1,7 @@
 """Generative experiments of the reproduction (S7): colored-shapes GANs with the entropy metrics
 of fig. 7 / S10 and interpolation strips, colored-shapes VAEs, and the LSUN GAN (table S6).
 Each runner calls ``coordconv-generative`` / ``coordconv-data`` for every seed of its preset
-entry."""
+entry; the paper's claims, numbers and verdicts are ``coordconv_generative.paper``'s."""
 
 from __future__ import annotations
 
@@ -69,13 +69,17 @@ def gan(ctx: Context) -> Section:
     """Conv GAN vs CoordConv GAN (generator and discriminator) on two-object shapes."""
     from coordconv_generative.cli import main
     from coordconv_generative.paper import (
+        ENTROPY_METRICS,
+        ENTROPY_REPEATS,
         GAN_CLAIM,
         GAN_MODELS,
         GAN_NOTE,
         GAN_PAPER,
         GAN_PAPER_BUDGET,
+        GAN_RECIPE,
         GAN_TITLE,
         PAPER_PARAMS,
+        SHAPES_DATA,
         drew_both,
         s10_finding,
         s10_verdict,
@@ -103,7 +107,8 @@ def gan(ctx: Context) -> Section:
         if not (ent_dir / "entropy.json").exists():
             argv = ["entropy", "--data", str(npz), "--checkpoint"]
             argv += [str(runs[m]) for m in GAN_MODELS]
-            argv += ["--out", str(ent_dir), "--n", str(budget["entropy_n"]), "--repeats", "10"]
+            argv += ["--out", str(ent_dir), "--n", str(budget["entropy_n"])]
+            argv += ["--repeats", str(ENTROPY_REPEATS)]
             if main([*argv, "--device", ctx.device]):
                 raise RuntimeError("coordconv-generative entropy failed")
         report = json.loads((ent_dir / "entropy.json").read_text())
@@ -141,10 +146,9 @@ def gan(ctx: Context) -> Section:
         title=GAN_TITLE,
         status="ran",
         what=(
-            "Two-object shapes (one red, one blue circle/square on white, 64x64). "
+            f"{SHAPES_DATA}. "
             "`coordconv-generative gan` with the CPU recipe of the coordconv-generative README "
-            "(R1, translation DiffAugment, generator EMA: not in the paper), then `entropy` "
-            "(coverage and relative-position entropies, 10 repeats, 95% CI) and `interpolate`."
+            f"({GAN_RECIPE}), then `entropy` ({ENTROPY_METRICS}) and `interpolate`."
         ),
         columns=[
             "source",

@@ -1,7 +1,8 @@
 """Reinforcement-learning experiment of the reproduction (S8, table S7): A2C with a conv vs a
 CoordConv first layer, on our TargetReach pixel task and on Atari games, through
 ``coordconv-rl experiment`` (every model, game and seed of the preset) and
-``coordconv-rl report`` (table S7, Welch's t-test, learning curves)."""
+``coordconv-rl report`` (table S7, Welch's t-test, learning curves); the paper's claim, numbers
+and verdicts are ``coordconv_rl.paper``'s."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def atari(ctx: Context) -> Section:
     from coordconv_rl.cli import main
     from coordconv_rl.experiment import game_dir_name
     from coordconv_rl.games import resolve_env_id
-    from coordconv_rl.paper import NOTE, TITLE, paper_score
+    from coordconv_rl.paper import AGENTS, NOTE, SETUP, TITLE, paper_score
     from coordconv_rl.report import collect
 
     budget = ctx.budget
@@ -84,10 +85,8 @@ def atari(ctx: Context) -> Section:
         title=TITLE,
         status="ran",
         what=(
-            "A2C with the OpenAI-baselines defaults (16 envs, 5-step rollouts, RMSprop 7e-4) and "
-            "the Nature CNN, first conv plain or CoordConv; final score = mean return of the "
-            "trained policy over evaluation games; p = Welch's t-test, conv vs each CoordConv agent (coordconv: the paper's init of the coordinate weights; "
-            "coordconv-zero: zero, so it starts as the plain conv). "
+            f"{SETUP}; final score = mean return of the trained policy over evaluation games; "
+            f"p = Welch's t-test, conv vs each CoordConv agent ({AGENTS}). "
             "TargetReach is our tiny pixel task where the target's position decides the action. "
             f"Seeds {', '.join(map(str, seeds))} per model and game, fixed in advance."
         ),

@@ -1,6 +1,7 @@
-"""Vision experiments of the reproduction: Not-so-Clevr tasks (S1-S4), detection (S6, table
+"""Vision experiments of the reproduction: Not-so-Clevr tasks (S2-S4), detection (S6, table
 S3) and ImageNet (S5, table S2). Each runner calls ``coordconv-vision`` / ``coordconv-data``
-for every variant and seed of its preset entry and reports every seed."""
+for every variant and seed of its preset entry and reports every seed; the paper's claims,
+numbers, bars and verdicts are ``coordconv_vision.paper``'s."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def notsoclevr(task: str, ctx: Context) -> Section:
     from coordconv_vision.cli import main
     from coordconv_vision.paper import (
         NOTSOCLEVR_BASELINE_NOTE,
+        NOTSOCLEVR_DATA,
         PAPER_NOTSOCLEVR,
         SPLITS,
         TASKS,
@@ -91,8 +93,7 @@ def notsoclevr(task: str, ctx: Context) -> Section:
         title=spec.title,
         status="ran",
         what=(
-            "Not-so-Clevr (3,136 squares on 64x64; uniform 80/20 and quadrant splits), "
-            f"`coordconv-vision notsoclevr --task {task}`, inputs scaled to [-1, 1]; every "
+            f"{NOTSOCLEVR_DATA}, `coordconv-vision notsoclevr --task {task}`, inputs scaled to [-1, 1]; every "
             "variant on the seeds listed, fixed in advance. Bar: "
             f"{spec.metric} {spec.bar} (the paper's claim)."
         ),
@@ -125,7 +126,9 @@ def detection(ctx: Context) -> Section:
     from coordconv_vision.compare import compare_results, default_direction
     from coordconv_vision.paper import (
         DETECTION_CLAIM,
+        DETECTION_DATA,
         DETECTION_HEADLINE,
+        DETECTION_MODEL,
         DETECTION_PAPER,
         DETECTION_PAPER_BUDGET,
         DETECTION_TITLE,
@@ -192,8 +195,8 @@ def detection(ctx: Context) -> Section:
         title=DETECTION_TITLE,
         status="ran",
         what=(
-            f"Scattered-MNIST canvases (5 digits of 15-25 px, 64x64) from {source}; "
-            "region-proposal model of fig. S6, `coordconv-vision detect`, conv and CoordConv "
+            f"{DETECTION_DATA} from {source}; "
+            f"{DETECTION_MODEL}, `coordconv-vision detect`, conv and CoordConv "
             f"on seeds {', '.join(map(str, seeds))} (one dataset, generated with seed 0). "
             "p: one-sided two-sample t-test in the metric's better direction "
             "(`coordconv-vision compare`)."

@@ -24,11 +24,14 @@ from typing import Any
 from coordconv_generative.entropy import DETECT_FLOOR, SPREAD_FLOOR_PX, clears_floors
 
 __all__ = [
+    "ENTROPY_METRICS",
+    "ENTROPY_REPEATS",
     "GAN_CLAIM",
     "GAN_MODELS",
     "GAN_NOTE",
     "GAN_PAPER",
     "GAN_PAPER_BUDGET",
+    "GAN_RECIPE",
     "GAN_TITLE",
     "LSUN_CLAIM",
     "LSUN_NOTE",
@@ -36,6 +39,7 @@ __all__ = [
     "LSUN_TITLE",
     "LSUN_WHAT",
     "PAPER_PARAMS",
+    "SHAPES_DATA",
     "VAE_CLAIM",
     "VAE_MODELS",
     "VAE_NOTE",
@@ -50,6 +54,12 @@ __all__ = [
 ]
 
 # --- GANs on colored shapes (S7.1) -----------------------------------------------------------
+
+SHAPES_DATA = "Two-object shapes (one red, one blue circle/square on white, 64x64)"
+ENTROPY_REPEATS = 10  # S7.1: each entropy is measured this many times, for its interval
+ENTROPY_METRICS = f"coverage and relative-position entropies, {ENTROPY_REPEATS} repeats, 95% CI"
+# what the package's CPU recipe (coordconv-generative README) adds to the paper's GAN training
+GAN_RECIPE = "R1, translation DiffAugment, generator EMA: not in the paper"
 
 GAN_MODELS = ("conv", "coordconv-gd")  # the conv GAN and the CoordConv GAN (G and D) compared
 # model -> (generator, discriminator) parameters of the paper's shapes GANs (table S4)

@@ -17,7 +17,9 @@ from collections.abc import Mapping
 from coordconv_rl.games import TABLE_S7, PaperScore, paper_score
 
 __all__ = [
+    "AGENTS",
     "NOTE",
+    "SETUP",
     "TABLE_S7",
     "TITLE",
     "VARIANT_NAMES",
@@ -29,6 +31,14 @@ __all__ = [
 ]
 
 TITLE = "A2C on Atari and TargetReach (S8, table S7)"
+SETUP = (
+    "A2C with the OpenAI-baselines defaults (16 envs, 5-step rollouts, RMSprop 7e-4) and "
+    "the Nature CNN, first conv plain or CoordConv"
+)
+AGENTS = (
+    "coordconv: the paper's init of the coordinate weights; "
+    "coordconv-zero: zero, so it starts as the plain conv"
+)
 # the CoordConv agents compared with conv, as the report names them
 VARIANT_NAMES = {"coordconv": "CoordConv", "coordconv-zero": "CoordConv (zero init)"}
 NOTE = (

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 __all__ = [
     "DETECTION_CLAIM",
+    "DETECTION_DATA",
     "DETECTION_HEADLINE",
+    "DETECTION_MODEL",
     "DETECTION_PAPER",
     "DETECTION_PAPER_BUDGET",
     "DETECTION_TITLE",
@@ -34,6 +36,7 @@ __all__ = [
     "IMAGENET_TITLE",
     "IMAGENET_WHAT",
     "NOTSOCLEVR_BASELINE_NOTE",
+    "NOTSOCLEVR_DATA",
     "PAPER_NOTSOCLEVR",
     "PAPER_S2",
     "PAPER_S3",
@@ -100,6 +103,7 @@ def verdict(
 # --- Not-so-Clevr (S2-S4) --------------------------------------------------------------------
 
 SPLITS = ("uniform", "quadrant")
+NOTSOCLEVR_DATA = "Not-so-Clevr (3,136 squares on 64x64; uniform 80/20 and quadrant splits)"
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,8 @@ PAPER_S3 = {
 }
 DETECTION_HEADLINE = "test_iou_select"
 DETECTION_TITLE = "Object detection on scattered MNIST (S6, table S3)"
+DETECTION_DATA = "Scattered-MNIST canvases (5 digits of 15-25 px, 64x64)"
+DETECTION_MODEL = "region-proposal model of fig. S6"
 DETECTION_CLAIM = "CoordConv improves table S3 (test IOU-select shown)"
 DETECTION_PAPER = (
     f"{PAPER_S3[DETECTION_HEADLINE][0]} vs {PAPER_S3[DETECTION_HEADLINE][1]}; all 6 metrics better"
