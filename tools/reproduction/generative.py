@@ -1,22 +1,17 @@
 """Generative experiments of the reproduction (S7): colored-shapes GANs with the entropy metrics
 of fig. 7 / S10 and interpolation strips, colored-shapes VAEs, and the LSUN GAN (table S6).
 Each runner calls ``coordconv-generative`` / ``coordconv-data`` for every seed of its preset
-entry."""
+entry; the paper's claims, numbers and verdicts are ``coordconv_generative.paper``'s."""
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 from reproduction.presets import flags
 from reproduction.report import Section, copy_figure
 from reproduction.runner import Context
-
-PAPER_PARAMS = {"conv": (6_413_315, 4_316_545), "coordconv-gd": (444_931, 4_319_745)}
-GAN_MODELS = ("conv", "coordconv-gd")
-VAE_MODELS = ("conv", "coordconv")
 
 
 def _shapes(ctx: Context, n: int) -> Path:
@@ -73,6 +68,22 @@ def _budget_line(budget: dict) -> str:
 def gan(ctx: Context) -> Section:
     """Conv GAN vs CoordConv GAN (generator and discriminator) on two-object shapes."""
     from coordconv_generative.cli import main
+    from coordconv_generative.paper import (
+        ENTROPY_METRICS,
+        ENTROPY_REPEATS,
+        GAN_CLAIM,
+        GAN_MODELS,
+        GAN_NOTE,
+        GAN_PAPER,
+        GAN_PAPER_BUDGET,
+        GAN_RECIPE,
+        GAN_TITLE,
+        PAPER_PARAMS,
+        SHAPES_DATA,
+        drew_both,
+        s10_finding,
+        s10_verdict,
+    )
 
     budget = ctx.budget
     npz = _shapes(ctx, budget["n_images"])
@@ -96,7 +107,8 @@ def gan(ctx: Context) -> Section:
         if not (ent_dir / "entropy.json").exists():
             argv = ["entropy", "--data", str(npz), "--checkpoint"]
             argv += [str(runs[m]) for m in GAN_MODELS]
-            argv += ["--out", str(ent_dir), "--n", str(budget["entropy_n"]), "--repeats", "10"]
+            argv += ["--out", str(ent_dir), "--n", str(budget["entropy_n"])]
+            argv += ["--repeats", str(ENTROPY_REPEATS)]
             if main([*argv, "--device", ctx.device]):
                 raise RuntimeError("coordconv-generative entropy failed")
         report = json.loads((ent_dir / "entropy.json").read_text())
@@ -116,7 +128,7 @@ def gan(ctx: Context) -> Section:
                     m["detect_rate"]["mean"],
                 ]
             )
-        findings.append(_s10_finding(seed, sources, [_drew_both(results[m]) for m in GAN_MODELS]))
+        findings.append(s10_finding(seed, sources, [drew_both(results[m]) for m in GAN_MODELS]))
         detect[seed] = {m: results[m].get("detect_rate") for m in GAN_MODELS}
     params = "; ".join(
         f"{m} {_count(results[m].get('params_g'))} / {_count(results[m].get('params_d'))} "
@@ -131,13 +143,12 @@ def gan(ctx: Context) -> Section:
     )
     return Section(
         key="gan",
-        title="GANs on colored shapes (S7.1, fig. 7, S7-S10)",
+        title=GAN_TITLE,
         status="ran",
         what=(
-            "Two-object shapes (one red, one blue circle/square on white, 64x64). "
+            f"{SHAPES_DATA}. "
             "`coordconv-generative gan` with the CPU recipe of the coordconv-generative README "
-            "(R1, translation DiffAugment, generator EMA: not in the paper), then `entropy` "
-            "(coverage and relative-position entropies, 10 repeats, 95% CI) and `interpolate`."
+            f"({GAN_RECIPE}), then `entropy` ({ENTROPY_METRICS}) and `interpolate`."
         ),
         columns=[
             "source",
@@ -149,24 +160,20 @@ def gan(ctx: Context) -> Section:
         rows=rows,
         headline=[
             [
-                "CoordConv GAN: coverage of space closer to the data's, relative positions "
-                "more collapsed",
+                GAN_CLAIM,
                 f"coverage closer on {closer}/{len(tested)} seeds, relative position lower on "
                 f"{collapsed}/{len(tested)}; both objects drawn in {drawn} of samples (seeds "
                 f"{', '.join(map(str, detect))})",
-                "both (fig. S10)",
-                _s10_verdict(closer, collapsed, len(tested), len(findings)),
+                GAN_PAPER,
+                s10_verdict(closer, collapsed, len(tested), len(findings)),
             ]
         ],
         figures=figures,
         notes=[
-            "Paper (fig. S10): CoordConv is closer to the data in coverage of space, with more "
-            "collapse in relative position. Detected = fraction of samples in which both a red "
-            "and a blue object are found; entropies are over those samples only. A seed tests "
-            "the sentence only if both GANs draw both objects (detect >= 0.3, spread >= 4 px).",
+            GAN_NOTE,
             *(f.text for f in findings),
             f"Parameters (G / D) of the models trained here: {params}.",
-            f"Budget: {_budget_line(budget)} (paper: 50,000 images, 50 epochs, best of 5-10 runs).",
+            f"Budget: {_budget_line(budget)} (paper: {GAN_PAPER_BUDGET}).",
         ],
     )
 
@@ -175,61 +182,18 @@ def _count_rate(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.0%}"
 
 
-@dataclass(frozen=True)
-class S10Finding:
-    """One seed's test of figure S10's sentence (the GAN sources' entropies vs the data's)."""
-
-    tested: bool
-    coverage_closer: bool
-    relative_lower: bool
-    text: str
-
-
-def _s10_finding(seed: int, sources: list[dict], drew: list[bool]) -> S10Finding:
-    """``sources``: real data, then the GANs of :data:`GAN_MODELS` (entropy.json order);
-    ``drew``: whether each GAN draws both objects (:func:`_drew_both`)."""
-    real, conv, coord = sources
-    if not all(drew):
-        which = [m for m, ok in zip(GAN_MODELS, drew, strict=True) if ok]
-        return S10Finding(
-            False, False, False, f"Seed {seed}: not tested (both objects drawn by: "
-            f"{', '.join(which) or 'neither'})."
-        )  # fmt: skip
-    gap = {m: abs(src["coverage"]["mean"] - real["coverage"]["mean"])
-           for m, src in zip(GAN_MODELS, (conv, coord), strict=True)}  # fmt: skip
-    closer = gap["coordconv-gd"] < gap["conv"]
-    lower = coord["relative_position"]["mean"] < conv["relative_position"]["mean"]
-    text = (
-        f"Seed {seed}: coverage gap to the data conv {gap['conv']:.3f}, CoordConv "
-        f"{gap['coordconv-gd']:.3f} bits ({'CoordConv' if closer else 'conv'} closer); relative "
-        f"position conv {conv['relative_position']['mean']:.3f}, CoordConv "
-        f"{coord['relative_position']['mean']:.3f} bits (data "
-        f"{real['relative_position']['mean']:.3f})."
-    )
-    return S10Finding(True, closer, lower, text)
-
-
-def _drew_both(results: dict) -> bool:
-    """A GAN run's results.json clears the floors of ``draws_both_objects`` (256 samples)."""
-    from coordconv_generative.entropy import clears_floors
-
-    return clears_floors(results.get("detect_rate"), results.get("centre_spread_px"))
-
-
-def _s10_verdict(closer: int, lower: int, tested: int, seeds: int) -> str:
-    if tested == 0:
-        return f"not tested: on no seed of {seeds} did both GANs draw both objects"
-    part = {True: "reproduced", False: "not reproduced"}
-    return (
-        f"coverage: {part[closer > tested / 2]} ({closer}/{tested}); relative position: "
-        f"{part[lower > tested / 2]} ({lower}/{tested})"
-        + (f"; {seeds - tested} seed(s) untested" if tested < seeds else "")
-    )
-
-
 def vae(ctx: Context) -> Section:
     """Conv VAE vs CoordConv VAE (table S5) on two-object shapes."""
     from coordconv_generative.cli import main
+    from coordconv_generative.paper import (
+        VAE_CLAIM,
+        VAE_MODELS,
+        VAE_NOTE,
+        VAE_PAPER,
+        VAE_RECIPE,
+        VAE_TITLE,
+        VAE_VERDICT,
+    )
 
     budget = ctx.budget
     npz = _shapes(ctx, budget["n_images"])
@@ -259,47 +223,47 @@ def vae(ctx: Context) -> Section:
     )
     return Section(
         key="vae",
-        title="VAEs on colored shapes (S7.2, fig. S11-S12)",
+        title=VAE_TITLE,
         status="ran",
         what=(
-            "Conv and CoordConv VAEs of table S5 (latent 8, reconstruction weighted 50x the KL, "
-            f"Adam 0.005), `coordconv-generative vae`; {_budget_line(budget)}."
+            f"Conv and CoordConv VAEs of table S5 ({VAE_RECIPE}), `coordconv-generative vae`; "
+            f"{_budget_line(budget)}."
         ),
         columns=["model", "seed", "first recon loss", "final recon loss", "final KL", "steps"],
         rows=rows,
         headline=[
             [
-                "CoordConv VAE interpolates smoothly in pixel space",
+                VAE_CLAIM,
                 f"final reconstruction loss {ours} (per seed); see the interpolation strips",
-                "qualitative (fig. S11-S12)",
-                "compare the strips",
+                VAE_PAPER,
+                VAE_VERDICT,
             ]
         ],
         figures=figures,
-        notes=[
-            "The paper shows VAE results qualitatively (interpolations, fig. S11-S12): CoordConv "
-            "objects move smoothly through pixel space, conv objects jump. Compare the strips.",
-        ],
+        notes=[VAE_NOTE],
     )
-
-
-LSUN_TITLE = "GANs on LSUN bedrooms (S7.3, table S6)"
-LSUN_CLAIM = "CoordConv GAN interpolations move objects geometrically"
 
 
 def lsun(ctx: Context) -> Section:
     """LSUN-style GAN (table S6) on the user's image folder (or not run)."""
+    from coordconv_generative.paper import (
+        GAN_MODELS,
+        LSUN_CLAIM,
+        LSUN_NOTE,
+        LSUN_PAPER,
+        LSUN_TITLE,
+        LSUN_WHAT,
+    )
+
     root = ctx.data_paths.get("lsun")
-    what = "GAN vs CoordConv GAN of table S6 (CoordConv in every discriminator layer), 64x64."
+    what = LSUN_WHAT
     if root is None:
         return Section(
             key="lsun",
             title=LSUN_TITLE,
             status="not run",
             what=what,
-            headline=[
-                [LSUN_CLAIM, "not run: no LSUN here", "qualitative (fig. S13-S15)", "not run"]
-            ],
+            headline=[[LSUN_CLAIM, "not run: no LSUN here", LSUN_PAPER, "not run"]],
             notes=[
                 "LSUN cannot be shipped or downloaded here, and no --lsun path was given.",
                 "To run it: `python tools/reproduce.py --only lsun --lsun /path/to/bedroom_images` "
@@ -336,9 +300,7 @@ def lsun(ctx: Context) -> Section:
         what=what + f" Data: {root}.",
         columns=["model", "seed", "params G", "params D", "steps", "final loss D", "final loss G"],
         rows=rows,
-        headline=[[LSUN_CLAIM, "see the interpolation strips", "qualitative (fig. S13-S15)", "—"]],
+        headline=[[LSUN_CLAIM, "see the interpolation strips", LSUN_PAPER, "—"]],
         figures=figures,
-        notes=[
-            "Paper: qualitative (fig. S13-S15): CoordConv interpolations move objects geometrically."
-        ],
+        notes=[LSUN_NOTE],
     )

@@ -1,7 +1,8 @@
 """Reinforcement-learning experiment of the reproduction (S8, table S7): A2C with a conv vs a
 CoordConv first layer, on our TargetReach pixel task and on Atari games, through
 ``coordconv-rl experiment`` (every model, game and seed of the preset) and
-``coordconv-rl report`` (table S7, Welch's t-test, learning curves)."""
+``coordconv-rl report`` (table S7, Welch's t-test, learning curves); the paper's claim, numbers
+and verdicts are ``coordconv_rl.paper``'s."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def atari(ctx: Context) -> Section:
     """Run the model x game x seed grid of the preset, then table S7."""
     from coordconv_rl.cli import main
     from coordconv_rl.experiment import game_dir_name
-    from coordconv_rl.games import paper_score, resolve_env_id
+    from coordconv_rl.games import resolve_env_id
+    from coordconv_rl.paper import AGENTS, NOTE, SETUP, TITLE, paper_score
     from coordconv_rl.report import collect
 
     budget = ctx.budget
@@ -80,13 +82,11 @@ def atari(ctx: Context) -> Section:
     ]
     return Section(
         key="atari",
-        title="A2C on Atari and TargetReach (S8, table S7)",
+        title=TITLE,
         status="ran",
         what=(
-            "A2C with the OpenAI-baselines defaults (16 envs, 5-step rollouts, RMSprop 7e-4) and "
-            "the Nature CNN, first conv plain or CoordConv; final score = mean return of the "
-            "trained policy over evaluation games; p = Welch's t-test, conv vs each CoordConv agent (coordconv: the paper's init of the coordinate weights; "
-            "coordconv-zero: zero, so it starts as the plain conv). "
+            f"{SETUP}; final score = mean return of the trained policy over evaluation games; "
+            f"p = Welch's t-test, conv vs each CoordConv agent ({AGENTS}). "
             "TargetReach is our tiny pixel task where the target's position decides the action. "
             f"Seeds {', '.join(map(str, seeds))} per model and game, fixed in advance."
         ),
@@ -103,20 +103,15 @@ def atari(ctx: Context) -> Section:
         rows=rows,
         headline=headline,
         figures=figures,
-        notes=[
-            "The paper trained each of 9 games x 2 models x 10 seeds for 10M frames on GPUs; "
-            "the quick preset's Atari runs are orders of magnitude shorter and show only that "
-            "the pipeline runs end to end, not the paper's scores.",
-        ],
+        notes=[NOTE],
     )
-
-
-VARIANT_NAMES = {"coordconv": "CoordConv", "coordconv-zero": "CoordConv (zero init)"}
 
 
 def _headline(env: str, frames: int, scores: dict, p_values: dict, paper) -> list[str]:
     """One headline row per environment: conv vs each CoordConv variant (means, Welch p), and
     the paper's row."""
+    from coordconv_rl.paper import VARIANT_NAMES, claim, paper_text, variant_verdict
+
     conv = scores.get("conv", {})
     variants = [v for v in VARIANT_NAMES if scores.get(v)]
     n = len(conv)
@@ -127,13 +122,6 @@ def _headline(env: str, frames: int, scores: dict, p_values: dict, paper) -> lis
         said_p = "—" if p is None else f"{p:.3g}"
         ours += f" vs {VARIANT_NAMES[v]} {mean_std(scores[v], 2)} (p {said_p})"
         if conv:
-            higher = sum(scores[v].values()) / len(scores[v]) > sum(conv.values()) / len(conv)
-            verdicts.append(f"{VARIANT_NAMES[v]} {'higher' if higher else 'lower'} (p {said_p})")
+            verdicts.append(variant_verdict(v, conv, scores[v], said_p))
     ours += f"; {count(n, 'seed')}, {frames:,} frames, Welch p vs conv"
-    if paper is None:
-        claim = f"{env.split('/')[-1]}: CoordConv learns as well as conv (our task)"
-        said = "—"
-    else:
-        claim = f"{paper.title}: CoordConv beats conv (table S7)"
-        said = f"{paper.conv:,} vs {paper.coordconv:,} (p {paper.p_value}), 10M frames"
-    return [claim, ours, said, "; ".join(verdicts) or "—"]
+    return [claim(env, paper), ours, paper_text(paper), "; ".join(verdicts) or "—"]

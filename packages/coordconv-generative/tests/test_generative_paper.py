@@ -1,0 +1,99 @@
+"""The paper's generative claims (S7): figure S10's sentence is tested on a seed only when both
+GANs draw both objects, each half of it (coverage closer to the data, relative positions more
+collapsed) is judged on its own, and the paper's numbers and texts stay the paper's."""
+
+from __future__ import annotations
+
+import pytest
+
+from coordconv_generative.entropy import DETECT_FLOOR, SPREAD_FLOOR_PX
+from coordconv_generative.paper import (
+    ENTROPY_METRICS,
+    ENTROPY_REPEATS,
+    GAN_MODELS,
+    GAN_NOTE,
+    GAN_PAPER_BUDGET,
+    LSUN_PAPER,
+    PAPER_PARAMS,
+    VAE_MODELS,
+    VAE_PAPER,
+    drew_both,
+    s10_finding,
+    s10_verdict,
+)
+
+
+def _source(coverage: float, relative: float) -> dict:
+    return {"coverage": {"mean": coverage}, "relative_position": {"mean": relative}}
+
+
+REAL = _source(6.8, 7.6)
+
+
+def test_a_seed_counts_only_when_both_gans_clear_the_floors():
+    assert drew_both({"detect_rate": 0.3, "centre_spread_px": 4.0})
+    assert not drew_both({"detect_rate": 0.29, "centre_spread_px": 12.0})
+    assert not drew_both({"detect_rate": 1.0, "centre_spread_px": 0.1})  # collapsed
+    assert not drew_both({"detect_rate": 0.0, "centre_spread_px": None})  # nothing found
+    assert not drew_both({})  # a results.json without the measures
+    finding = s10_finding(3, [REAL, _source(5, 6), _source(6, 5)], [True, False])
+    assert not finding.tested
+    assert finding.text == "Seed 3: not tested (both objects drawn by: conv)."
+    neither = s10_finding(4, [REAL, _source(5, 6), _source(6, 5)], [False, False])
+    assert neither.text == "Seed 4: not tested (both objects drawn by: neither)."
+
+
+def test_each_half_of_the_sentence_is_judged_on_its_own():
+    # CoordConv closer in coverage (|6.5 - 6.8| < |5.0 - 6.8|) and lower in relative position
+    both = s10_finding(0, [REAL, _source(5.0, 6.0), _source(6.5, 5.5)], [True, True])
+    assert (both.tested, both.coverage_closer, both.relative_lower) == (True, True, True)
+    assert both.text == (
+        "Seed 0: coverage gap to the data conv 1.800, CoordConv 0.300 bits (CoordConv closer); "
+        "relative position conv 6.000, CoordConv 5.500 bits (data 7.600)."
+    )
+    # conv closer, CoordConv higher in relative position
+    neither = s10_finding(1, [REAL, _source(6.7, 5.0), _source(5.0, 6.0)], [True, True])
+    assert (neither.coverage_closer, neither.relative_lower) == (False, False)
+    assert "conv closer" in neither.text
+    # an equal gap or an equal relative-position entropy is not "closer" / "lower"
+    tie = s10_finding(2, [REAL, _source(6.0, 5.0), _source(6.0, 5.0)], [True, True])
+    assert (tie.coverage_closer, tie.relative_lower) == (False, False)
+
+
+def test_verdict_counts_tested_seeds_only():
+    assert s10_verdict(0, 0, 0, 2) == "not tested: on no seed of 2 did both GANs draw both objects"
+    assert s10_verdict(2, 1, 2, 2) == (
+        "coverage: reproduced (2/2); relative position: not reproduced (1/2)"
+    )
+    assert s10_verdict(1, 1, 1, 2).endswith("; 1 seed(s) untested")
+
+
+@pytest.mark.parametrize(
+    ("holds", "tested", "said"),
+    [
+        (3, 5, "reproduced"),
+        (2, 4, "not reproduced"),
+        (3, 4, "reproduced"),
+        (0, 3, "not reproduced"),
+    ],
+)
+def test_a_half_is_reproduced_on_a_strict_majority_of_tested_seeds(holds, tested, said):
+    assert s10_verdict(holds, holds, tested, tested) == (
+        f"coverage: {said} ({holds}/{tested}); relative position: {said} ({holds}/{tested})"
+    )
+
+
+def test_the_papers_numbers():
+    assert GAN_MODELS == ("conv", "coordconv-gd")
+    assert VAE_MODELS == ("conv", "coordconv")
+    # table S4: (generator, discriminator) parameters
+    assert PAPER_PARAMS == {"conv": (6_413_315, 4_316_545), "coordconv-gd": (444_931, 4_319_745)}
+    assert GAN_PAPER_BUDGET == "50,000 images, 50 epochs, best of 5-10 runs"
+    assert ENTROPY_REPEATS == 10  # S7.1: each entropy measured 10 times
+    assert "10 repeats" in ENTROPY_METRICS
+    assert (VAE_PAPER, LSUN_PAPER) == ("qualitative (fig. S11-S12)", "qualitative (fig. S13-S15)")
+
+
+def test_the_gan_note_states_the_floors_the_verdict_uses():
+    assert (DETECT_FLOOR, SPREAD_FLOOR_PX) == (0.3, 4.0)
+    assert GAN_NOTE.endswith("(detect >= 0.3, spread >= 4 px).")

@@ -1,0 +1,71 @@
+"""What the paper claims for reinforcement learning, its numbers and the verdicts (S8, table S7).
+
+Liu et al., "An intriguing failing of convolutional neural networks and the CoordConv
+solution", NeurIPS 2018 (arXiv:1807.03247), supplementary S8: A2C with a conv or a CoordConv
+first layer on nine Atari games, 10 runs per model and game for 10M frames; table S7 gives the
+mean final scores and the p-values. The numbers of table S7 live in :mod:`coordconv_rl.games`
+(:data:`TABLE_S7`, :func:`paper_score`) and are re-exported here, so that this module is the one
+place to read the experiment's claim: :func:`claim` and :func:`paper_text` per environment,
+:func:`variant_verdict` per CoordConv agent. Everything here is pure: ``tools/reproduce.py``
+runs the experiment and calls these to write the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from coordconv_rl.games import TABLE_S7, PaperScore, paper_score
+
+__all__ = [
+    "AGENTS",
+    "NOTE",
+    "SETUP",
+    "TABLE_S7",
+    "TITLE",
+    "VARIANT_NAMES",
+    "PaperScore",
+    "claim",
+    "paper_score",
+    "paper_text",
+    "variant_verdict",
+]
+
+TITLE = "A2C on Atari and TargetReach (S8, table S7)"
+SETUP = (
+    "A2C with the OpenAI-baselines defaults (16 envs, 5-step rollouts, RMSprop 7e-4) and "
+    "the Nature CNN, first conv plain or CoordConv"
+)
+AGENTS = (
+    "coordconv: the paper's init of the coordinate weights; "
+    "coordconv-zero: zero, so it starts as the plain conv"
+)
+# the CoordConv agents compared with conv, as the report names them
+VARIANT_NAMES = {"coordconv": "CoordConv", "coordconv-zero": "CoordConv (zero init)"}
+NOTE = (
+    "The paper trained each of 9 games x 2 models x 10 seeds for 10M frames on GPUs; "
+    "the quick preset's Atari runs are orders of magnitude shorter and show only that "
+    "the pipeline runs end to end, not the paper's scores."
+)
+
+
+def claim(env: str, paper: PaperScore | None) -> str:
+    """The claim for one environment: table S7's for the paper's games, ours for our task."""
+    if paper is None:
+        return f"{env.split('/')[-1]}: CoordConv learns as well as conv (our task)"
+    return f"{paper.title}: CoordConv beats conv (table S7)"
+
+
+def paper_text(paper: PaperScore | None) -> str:
+    """Table S7's row as the report's headline shows it (a dash for a game it lacks)."""
+    if paper is None:
+        return "—"
+    return f"{paper.conv:,} vs {paper.coordconv:,} (p {paper.p_value}), 10M frames"
+
+
+def variant_verdict(
+    variant: str, conv: Mapping[int, float], scores: Mapping[int, float], said_p: str
+) -> str:
+    """Whether a CoordConv agent's mean final score over seeds is higher than conv's, with the
+    Welch p-value as the report writes it (``said_p``)."""
+    higher = sum(scores.values()) / len(scores) > sum(conv.values()) / len(conv)
+    return f"{VARIANT_NAMES[variant]} {'higher' if higher else 'lower'} (p {said_p})"
