@@ -37,6 +37,7 @@ import shlex
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from coordconv_rl.games import PAPER_GAMES  # table S7's nine games
 from reproduction.budgets import (
     Atari,
     Budget,
@@ -59,18 +60,6 @@ LIMIT_S = {"quick": 20 * 60}
 STARTUP_S = 150
 DEFAULT_JOBS = 2
 
-# the paper's Atari games (table S7)
-PAPER_GAMES = (
-    "Alien",
-    "BankHeist",
-    "MsPacman",
-    "Robotank",
-    "Centipede",
-    "Asterix",
-    "Asteroids",
-    "Amidar",
-    "Seaquest",
-)
 TARGET_REACH = "coordconv_rl/TargetReach-v0"
 
 TINY_NOTSOCLEVR = {"train_limit": 64}
