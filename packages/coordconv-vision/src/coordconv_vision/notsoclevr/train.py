@@ -5,11 +5,11 @@
 Follows docs/architecture.md through :class:`coordconv_train.Run`: the run directory holds
 ``config.json``, ``metrics.jsonl`` (one record per epoch), ``results.json``, ``model.safetensors``
 and PNG figures; ``checkpoint.safetensors`` is written after every epoch and on SIGINT/SIGTERM
-(mid-epoch: the epoch's batch order and position are saved too), so ``--resume`` continues
-exactly where the run stopped. The dataset stays on the device as tensors; batches are drawn
-from a seeded ``torch.Generator`` whose state is checkpointed. Accelerate handles the device,
-mixed precision on GPU and multi-GPU data parallelism (each process takes its share of every
-global batch).
+(mid-epoch: the epoch's batch order, position and running training loss are saved too), so
+``--resume`` continues exactly where the run stopped. The dataset stays on the device as
+tensors; batches are drawn from a seeded ``torch.Generator`` whose state is checkpointed.
+Accelerate handles the device, mixed precision on GPU and multi-GPU data parallelism (each
+process takes its share of every global batch).
 """
 
 from __future__ import annotations
@@ -110,12 +110,14 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
     generator = torch.Generator().manual_seed(config.seed)
 
     epoch, batch, perm, elapsed = 0, 0, None, 0.0
+    loss_sum, loss_count = 0.0, 0  # this epoch's training loss so far (checkpointed mid-epoch)
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         generator.set_state(state["generator"])
         epoch, batch, elapsed = state["epoch"], state["batch"], state["wall_time_s"]
         perm = state["perm"] if state["perm"].numel() else None
+        loss_sum, loss_count = state.get("loss_sum", 0.0), state.get("loss_count", 0)
         run.restore(state, keep=lambda r: r.get("epoch", 0) <= epoch)
         log.info("resuming %s at epoch %d, batch %d", run.path, epoch, batch)
     model, optimizer = accelerator.prepare(model, optimizer)
@@ -126,6 +128,7 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
             "model": net.state_dict(), "optimizer": optimizer.state_dict(),
             "generator": generator.get_state(),
             "epoch": epoch, "batch": batch, "wall_time_s": elapsed,
+            "loss_sum": loss_sum, "loss_count": loss_count,
             "perm": perm.cpu() if perm is not None else torch.zeros(0, dtype=torch.int64),
         })  # fmt: skip
 
@@ -135,7 +138,6 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
     bar = tqdm(total=config.epochs * n_batches, initial=epoch * n_batches + batch,  # type: ignore[operator]
                desc=f"{config.task}/{config.model}/{config.split}", disable=not (main and config.progress))  # fmt: skip
     started = time.perf_counter() - elapsed
-    loss_sum, loss_count = 0.0, 0
     with run.stopping(), flush_denormals(device):
         while epoch < config.epochs:  # type: ignore[operator]
             for group in optimizer.param_groups:
