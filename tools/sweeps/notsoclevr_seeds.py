@@ -63,7 +63,7 @@ def run_worker(args: argparse.Namespace, extra: list[str], log: Path) -> None:
     """Train every (split, seed) not yet in ``log`` on this process's kernel path."""
     import torch
 
-    from coordconv_train import add_config_arguments, config_from_args
+    from coordconv_train import add_config_arguments, config_from_args, is_stopped
     from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
     from coordconv_vision.notsoclevr.train import train
 
@@ -83,7 +83,7 @@ def run_worker(args: argparse.Namespace, extra: list[str], log: Path) -> None:
                 started = time.process_time()
                 results = train(config)
                 cpu_s = time.process_time() - started
-            if results.get("stopped"):  # SIGINT/SIGTERM: nothing to record; rerun to continue
+            if is_stopped(results):  # SIGINT/SIGTERM: nothing to record; rerun to continue
                 print(f"stopped during {split} seed {seed}; rerun to continue", flush=True)
                 return
             metric, _ = SUCCESS[args.task]

@@ -81,7 +81,9 @@ def test_detect_resume_and_refusal(data_file, tmp_path):
     flags += ["--batch-size", "32", "--log-every", "1"]
     assert _detect(data_file, out, *flags, "--epochs", "1") == 0
     assert _detect(data_file, out, *flags, "--epochs", "1") == 2  # refuses to overwrite
-    assert _detect(data_file, out, *flags, "--epochs", "2", "--resume") == 2  # config must match
+    # config must match: a setting of the experiment (a budget such as --epochs may change,
+    # coordconv_train.RESUMABLE)
+    assert _detect(data_file, out, *flags, "--epochs", "1", "--lr", "0.01", "--resume") == 2
     assert _detect(data_file, out, *flags, "--epochs", "1", "--resume") == 0  # nothing left to do
     steps = [
         r["step"]
@@ -89,6 +91,13 @@ def test_detect_resume_and_refusal(data_file, tmp_path):
         if "train/box_loss" in r
     ]
     assert steps == [1, 2, 3, 4]
+    assert _detect(data_file, out, *flags, "--epochs", "2", "--resume") == 0  # a longer budget
+    steps = [
+        r["step"]
+        for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines())
+        if "train/box_loss" in r
+    ]
+    assert steps == list(range(1, 9))  # it continues from step 4
 
 
 def test_detect_refuses_bad_heads_before_writing(data_file, tmp_path, capsys):

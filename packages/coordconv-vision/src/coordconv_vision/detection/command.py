@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import sys
 from typing import Any
 
-from coordconv_train import EXIT_STOPPED, add_config_arguments, config_from_args
+from coordconv_train import EXIT_STOPPED, add_config_arguments, config_from_args, is_stopped
 from coordconv_vision.detection.config import DetectionConfig
 
 EPILOG = """examples:
@@ -21,9 +23,15 @@ def run(args: argparse.Namespace) -> int:
     """Train from the parsed flags; print the final results."""
     from coordconv_vision.detection.train import train_detector
 
+    # the stop notice (which signal, where the checkpoint is) on stdout: stderr holds nothing
+    # but an error's one line
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
     results = train_detector(config_from_args(DetectionConfig, args))
+    if is_stopped(results):
+        print(f"stopped at step {results['step']}; rerun with --resume")
+        return EXIT_STOPPED
     print(json.dumps(results, indent=2))
-    return EXIT_STOPPED if results.get("interrupted") else 0
+    return 0
 
 
 def register(subparsers: Any) -> None:

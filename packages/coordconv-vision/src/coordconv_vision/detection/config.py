@@ -93,6 +93,3 @@ class DetectionConfig:
     seed: int = field(default=0, metadata={"help": "random seed"})
     resume: bool = field(default=False, metadata={"help": "continue the run in --out"})
     overwrite: bool = field(default=False, metadata={"help": "replace the run in --out"})
-
-
-RESUMABLE_CHANGES = ("resume", "overwrite", "device", "log_every", "figure_images", "log_with")

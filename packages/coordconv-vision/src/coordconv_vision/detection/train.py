@@ -21,24 +21,11 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from coordconv_train import (
-    GracefulStop,
-    RunDir,
-    UserError,
-    config_to_dict,
-    load_checkpoint,
-    make_accelerator,
-    rng_state,
-    save_checkpoint,
-    seed_everything,
-    set_rng_state,
-)
-from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
+from coordconv_train import Run, UserError, seed_everything
 from coordconv_vision.detection.config import (
     ANCHOR_LAYOUTS,
     DETECTOR_MODELS,
     HEADS,
-    RESUMABLE_CHANGES,
     DetectionConfig,
 )
 from coordconv_vision.detection.evaluate import METRIC_KEYS, evaluate_detector
@@ -73,7 +60,9 @@ def load_split_tensors(config: DetectionConfig) -> dict[str, torch.Tensor]:
 
 
 def train_detector(config: DetectionConfig) -> dict[str, Any]:
-    """Run (or resume) the experiment; returns ``results.json``'s content."""
+    """Run (or resume) the experiment; returns ``results.json``'s content, or
+    ``{"status": "stopped", "step": ...}`` (:func:`coordconv_train.is_stopped`) if a signal
+    stopped it."""
     for name in ("epochs", "batch_size", "checkpoint_every", "log_every"):
         if getattr(config, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
@@ -92,25 +81,16 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
         raise UserError("--anchor-layout official needs --head official")
     if config.hidden_channels is not None and config.hidden_channels < 1:
         raise UserError("--hidden-channels must be at least 1")
+    run = Run(config, project="coordconv-vision")
+    run.check()  # --out first (no writes; before the processes meet), then the data
     data = load_split_tensors(config)
-    tracking = tracking_options(config.log_with, config.out)
-    accelerator = make_accelerator(config.device, amp=config.amp, **tracking)
+    accelerator = run.accelerator
     if len(data["train_images"]) < config.batch_size * accelerator.num_processes:
         raise UserError(
             f"{len(data['train_images'])} training images are fewer than one global batch "
             f"({config.batch_size * accelerator.num_processes})"
         )
-    run = RunDir(config.out)
-    if accelerator.is_main_process:  # every input checked: the first write
-        run.prepare(
-            config_to_dict(config),
-            overwrite=config.overwrite,
-            resume=config.resume,
-            ignore_on_resume=RESUMABLE_CHANGES,
-        )
-        start_tracking(accelerator, "coordconv-vision", config_to_dict(config))
-    accelerator.wait_for_everyone()
-    resuming = config.resume and run.checkpoint.exists()
+    state = run.open()  # every input checked: the first write
     seed_everything(config.seed)
     model = build_detector(
         config.model,
@@ -119,15 +99,12 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
         hidden_channels=config.hidden_channels,
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    step, wall, cpu, state = 0, 0.0, 0.0, None
-    if resuming:
-        state = load_checkpoint(run.checkpoint)
+    step, wall, cpu = 0, 0.0, 0.0
+    if state is not None:
         model.load_state_dict(state["model"])
         step, wall = int(state["step"]), float(state["wall_time_s"])
         cpu = float(state.get("cpu_time_s", 0.0))
-        set_rng_state(state["rng"])
-        if accelerator.is_main_process:
-            run.truncate_metrics(lambda r: r.get("step", 0) <= step)
+        run.restore(state, keep=lambda r: r.get("step", 0) <= step)
     model, optimizer = accelerator.prepare(model, optimizer)
     if state is not None:
         optimizer.load_state_dict(state["optimizer"])
@@ -154,31 +131,19 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
             "epoch": step / steps_per_epoch,
             **{f"test/{k}": v for k, v in metrics.items()},
         }
-        run.log(record)
-        accelerator.log(record, step=step)
+        run.log(record, step=step)
         return metrics
 
     def save() -> None:
-        accelerator.wait_for_everyone()
-        if accelerator.is_main_process:
-            unwrapped = accelerator.unwrap_model(model)
-            state = {
-                "model": unwrapped.state_dict(),
+        run.checkpoint(
+            {
+                "model": accelerator.unwrap_model(model).state_dict(),
                 "optimizer": optimizer.state_dict(),
                 "step": step,
                 "wall_time_s": wall,
                 "cpu_time_s": cpu,
-                "rng": rng_state(),
             }
-            save_checkpoint(run.checkpoint, state)
-
-    def stop_agreed(requested: bool) -> bool:
-        if procs == 1:
-            return requested
-        if step % 10:  # several processes agree every 10 steps (a blocking all-reduce)
-            return False
-        flag = torch.tensor([float(requested)], device=device)
-        return bool(accelerator.reduce(flag, reduction="sum").item() > 0)
+        )
 
     if step == 0 and accelerator.is_main_process:
         log_eval()  # the untrained model, for comparison
@@ -189,7 +154,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
         disable=not accelerator.is_local_main_process,
     )
     interrupted = False
-    with GracefulStop() as stop:
+    with run.stopping():
         while step < total_steps and not interrupted:
             epoch, skip = divmod(step, steps_per_epoch)
             order = torch.randperm(
@@ -220,9 +185,8 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                         **losses,
                         "train/iou": out["train_iou"].mean().item(),
                     }
-                    run.log(record)
-                    accelerator.log(record, step=step)
-                interrupted = stop_agreed(stop.requested)
+                    run.log(record, step=step)
+                interrupted = run.should_stop(step)
                 if interrupted:
                     break
                 if step % config.checkpoint_every == 0 and step % steps_per_epoch:
@@ -236,11 +200,9 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                 metrics = log_eval()
                 bar.set_postfix(iou_select=f"{metrics['test_iou_select']:.3f}")
             save()
-    bar.close()
-    if interrupted:
-        accelerator.print(f"stopped by {stop.signal_name} at step {step}; resume with --resume")
-        end_tracking(accelerator)
-        return {"interrupted": True, "step": step}
+        bar.close()
+        if interrupted:
+            return run.stopped(step=step)
     results: dict[str, Any] = {}
     if accelerator.is_main_process:
         metrics, boxes, scores = evaluate()
@@ -256,12 +218,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
             "wall_time_s": wall,
             "cpu_time_s": cpu,
         }
-        from safetensors.torch import save_file
-
-        save_file(
-            {k: v.detach().cpu().contiguous() for k, v in unwrapped.state_dict().items()},
-            str(run.path / "model.safetensors"),
-        )
+        run.save_weights(unwrapped)
         k = min(config.figure_images, len(boxes))
         if k:
             plot_detections(
@@ -272,7 +229,4 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                 run.path / "detections.png",
                 title=f"{config.model}: test IOU-select {metrics['test_iou_select']:.3f} (green GT, red best box)",
             )
-        run.write_results(results)
-    accelerator.wait_for_everyone()
-    end_tracking(accelerator)
-    return results
+    return run.finish(results)

@@ -87,15 +87,3 @@ class ImageNetConfig:
     def learning_rate(self, global_batch: int) -> float:
         """The linear scaling rule: ``base_lr * global_batch / 256``."""
         return self.base_lr * global_batch / 256
-
-
-# Fields that may change when a run is resumed (budgets and machinery, not the experiment).
-RESUMABLE_CHANGES = (
-    "resume",
-    "overwrite",
-    "device",
-    "workers",
-    "max_steps",
-    "log_every",
-    "log_with",
-)

@@ -26,20 +26,8 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, RandomSampler
 from tqdm import tqdm
 
-from coordconv_train import (
-    GracefulStop,
-    RunDir,
-    UserError,
-    config_to_dict,
-    load_checkpoint,
-    make_accelerator,
-    rng_state,
-    save_checkpoint,
-    seed_everything,
-    set_rng_state,
-)
-from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
-from coordconv_vision.imagenet.config import RESUMABLE_CHANGES, ImageNetConfig
+from coordconv_train import Run, UserError, seed_everything
+from coordconv_vision.imagenet.config import ImageNetConfig
 from coordconv_vision.imagenet.data import EpochSeeded, image_folders
 from coordconv_vision.imagenet.models import build_classifier, count_parameters
 from coordconv_vision.imagenet.schedule import lr_factor
@@ -80,18 +68,10 @@ def evaluate(model: torch.nn.Module, loader: Any, accelerator: Any) -> dict[str,
     return {"loss": loss_sum / count, "top1": top1 / count, "top5": top5 / count}
 
 
-def _state(model: Any, optimizer: Any, step: int, wall: float, accelerator: Any) -> dict[str, Any]:
-    return {
-        "model": accelerator.unwrap_model(model).state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "step": step,
-        "wall_time_s": wall,
-        "rng": rng_state(),
-    }
-
-
 def train(config: ImageNetConfig) -> dict[str, Any]:
-    """Run (or resume) the experiment; returns ``results.json``'s content."""
+    """Run (or resume) the experiment; returns ``results.json``'s content, or
+    ``{"status": "stopped", "step": ...}`` (:func:`coordconv_train.is_stopped`) if a signal
+    stopped it."""
     if config.data is None:
         raise UserError("--data is required (an ImageNet-layout folder with train/ and val/)")
     for name in ("epochs", "batch_size", "image_size", "checkpoint_every", "log_every"):
@@ -101,16 +81,9 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
         raise UserError("--batch-size must be at least 2 (ResNet BatchNorm layers)")
     if config.workers < 0 or config.max_steps < 0 or config.warmup_epochs < 0:
         raise UserError("--workers, --max-steps and --warmup-epochs must be >= 0")
-    tracking = tracking_options(config.log_with, config.out)
-    accelerator = make_accelerator(config.device, amp=config.amp, **tracking)
-    run = RunDir(config.out)
-    prepare = {
-        "overwrite": config.overwrite,
-        "resume": config.resume,
-        "ignore_on_resume": RESUMABLE_CHANGES,
-    }
-    if accelerator.is_main_process:  # --out first (no writes), then the data and the model
-        run.check(config_to_dict(config), **prepare)
+    run = Run(config, project="coordconv-vision")
+    run.check()  # --out first (no writes; before the processes meet), then the data and the model
+    accelerator = run.accelerator
     seed_everything(config.seed + accelerator.process_index)
 
     train_set, val_set = image_folders(config.data, config.image_size)
@@ -127,11 +100,7 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
         raise UserError(
             f"{len(train_set)} training images are fewer than one global batch ({global_batch})"
         )
-    if accelerator.is_main_process:  # every input checked: the first write
-        run.prepare(config_to_dict(config), **prepare)
-        start_tracking(accelerator, "coordconv-vision", config_to_dict(config))
-    accelerator.wait_for_everyone()
-    resuming = run.checkpoint.exists() and config.resume
+    state = run.open()  # every input checked: the first write
     cuda = accelerator.device.type == "cuda"
     if cuda and config.channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -139,14 +108,11 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
     optimizer = torch.optim.SGD(
         model.parameters(), lr=peak_lr, momentum=config.momentum, weight_decay=config.weight_decay
     )
-    step, wall, state = 0, 0.0, None
-    if resuming:
-        state = load_checkpoint(run.checkpoint)
+    step, wall = 0, 0.0
+    if state is not None:
         model.load_state_dict(state["model"])
         step, wall = int(state["step"]), float(state["wall_time_s"])
-        set_rng_state(state["rng"])
-        if accelerator.is_main_process:
-            run.truncate_metrics(lambda r: r.get("step", 0) <= step)
+        run.restore(state, keep=lambda r: r.get("step", 0) <= step)
     model, optimizer = accelerator.prepare(model, optimizer)
     if state is not None:  # after prepare, so the momentum buffers land on the model's device
         optimizer.load_state_dict(state["optimizer"])
@@ -159,19 +125,14 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
     last_step = min(total_steps, config.max_steps) if config.max_steps else total_steps
 
     def save() -> None:
-        accelerator.wait_for_everyone()
-        if accelerator.is_main_process:
-            save_checkpoint(run.checkpoint, _state(model, optimizer, step, wall, accelerator))
-
-    def stop_agreed(requested: bool) -> bool:
-        """Every process stops at the same step (a signal may reach them at different steps);
-        with several processes they agree every 10 steps (a blocking all-reduce)."""
-        if accelerator.num_processes == 1:
-            return requested
-        if step % 10:
-            return False
-        flag = torch.tensor([float(requested)], device=accelerator.device)
-        return bool(accelerator.reduce(flag, reduction="sum").item() > 0)
+        run.checkpoint(
+            {
+                "model": accelerator.unwrap_model(model).state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "step": step,
+                "wall_time_s": wall,
+            }
+        )
 
     bar = tqdm(
         total=last_step,
@@ -180,7 +141,7 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
         disable=not accelerator.is_local_main_process,
     )
     interrupted, metrics = False, None
-    with GracefulStop() as stop:
+    with run.stopping():
         while step < last_step and not interrupted:
             epoch, skip = divmod(step, steps_per_epoch)
             loader = accelerator.prepare(_train_loader(train_set, config, epoch, cuda))
@@ -209,9 +170,8 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
                 if step % config.log_every == 0 and accelerator.is_main_process:
                     record = {"step": step, "epoch": step / steps_per_epoch}
                     record.update({"train/loss": loss.item(), "lr": peak_lr * factor})
-                    run.log(record)
-                    accelerator.log(record, step=step)
-                interrupted = stop_agreed(stop.requested)
+                    run.log(record, step=step)
+                interrupted = run.should_stop(step)
                 if interrupted or step >= last_step or step % steps_per_epoch == 0:
                     break
                 if step % config.checkpoint_every == 0:
@@ -224,15 +184,12 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
                 if accelerator.is_main_process:
                     record = {"step": step, "epoch": step / steps_per_epoch}
                     record.update({f"val/{k}": v for k, v in metrics.items()})
-                    run.log(record)
-                    accelerator.log(record, step=step)
+                    run.log(record, step=step)
                     bar.set_postfix(top1=f"{metrics['top1']:.3f}", loss=f"{metrics['loss']:.3f}")
             save()
-    bar.close()
-    if interrupted:
-        accelerator.print(f"stopped by {stop.signal_name} at step {step}; resume with --resume")
-        end_tracking(accelerator)
-        return {"interrupted": True, "step": step}
+        bar.close()
+        if interrupted:
+            return run.stopped(step=step)
     if metrics is None:  # resumed a run that had already finished its steps
         metrics = evaluate(model, val_loader, accelerator)
     results = {
@@ -246,15 +203,5 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
         "processes": accelerator.num_processes,
         "wall_time_s": wall,
     }
-    if accelerator.is_main_process:
-        from safetensors.torch import save_file
-
-        state = accelerator.unwrap_model(model).state_dict()
-        save_file(
-            {k: v.detach().cpu().contiguous() for k, v in state.items()},
-            str(run.path / "model.safetensors"),
-        )
-        run.write_results(results)
-    accelerator.wait_for_everyone()
-    end_tracking(accelerator)
-    return results
+    run.save_weights(accelerator.unwrap_model(model))
+    return run.finish(results)

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 
-from coordconv_train import EXIT_STOPPED, add_config_arguments, config_from_args
+from coordconv_train import EXIT_STOPPED, add_config_arguments, config_from_args, is_stopped
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig
 from coordconv_vision.notsoclevr.sweep import SweepConfig
 
@@ -24,7 +24,7 @@ def _run(args: argparse.Namespace) -> int:
     # progress on stdout: stderr holds nothing but an error's one line
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     results = train(config_from_args(NotSoClevrConfig, args))
-    if results.get("stopped"):
+    if is_stopped(results):
         print(f"stopped at epoch {results['epoch']}, batch {results['batch']}; rerun with --resume")
         return EXIT_STOPPED
     print(json.dumps(results, indent=2))
@@ -36,7 +36,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
     summary = run_sweep(config_from_args(SweepConfig, args))
-    if summary.get("stopped"):
+    if is_stopped(summary):
         print("sweep stopped; rerun with --resume")
         return EXIT_STOPPED
     for key, row in summary["best"].items():

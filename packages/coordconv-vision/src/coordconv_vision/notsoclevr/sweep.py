@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from coordconv_data.not_so_clevr import SPLITS
-from coordconv_train import RunDir, UserError, config_to_dict, write_json_atomic
+from coordconv_train import (
+    RESUMABLE,
+    RunDir,
+    UserError,
+    config_to_dict,
+    is_stopped,
+    write_json_atomic,
+)
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.figures import size_vs_accuracy
 from coordconv_vision.notsoclevr.models import MODELS_FOR_TASK
@@ -89,12 +96,15 @@ class SweepConfig:
     overwrite: bool = field(default=False, metadata={"help": "replace previous runs"})
 
 
-# May change on --resume: machinery, and the grid's lists (a resumed sweep may grow or shrink
-# its grid; each run checks its own config when it is resumed).
-RESUMABLE_CHANGES = (
-    "resume", "overwrite", "device", "progress", "splits", "models", "filter_sizes",
-    "channel_mults", "lrs", "wds", "batch_sizes", "coordconv_lrs",
+# May change on --resume: what a run's resume may change (coordconv_train.RESUMABLE) but its
+# budget, and the grid's lists (a resumed sweep may grow or shrink its grid; each run checks its
+# own config when it is resumed). A finished run is reused as it is, so a new --epochs would mix
+# runs of different lengths: refused.
+GRID = (
+    "splits", "models", "filter_sizes", "channel_mults", "lrs", "wds", "batch_sizes",
+    "coordconv_lrs",
 )  # fmt: skip
+SWEEP_RESUMABLE = (*(name for name in RESUMABLE if name != "epochs"), *GRID)
 
 
 def grid(config: SweepConfig) -> list[NotSoClevrConfig]:
@@ -135,11 +145,14 @@ def grid(config: SweepConfig) -> list[NotSoClevrConfig]:
 
 
 def run_sweep(config: SweepConfig) -> dict[str, Any]:
-    """Run every grid point, pick the best per (model, split) by validation, write the summary."""
+    """Run every grid point, pick the best per (model, split) by validation, write the summary.
+
+    A run stopped by SIGINT/SIGTERM stops the sweep: its ``{"status": "stopped", ...}`` is returned
+    (:func:`coordconv_train.is_stopped`)."""
     runs = grid(config)
     RunDir(config.out).prepare(
         config_to_dict(config), overwrite=config.overwrite, resume=config.resume,
-        ignore_on_resume=RESUMABLE_CHANGES,
+        ignore_on_resume=SWEEP_RESUMABLE,
     )  # fmt: skip
     metric, higher = HEADLINE[config.task]
     rows = []
@@ -149,8 +162,8 @@ def run_sweep(config: SweepConfig) -> dict[str, Any]:
             results = finished
         else:
             results = train(dataclasses.replace(run, resume=RunDir(run.out).resumable))
-            if results.get("stopped"):
-                return {"stopped": True}
+            if is_stopped(results):  # {"status": "stopped", ...}: rerun with --resume
+                return results
         rows.append({"run": str(run.out.relative_to(config.out)), **results})
     best: dict[str, Any] = {}
     for row in rows:

@@ -2,14 +2,14 @@
 
     coordconv-vision notsoclevr --task classification --model coordconv --split quadrant --out runs/cls
 
-Follows docs/architecture.md through ``coordconv_train``: the run directory holds
+Follows docs/architecture.md through :class:`coordconv_train.Run`: the run directory holds
 ``config.json``, ``metrics.jsonl`` (one record per epoch), ``results.json``, ``model.safetensors``
 and PNG figures; ``checkpoint.safetensors`` is written after every epoch and on SIGINT/SIGTERM
-(mid-epoch: the epoch's batch order and position are saved too), so ``--resume`` continues
-exactly where the run stopped. The dataset stays on the device as tensors; batches are drawn
-from a seeded ``torch.Generator`` whose state is checkpointed. Accelerate handles the device,
-mixed precision on GPU and multi-GPU data parallelism (each process takes its share of every
-global batch).
+(mid-epoch: the epoch's batch order, position and running training loss are saved too), so
+``--resume`` continues exactly where the run stopped. The dataset stays on the device as
+tensors; batches are drawn from a seeded ``torch.Generator`` whose state is checkpointed.
+Accelerate handles the device, mixed precision on GPU and multi-GPU data parallelism (each
+process takes its share of every global batch).
 """
 
 from __future__ import annotations
@@ -20,22 +20,9 @@ import time
 from typing import Any
 
 import torch
-from safetensors.torch import save_file
 from tqdm.auto import tqdm
 
-from coordconv_train import (
-    GracefulStop,
-    RunDir,
-    config_to_dict,
-    flush_denormals,
-    load_checkpoint,
-    make_accelerator,
-    rng_state,
-    save_checkpoint,
-    seed_everything,
-    set_rng_state,
-)
-from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
+from coordconv_train import Run, flush_denormals, seed_everything
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.data import TaskData, load_task_data
 from coordconv_vision.notsoclevr.models import build_model, count_parameters
@@ -94,24 +81,15 @@ def _prefixed(prefix: str, metrics: dict[str, float]) -> dict[str, float]:
 def train(config: NotSoClevrConfig) -> dict[str, Any]:
     """Run (or resume) one training run; returns the results (also written to results.json).
 
-    If stopped by SIGINT/SIGTERM, returns ``{"stopped": True, ...}`` after checkpointing.
+    If stopped by SIGINT/SIGTERM, returns ``{"status": "stopped", "epoch": ..., "batch": ...}``
+    (:func:`coordconv_train.is_stopped`) after checkpointing.
     """
     config = resolve(config)
-    tracking = tracking_options(config.log_with, config.out)
-    accelerator = make_accelerator(config.device, amp=config.amp, **tracking)
-    device, main = accelerator.device, accelerator.is_main_process
-    run = RunDir(config.out)
-    resuming = False
-    if main:
-        resuming = run.prepare(
-            config_to_dict(config),
-            overwrite=config.overwrite,
-            resume=config.resume,
-            ignore_on_resume=("resume", "overwrite", "device", "log_with"),
-        )
-        start_tracking(accelerator, "coordconv-vision", config_to_dict(config))
-    accelerator.wait_for_everyone()
-    resuming = run.checkpoint.exists() and config.resume
+    run = Run(config, project="coordconv-vision")
+    run.check()
+    accelerator = run.accelerator
+    device, main = accelerator.device, run.is_main
+    state = run.open()
 
     seed_everything(config.seed)
     data = load_task_data(
@@ -132,28 +110,27 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
     generator = torch.Generator().manual_seed(config.seed)
 
     epoch, batch, perm, elapsed = 0, 0, None, 0.0
-    if resuming:
-        state = load_checkpoint(run.checkpoint)
+    loss_sum, loss_count = 0.0, 0  # this epoch's training loss so far (checkpointed mid-epoch)
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         generator.set_state(state["generator"])
-        set_rng_state(state["rng"])
         epoch, batch, elapsed = state["epoch"], state["batch"], state["wall_time_s"]
         perm = state["perm"] if state["perm"].numel() else None
-        if main:
-            run.truncate_metrics(lambda r: r.get("epoch", 0) <= epoch)
+        loss_sum, loss_count = state.get("loss_sum", 0.0), state.get("loss_count", 0)
+        run.restore(state, keep=lambda r: r.get("epoch", 0) <= epoch)
         log.info("resuming %s at epoch %d, batch %d", run.path, epoch, batch)
     model, optimizer = accelerator.prepare(model, optimizer)
     net = accelerator.unwrap_model(model)
 
     def checkpoint() -> None:
-        if main:
-            save_checkpoint(run.checkpoint, {
-                "model": net.state_dict(), "optimizer": optimizer.state_dict(),
-                "generator": generator.get_state(), "rng": rng_state(),
-                "epoch": epoch, "batch": batch, "wall_time_s": elapsed,
-                "perm": perm.cpu() if perm is not None else torch.zeros(0, dtype=torch.int64),
-            })  # fmt: skip
+        run.checkpoint({
+            "model": net.state_dict(), "optimizer": optimizer.state_dict(),
+            "generator": generator.get_state(),
+            "epoch": epoch, "batch": batch, "wall_time_s": elapsed,
+            "loss_sum": loss_sum, "loss_count": loss_count,
+            "perm": perm.cpu() if perm is not None else torch.zeros(0, dtype=torch.int64),
+        })  # fmt: skip
 
     n_train, bs = len(data.train), config.batch_size
     n_batches = -(-n_train // bs)  # type: ignore[operator]
@@ -161,8 +138,7 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
     bar = tqdm(total=config.epochs * n_batches, initial=epoch * n_batches + batch,  # type: ignore[operator]
                desc=f"{config.task}/{config.model}/{config.split}", disable=not (main and config.progress))  # fmt: skip
     started = time.perf_counter() - elapsed
-    loss_sum, loss_count = 0.0, 0
-    with GracefulStop() as stop, flush_denormals(device):
+    with run.stopping(), flush_denormals(device):
         while epoch < config.epochs:  # type: ignore[operator]
             for group in optimizer.param_groups:
                 decays = epoch // config.lr_step if config.lr_step else 0
@@ -180,14 +156,11 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
                 loss_sum, loss_count = loss_sum + loss.item(), loss_count + 1
                 batch += 1
                 bar.update(1)
-                if stop.requested:
+                if run.should_stop(epoch * n_batches + batch):
                     elapsed = time.perf_counter() - started
                     checkpoint()
                     bar.close()
-                    log.warning("stopped by %s at epoch %d batch %d; checkpoint in %s",
-                                stop.signal_name, epoch, batch, run.checkpoint)  # fmt: skip
-                    end_tracking(accelerator)
-                    return {"stopped": True, "epoch": epoch, "batch": batch}
+                    return run.stopped(epoch=epoch, batch=batch)
             epoch, batch, perm = epoch + 1, 0, None
             record: dict[str, Any] = {"epoch": epoch, "train_loss": loss_sum / max(loss_count, 1)}
             loss_sum, loss_count = 0.0, 0
@@ -205,30 +178,27 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
                 )
             elapsed = time.perf_counter() - started
             record["wall_time_s"] = elapsed
-            if main:
-                run.log(record)
-                accelerator.log(record, step=epoch)
+            run.log(record, step=epoch)
             checkpoint()
     bar.close()
-    end_tracking(accelerator)
-    return _finish(config, run, net, data, params, elapsed) if main else {}
+    return run.finish(_final_results(config, run, net, data, params, elapsed) if main else {})
 
 
-def _finish(
+def _final_results(
     config: NotSoClevrConfig,
-    run: RunDir,
+    run: Run,
     net: torch.nn.Module,
     data: TaskData,
     params: int,
     elapsed: float,
 ) -> dict[str, Any]:
-    """Final metrics on every split, weights, figures and results.json."""
+    """Final metrics on every split, weights and figures (main process); the results to write."""
     results: dict[str, Any] = {
         "task": config.task, "model": config.model, "split": config.split, "params": params,
         "epochs": config.epochs, "wall_time_s": round(elapsed, 3),
         "raw_coords": config.raw_coords, "seed": config.seed,
     }  # fmt: skip
-    logged = run.metrics()
+    logged = run.dir.metrics()
     last = logged[-1] if logged and logged[-1].get("epoch") == config.epochs else {}
     for name in ("train", "val", "test"):
         # val/test of the last epoch were just evaluated and logged: reuse them
@@ -244,13 +214,9 @@ def _finish(
         if f"{p}_{m}" not in results
     ]
     assert not missing, missing
-    save_file(
-        {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()},
-        str(run.path / "model.safetensors"),
-    )
+    run.save_weights(net)
     if config.figures:
         from coordconv_vision.notsoclevr.figures import write_run_figures
 
         write_run_figures(run.path, config.task, net, data, config.raw_coords)
-    run.write_results(results)
     return results
