@@ -500,6 +500,8 @@ STOPS: dict[str, tuple[str, Callable[[SimpleNamespace], list[str]], str, list[st
     "vision/sweep": ("coordconv-vision", lambda p: [*SWEEP, "--splits", "quadrant", "--batch-sizes", "8", "--coordconv-lrs", "0.005", "--coordconv-epochs", "2"], "quadrant/coordconv_lr0.005_bs8", ["--resume"]),
     "vision/imagenet": ("coordconv-vision", lambda p: [*IMAGENET, "--data", str(p.imagenet), "--epochs", "2", "--log-every", "1"], ".", ["--resume"]),
     "vision/detect": ("coordconv-vision", lambda p: [*DETECT, "--data", str(p.det), "--hidden-channels", "8", "--figure-images", "0"], ".", ["--resume"]),
+    # 2 steps an epoch: the stop comes at the last step of epoch 1, whose evaluation must be logged
+    "vision/detect/stop-at-an-epoch-end": ("coordconv-vision", lambda p: [*DETECT, "--data", str(p.det), "--hidden-channels", "8", "--figure-images", "0", "--train-limit", "4", "--epochs", "2"], ".", ["--resume"]),
     "generative/gan": ("coordconv-generative", lambda p: [*GAN, "--data", str(p.shapes)], ".", ["--resume"]),
     "generative/vae": ("coordconv-generative", lambda p: [*VAE, "--data", str(p.shapes)], ".", ["--resume"]),
     "rl/train": ("coordconv-rl", lambda p: [*RL, *TINY_ENV, "--frames", "40"], ".", ["--resume"]),

@@ -196,7 +196,9 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                     save()
             wall += time.perf_counter() - start
             cpu += time.process_time() - cpu_start
-            if not interrupted and accelerator.is_main_process:
+            # an epoch whose steps are all done is evaluated, also when a stop came at its last
+            # step: the resumed run starts with the next epoch and never evaluates this one
+            if step % steps_per_epoch == 0 and accelerator.is_main_process:
                 metrics = log_eval()
                 bar.set_postfix(iou_select=f"{metrics['test_iou_select']:.3f}")
             save()

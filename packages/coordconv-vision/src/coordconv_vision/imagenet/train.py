@@ -179,7 +179,9 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
                     start = time.perf_counter()
                     save()
             wall += time.perf_counter() - start
-            if not interrupted and (step % steps_per_epoch == 0 or step >= last_step):
+            # an epoch whose steps are all done is evaluated, also when a stop came at its last
+            # step: the resumed run starts with the next epoch and never evaluates this one
+            if step % steps_per_epoch == 0 or step >= last_step:
                 metrics = evaluate(model, val_loader, accelerator)
                 if accelerator.is_main_process:
                     record = {"step": step, "epoch": step / steps_per_epoch}
