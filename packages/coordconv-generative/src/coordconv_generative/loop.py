@@ -177,10 +177,9 @@ def train_epochs(
     if resumed is not None:
         progress.step, progress.wall_time_s = resumed["step"], resumed["wall_time_s"]
     bar = tqdm(total=total, initial=progress.step, desc=desc, disable=not run.is_main)
-    stop = False
     with run.stopping():
-        # asked before every pass too: a signal before the first step, or during a snapshot
-        while progress.step < total and not (stop := run.should_stop(progress.step)):
+        stop = run.should_stop(progress.step)  # a signal before the first step
+        while progress.step < total and not stop:
             epoch, skip = divmod(progress.step, spe)
             start = time.perf_counter()
             batches = epoch_batches(
@@ -195,7 +194,8 @@ def train_epochs(
                 if step % cfg.log_every == 0 or step == total or (log_first_step and step == 1):
                     bar.set_postfix(progress.losses)
                     run.log({"step": step, "epoch": epoch, **progress.losses}, step=step)
-                if step >= total or run.should_stop(step):
+                stop = run.should_stop(step)
+                if stop or step >= total:
                     break
             progress.wall_time_s += time.perf_counter() - start
             if progress.step % spe == 0:  # end of an epoch: the paper's per-epoch snapshot
@@ -203,6 +203,7 @@ def train_epochs(
             run.checkpoint(
                 {**checkpoint_state(), "step": progress.step, "wall_time_s": progress.wall_time_s}
             )
+            stop = stop or run.should_stop(progress.step)  # a signal during snapshot or checkpoint
         bar.close()
         if stop:
             progress.stopped = run.stopped(step=progress.step)
