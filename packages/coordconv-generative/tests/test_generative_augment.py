@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from coordconv_generative.augment import translate
-from coordconv_generative.train_gan import r1_penalty
+from coordconv_generative.gan.augment import translate
+from coordconv_generative.gan.recipe import r1_penalty
 
 
 def _shift_of(image: torch.Tensor, moved: torch.Tensor) -> tuple[int, int]:
@@ -63,8 +63,8 @@ def test_the_pre_tanh_view_of_a_generator_is_what_its_tanh_receives():
     """``--d-input pre-tanh`` (the official CoordConv GAN's wiring): D judges the output
     layer's pre-activation, whose tanh is exactly the generator's image; gradients reach the
     generator through it."""
+    from coordconv_generative.gan.recipe import pre_tanh_generator
     from coordconv_generative.models import build_gan
-    from coordconv_generative.train_gan import pre_tanh_generator
     from coordconv_train import make_accelerator
 
     pair = build_gan("shapes", "coordconv-gd", width_divisor=16)

@@ -9,7 +9,8 @@ to the very same weights.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import signal
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,8 @@ from safetensors.torch import load_file
 from torch.utils.data import TensorDataset
 
 from coordconv_generative.cli import main
-from coordconv_generative.loop import Progress, epoch_steps, open_run, train_epochs
-from coordconv_train import UserError, load_checkpoint, make_accelerator
+from coordconv_generative.loop import Progress, epoch_steps, new_run, open_run, train_epochs
+from coordconv_train import UserError, is_stopped, load_checkpoint, make_accelerator
 
 DATA = TensorDataset(torch.arange(10).view(10, 1))  # item i is the tensor [i]
 
@@ -36,12 +37,15 @@ class Cfg:
     seed: int = 3
     num_workers: int = 0
     log_every: int = 4
+    device: str = "cpu"
+    amp: bool = False
+    log_with: list[str] = field(default_factory=list)
 
 
 def _train(cfg: Cfg, *, log_first_step: bool = False) -> tuple[Progress, list, list, Any]:
     """Run the loop; return its progress, the batches seen, the snapshots and the run dir."""
-    accelerator = make_accelerator("cpu", amp=False)
-    run, resumed = open_run(cfg)
+    run = new_run(cfg)
+    resumed = open_run(run)
     seen: list[list[int]] = []
     snapshots: list[tuple[str, int]] = []
 
@@ -53,18 +57,18 @@ def _train(cfg: Cfg, *, log_first_step: bool = False) -> tuple[Progress, list, l
         snapshots.append((tag, at))
 
     progress = train_epochs(
-        step, cfg=cfg, dataset=DATA, accelerator=accelerator, run=run, resumed=resumed,
+        step, cfg=cfg, dataset=DATA, run=run, resumed=resumed,
         checkpoint_state=lambda: {"seen": len(seen)}, snapshot=snapshot, desc="test",
         log_first_step=log_first_step,
     )  # fmt: skip
-    return progress, seen, snapshots, run
+    return progress, seen, snapshots, run.dir
 
 
 def test_loop_feeds_every_epoch_once_logs_and_snapshots(tmp_path):
     progress, seen, snapshots, run = _train(Cfg(tmp_path / "a"))
     assert progress.step == 10  # 10 items / batch 2 = 5 steps per epoch, 2 epochs
     assert progress.steps_per_epoch == 5
-    assert not progress.stopped_early
+    assert progress.stopped is None
     first, second = seen[:5], seen[5:]
     assert sorted(i for batch in first for i in batch) == list(range(10))  # every item once
     assert sorted(i for batch in second for i in batch) == list(range(10))
@@ -128,3 +132,29 @@ def test_a_resumed_training_run_ends_exactly_as_a_straight_one(kind, shapes_file
         x, y = load_file(straight / name), load_file(resumed / name)
         assert x.keys() == y.keys()
         assert all(torch.equal(x[k], y[k]) for k in x), name
+
+
+def test_a_signal_stops_after_its_step_and_resume_sees_the_rest(tmp_path):
+    """SIGTERM during step 3: that step completes, the checkpoint holds it, the run says
+    stopped (status "stopped"), and --resume feeds the batches a straight run would."""
+    _, straight, _, _ = _train(Cfg(tmp_path / "straight"))
+    cfg = Cfg(tmp_path / "stopped")
+    run = new_run(cfg)
+    seen: list[list[int]] = []
+
+    def step(batch: torch.Tensor) -> dict[str, float]:
+        seen.append(batch.view(-1).tolist())
+        if len(seen) == 3:
+            signal.raise_signal(signal.SIGTERM)  # handled by the run: a flag, not a kill
+        return {"loss": float(batch.sum())}
+
+    progress = train_epochs(
+        step, cfg=cfg, dataset=DATA, run=run, resumed=open_run(run),
+        checkpoint_state=lambda: {}, snapshot=lambda tag, at: None, desc="test",
+    )  # fmt: skip
+    assert progress.stopped == {"status": "stopped", "step": 3}
+    assert is_stopped(progress.stopped)
+    assert load_checkpoint(cfg.out / "checkpoint.safetensors")["step"] == 3
+    assert not (cfg.out / "results.json").exists()
+    _, rest, _, _ = _train(Cfg(cfg.out, resume=True))
+    assert seen + rest == straight

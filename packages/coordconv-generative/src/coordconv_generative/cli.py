@@ -20,26 +20,27 @@ from coordconv_train import (
     CliParser,
     add_config_arguments,
     config_from_args,
+    is_stopped,
     run_cli,
 )
 
 
 def _gan(args: argparse.Namespace) -> int:
-    from coordconv_generative.train_gan import GanConfig, train_gan
+    from coordconv_generative.gan.train import GanConfig, train_gan
 
     return _report(train_gan(config_from_args(GanConfig, args)))
 
 
 def _vae(args: argparse.Namespace) -> int:
-    from coordconv_generative.train_vae import VaeConfig, train_vae
+    from coordconv_generative.vae.train import VaeConfig, train_vae
 
     return _report(train_vae(config_from_args(VaeConfig, args)))
 
 
 def _report(results: dict) -> int:
     """Print a trainer's results; a run stopped by a signal exits with status 130."""
-    if results.get("stopped"):
-        print(f"stopped after {results['steps']} steps; rerun with --resume to continue")
+    if is_stopped(results):
+        print(f"stopped after {results['step']} steps; rerun with --resume to continue")
         return EXIT_STOPPED
     print(json.dumps(results, indent=2))
     return 0
@@ -78,8 +79,8 @@ def _interpolate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from coordconv_generative.train_gan import GanConfig
-    from coordconv_generative.train_vae import VaeConfig
+    from coordconv_generative.gan.train import GanConfig
+    from coordconv_generative.vae.train import VaeConfig
 
     parser = CliParser(
         prog="coordconv-generative",

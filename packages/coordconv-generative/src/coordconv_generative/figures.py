@@ -11,14 +11,18 @@ from typing import Any
 import numpy as np
 import torch
 
+from coordconv_train import write_atomic
+
 
 def save_grid(images: np.ndarray, path: str | Path, nrow: int = 8) -> Path:
-    """Write ``(N, H, W, 3)`` uint8 images as one PNG grid of ``nrow`` columns."""
+    """Write ``(N, H, W, 3)`` uint8 images as one PNG grid of ``nrow`` columns, atomically
+    (a run's per-epoch samples, like its weights: :func:`coordconv_train.write_atomic`)."""
     from torchvision.utils import save_image
 
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255  # (N, 3, H, W)
-    save_image(x, str(path), nrow=nrow, padding=2, pad_value=0.5, format="png")
-    return Path(path)
+    return write_atomic(
+        path, lambda tmp: save_image(x, str(tmp), nrow=nrow, padding=2, pad_value=0.5, format="png")
+    )
 
 
 def interpolation_latents(z_a: torch.Tensor, z_b: torch.Tensor, steps: int) -> torch.Tensor:

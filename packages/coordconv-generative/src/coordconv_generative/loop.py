@@ -1,14 +1,14 @@
-"""The training loop the GAN (S7.1, S7.3) and VAE (S7.2) trainers share: resumable epochs.
+"""The epochs the GAN (S7.1, S7.3) and VAE (S7.2) trainers share, on the run skeleton.
 
 Epoch ``e`` visits the training set in the order ``randperm(N)`` seeded by ``(seed, e)``, so a
 run resumed at step ``s`` rebuilds exactly the epoch it was in and skips the batches already
 seen. Under multi-process Accelerate runs each process takes every ``world``-th index.
 
 :func:`train_epochs` drives the iterations around a per-batch ``train_step`` callable (the
-trainer's own maths): the tqdm bar, metrics.jsonl cadence (mirrored to the ``--log-with``
-trackers), the paper's snapshot at the end of every epoch (S7.1: "save the model in the end of
-every epoch"), a checkpoint after every pass, and a graceful stop on SIGINT/SIGTERM. :func:`open_run` prepares the run directory and, on
-``--resume``, hands back the checkpoint the trainer restores its modules from.
+trainer's own maths): the tqdm bar, the metrics.jsonl cadence, the paper's snapshot at the end
+of every epoch (S7.1: "save the model in the end of every epoch") and a checkpoint after every
+pass. Opening, resuming, stopping on SIGINT/SIGTERM and the checkpoint files themselves are
+:class:`coordconv_train.Run`'s (:func:`new_run`, :func:`open_run`).
 """
 
 from __future__ import annotations
@@ -24,29 +24,9 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm.auto import tqdm
 
 from coordconv_generative.data import first_tensor
-from coordconv_train import (
-    GracefulStop,
-    RunDir,
-    UserError,
-    config_to_dict,
-    load_checkpoint,
-    rng_state,
-    save_checkpoint,
-    set_rng_state,
-)
-from coordconv_train.tracking import end_tracking, start_tracking
+from coordconv_train import Run, UserError
 
-# config fields a resumed run may change (budget and housekeeping, not the experiment)
-RESUMABLE = (
-    "resume",
-    "overwrite",
-    "device",
-    "max_steps",
-    "epochs",
-    "log_every",
-    "num_workers",
-    "log_with",
-)
+PROJECT = "coordconv-generative"  # the trackers' project name
 
 
 class LoopConfig(Protocol):
@@ -55,6 +35,8 @@ class LoopConfig(Protocol):
     out: Path
     resume: bool
     overwrite: bool
+    device: str
+    amp: bool
     epochs: int
     max_steps: int | None
     batch_size: int
@@ -64,10 +46,10 @@ class LoopConfig(Protocol):
     log_with: list[str]
 
 
-def check_loop_config(cfg: LoopConfig) -> None:
-    """Refuse budgets and counts below their minimum (a run of zero or fewer steps would save
-    untrained weights) and a ``--out`` that :func:`open_run` would refuse (:class:`UserError`),
-    before any data is read or anything written."""
+def new_run(cfg: LoopConfig) -> Run:
+    """The :class:`~coordconv_train.Run` of ``cfg``, after refusing budgets and counts below
+    their minimum (a run of zero or fewer steps would save untrained weights) and ``--out``
+    mistakes (:class:`UserError`), before any data is read or anything written."""
     low = [
         f"--{name.replace('_', '-')} {value}"
         for name, value, least in (
@@ -84,9 +66,19 @@ def check_loop_config(cfg: LoopConfig) -> None:
             f"{', '.join(low)}: --epochs, --batch-size, --log-every and --max-steps must be >= 1, "
             "--num-workers >= 0"
         )
-    RunDir(cfg.out).check(
-        config_to_dict(cfg), overwrite=cfg.overwrite, resume=cfg.resume, ignore_on_resume=RESUMABLE
-    )
+    run = Run(cfg, project=PROJECT)
+    run.check()
+    return run
+
+
+def open_run(run: Run) -> dict[str, Any] | None:
+    """Open ``run`` (the first write); on ``--resume`` restore the RNG and drop the
+    metrics.jsonl records past the checkpoint's step, and return the checkpoint, from which the
+    caller loads its modules and optimizers (``None`` on a fresh run)."""
+    state = run.open()
+    if state is not None:
+        run.restore(state, keep=lambda record: record.get("step", 0) <= state["step"])
+    return state
 
 
 def steps_per_epoch(n: int, batch_size: int, world: int = 1) -> int:
@@ -133,33 +125,17 @@ def epoch_batches(
         yield first_tensor(item).to(accelerator.device, non_blocking=True)
 
 
-def open_run(cfg: LoopConfig) -> tuple[RunDir, dict[str, Any] | None]:
-    """Prepare the run directory ``cfg.out``; return it and, on ``--resume``, its checkpoint.
-
-    Resuming restores the RNG and drops metrics.jsonl records past the checkpoint's step; the
-    caller loads its modules and optimizers from the returned state (``None`` on a fresh run).
-    """
-    run = RunDir(cfg.out)
-    resuming = run.prepare(
-        config_to_dict(cfg), overwrite=cfg.overwrite, resume=cfg.resume, ignore_on_resume=RESUMABLE
-    )
-    if not resuming:
-        return run, None
-    state = load_checkpoint(run.checkpoint)
-    set_rng_state(state["rng"])
-    run.truncate_metrics(lambda r: r.get("step", 0) <= state["step"])
-    return run, state
-
-
 @dataclass
 class Progress:
-    """How far a run got: iterations, training wall time and the last iteration's losses."""
+    """How far a run got: iterations, training wall time and the last iteration's losses;
+    ``stopped`` is the trainer's return value (``{"status": "stopped", ...}``) if a signal
+    stopped it."""
 
     steps_per_epoch: int
     step: int = 0
     wall_time_s: float = 0.0
     losses: dict[str, float] = field(default_factory=dict)
-    stopped_early: bool = False
+    stopped: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
         """The results.json entries every trainer reports, in their fixed order."""
@@ -176,8 +152,7 @@ def train_epochs(
     *,
     cfg: LoopConfig,
     dataset: Dataset,
-    accelerator: Any,
-    run: RunDir,
+    run: Run,
     resumed: dict[str, Any] | None,
     checkpoint_state: Callable[[], dict[str, Any]],
     snapshot: Callable[[str, int], object],
@@ -191,34 +166,20 @@ def train_epochs(
     at the last one and, with ``log_first_step``, at the first. ``snapshot(tag, step)`` saves
     the per-epoch snapshot (tag ``_epoch001``, ...). After every pass over the data (an epoch
     ended, the budget ran out or a stop signal came) the checkpoint holds
-    ``checkpoint_state()`` (modules, optimizers, the trainer's own counters) with the step,
-    wall time and RNG, so that a run continued with ``resumed`` picks up where this one left.
+    ``checkpoint_state()`` (modules, optimizers, the trainer's own counters) with the step and
+    wall time, so that a run continued with ``resumed`` (:func:`open_run`) picks up where this
+    one left. A SIGINT/SIGTERM ends the run after the step in hand (``Progress.stopped``).
     """
+    accelerator = run.accelerator
     spe = epoch_steps(dataset, cfg.batch_size, accelerator)
     total = spe * cfg.epochs if cfg.max_steps is None else min(spe * cfg.epochs, cfg.max_steps)
     progress = Progress(spe)
     if resumed is not None:
         progress.step, progress.wall_time_s = resumed["step"], resumed["wall_time_s"]
-
-    def save_state() -> None:
-        if accelerator.is_main_process:
-            save_checkpoint(
-                run.checkpoint,
-                {
-                    **checkpoint_state(),
-                    "step": progress.step,
-                    "wall_time_s": progress.wall_time_s,
-                    "rng": rng_state(),
-                },
-            )
-
-    if accelerator.is_main_process:
-        start_tracking(accelerator, "coordconv-generative", config_to_dict(cfg))
-    bar = tqdm(
-        total=total, initial=progress.step, desc=desc, disable=not accelerator.is_main_process
-    )
-    with GracefulStop() as stop:
-        while progress.step < total and not stop.requested:
+    bar = tqdm(total=total, initial=progress.step, desc=desc, disable=not run.is_main)
+    with run.stopping():
+        stop = run.should_stop(progress.step)  # a signal before the first step
+        while progress.step < total and not stop:
             epoch, skip = divmod(progress.step, spe)
             start = time.perf_counter()
             batches = epoch_batches(
@@ -232,17 +193,18 @@ def train_epochs(
                 bar.update(1)
                 if step % cfg.log_every == 0 or step == total or (log_first_step and step == 1):
                     bar.set_postfix(progress.losses)
-                    if accelerator.is_main_process:
-                        record = {"step": step, "epoch": epoch, **progress.losses}
-                        run.log(record)
-                        accelerator.log(record, step=step)
-                if step >= total or stop.requested:
+                    run.log({"step": step, "epoch": epoch, **progress.losses}, step=step)
+                stop = run.should_stop(step)
+                if stop or step >= total:
                     break
             progress.wall_time_s += time.perf_counter() - start
             if progress.step % spe == 0:  # end of an epoch: the paper's per-epoch snapshot
                 snapshot(f"_epoch{progress.step // spe:03d}", progress.step)
-            save_state()
-    bar.close()
-    end_tracking(accelerator)
-    progress.stopped_early = bool(stop.requested)
+            run.checkpoint(
+                {**checkpoint_state(), "step": progress.step, "wall_time_s": progress.wall_time_s}
+            )
+            stop = stop or run.should_stop(progress.step)  # a signal during snapshot or checkpoint
+        bar.close()
+        if stop:
+            progress.stopped = run.stopped(step=progress.step)
     return progress

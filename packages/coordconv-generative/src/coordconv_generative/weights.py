@@ -2,13 +2,13 @@
 
 A weights file holds ``generator.*`` / ``discriminator.*`` (GAN) or ``encoder.*`` / ``decoder.*``
 (VAE) tensors and, in its metadata, what is needed to rebuild the model (kind, arch, model,
-width divisor, latent size). Written to a temporary name and renamed (docs/architecture.md).
+width divisor, latent size). Written atomically, as every run file (a temporary name, fsynced
+and renamed: :func:`coordconv_train.write_atomic`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from coordconv_generative.models import build_gan, build_vae
-from coordconv_train import UserError
+from coordconv_train import UserError, write_atomic
 
 WEIGHTS = "weights.safetensors"
 _META_KEY = "coordconv_generative"
@@ -34,10 +34,8 @@ def save_weights(path: str | Path, modules: dict[str, nn.Module], meta: dict[str
         for name, module in modules.items()
         for key, value in module.state_dict().items()
     }
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    save_file(tensors, str(tmp), metadata={_META_KEY: json.dumps(meta)})
-    os.replace(tmp, path)
-    return path
+    metadata = {_META_KEY: json.dumps(meta)}
+    return write_atomic(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
 
 
 def resolve_weights(path: str | Path) -> Path:

@@ -1,4 +1,9 @@
-"""Generators, discriminators and VAEs of S7 (tables S4, S5, S6)."""
+"""Generators, discriminators and VAEs of S7 (tables S4, S5, S6), built by name.
+
+The GAN's networks are also the VAE's (its encoder is the discriminator, its decoder a
+generator), so they live here, shared; the VAE module itself is
+:mod:`coordconv_generative.vae.model`.
+"""
 
 from coordconv_generative.models.builders import (
     ARCHS,
@@ -14,7 +19,7 @@ from coordconv_generative.models.generators import (
     DeconvGenerator,
     TiledCoordConv,
 )
-from coordconv_generative.models.vae import VAE
+from coordconv_generative.vae.model import VAE
 
 __all__ = [
     "ARCHS",

@@ -20,7 +20,7 @@ from torch import nn
 from coordconv_core import CoordConv2d
 from coordconv_generative.models.discriminator import Discriminator
 from coordconv_generative.models.generators import CoordConvGenerator, DeconvGenerator
-from coordconv_generative.models.vae import VAE
+from coordconv_generative.vae.model import VAE
 
 ARCHS = ("shapes", "lsun")
 MODELS = ("conv", "coordconv", "coordconv-gd")

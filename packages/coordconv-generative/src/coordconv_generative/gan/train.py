@@ -27,22 +27,18 @@ not state, and we choose (README, "GAN recipe", gives the measurements behind ea
   generator being trained is unchanged. Without it the samples of our CPU-sized GANs swing
   from one iteration to the next and collapse to one image (README, "GAN recipe");
 - ``--augment translation``: every image the discriminator sees, real or generated, is
-  shifted by up to 1/8 of its side (DiffAugment, :mod:`~coordconv_generative.augment`), so a
+  shifted by up to 1/8 of its side (DiffAugment, :mod:`~coordconv_generative.gan.augment`), so a
   discriminator cannot win by memorising a few thousand training images;
 - ``--r1 GAMMA`` (0 by default): the R1 gradient penalty on real images
-  (:func:`r1_penalty`), which keeps the discriminator from winning outright (README, "GAN
+  (:func:`~coordconv_generative.gan.recipe.r1_penalty`), which keeps the discriminator from winning outright (README, "GAN
   recipe": the CPU-sized CoordConv GAN needs it);
 - ``--d-input auto``: the discriminator judges the CoordConv generator's images before their
-  tanh, as the official ``CoordConvGAN`` does (:func:`pre_tanh_generator`); a generator whose
+  tanh, as the official ``CoordConvGAN`` does (:func:`~coordconv_generative.gan.recipe.pre_tanh_generator`); a generator whose
   colours overshoot is otherwise stranded where the tanh is flat.
 """
 
 from __future__ import annotations
 
-import math
-import os
-import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,19 +46,20 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from coordconv_generative.augment import translate
 from coordconv_generative.data import load_training_set, resolve_arch
-from coordconv_generative.entropy import (
-    Detections,
-    centre_spread,
-    detect_objects,
-    varied_detect_score,
-)
+from coordconv_generative.entropy import centre_spread
 from coordconv_generative.figures import save_grid
+from coordconv_generative.gan.augment import translate
+from coordconv_generative.gan.recipe import generator_average, pre_tanh_generator, r1_penalty
+from coordconv_generative.gan.select import (
+    finite_or_none,
+    sample_detections,
+    select_best,
+    snapshot_scores,
+)
 from coordconv_generative.init import init_gan, init_output_bias, mean_colour
-from coordconv_generative.loop import check_loop_config, epoch_steps, open_run, train_epochs
+from coordconv_generative.loop import epoch_steps, new_run, open_run, train_epochs
 from coordconv_generative.models import (
     ARCHS,
     MODELS,
@@ -70,9 +67,9 @@ from coordconv_generative.models import (
     build_gan,
     count_parameters,
 )
-from coordconv_generative.weights import WEIGHTS, TrainedGenerator, load_generator, save_weights
-from coordconv_train import RunDir, UserError, make_accelerator, seed_everything
-from coordconv_train.tracking import LOG_WITH_HELP, tracking_options
+from coordconv_generative.weights import WEIGHTS, TrainedGenerator, save_weights
+from coordconv_train import UserError, seed_everything
+from coordconv_train.tracking import LOG_WITH_HELP
 
 
 @dataclass
@@ -190,78 +187,11 @@ class GanConfig:
     overwrite: bool = field(default=False, metadata={"help": "replace the run in --out"})
 
 
-SELECT_SEED, REPORT_SEED = 4321, 1234  # z for choosing a snapshot / for the reported rate
-
-
-def sample_detections(
-    generator: TrainedGenerator, n: int = 256, seed: int = REPORT_SEED
-) -> Detections:
-    """The detector's view of ``n`` samples drawn from z seeded by ``seed``."""
-    z = generator.sample_z(n, torch.Generator().manual_seed(seed))
-    return detect_objects(generator.images(z))
-
-
-def _select_best(run: RunDir, last: TrainedGenerator) -> tuple[TrainedGenerator, dict]:
-    """Make the best epoch snapshot (or the final state, on a tie or if better) the run's
-    ``weights.safetensors`` / ``samples.png``; the final state is kept as ``*_last``."""
-    rates = {r["snapshot"]: r["select_score"] for r in run.metrics() if "snapshot" in r}
-    rates[""] = varied_detect_score(sample_detections(last, seed=SELECT_SEED))
-    best = max(rates, key=lambda tag: (rates[tag], tag == ""))  # ties: keep the final state
-    if best:
-        for name, ext in (("weights", "safetensors"), ("samples", "png")):
-            final = run.path / f"{name}.{ext}"
-            os.replace(final, run.path / f"{name}_last.{ext}")
-            shutil.copyfile(run.path / f"{name}{best}.{ext}", final)
-        last = load_generator(run.path / WEIGHTS, next(last.module.parameters()).device)
-    return last, {"selected": best or "last", "select_score": rates[best]}
-
-
-def generator_average(generator: nn.Module, decay: float) -> AveragedModel | None:
-    """The exponential moving average of ``generator``'s parameters and buffers (BatchNorm
-    running statistics) with ``decay`` per iteration, or None for ``decay`` 0. Its first
-    ``update_parameters`` copies the generator; ``.module`` is a generator of the same class."""
-    if decay == 0:
-        return None
-    return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
-
-
-def r1_penalty(logits: torch.Tensor, inputs: torch.Tensor, gamma: float) -> torch.Tensor:
-    """R1 (Mescheder et al., "Which training methods for GANs do actually converge?", ICML
-    2018, arXiv:1801.04406): ``gamma / 2 * mean_i ||d logits_i / d inputs_i||^2`` over the
-    batch, differentiable (the discriminator's update minimises it). ``inputs (N, C, H, W)``
-    must require grad and ``logits (N, 1)`` be computed from them."""
-    (grad,) = torch.autograd.grad(logits.float().sum(), inputs, create_graph=True)
-    return gamma / 2 * grad.float().pow(2).flatten(1).sum(1).mean()
-
-
-def pre_tanh_generator(gen: nn.Module, accelerator: Any) -> Callable[[torch.Tensor], torch.Tensor]:
-    """``z -> `` the pre-activation of ``gen``'s output layer ``(N, 3, H, W)`` (what its final
-    tanh receives), computed by ``gen`` itself, so that every wrapper (DDP, autocast) applies."""
-    output = accelerator.unwrap_model(gen).body[-1]
-    if not isinstance(output, nn.Tanh):
-        raise UserError("--d-input pre-tanh needs a generator with a tanh output")
-    latest: list[torch.Tensor] = []  # the last pre-activation only
-
-    def keep(_module: nn.Module, inputs: tuple[torch.Tensor, ...], _out: torch.Tensor) -> None:
-        latest[:] = [inputs[0]]
-
-    output.register_forward_hook(keep)
-
-    def forward(z: torch.Tensor) -> torch.Tensor:
-        gen(z)
-        return latest.pop()
-
-    return forward
-
-
-def _finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
 def train_gan(cfg: GanConfig) -> dict:
     """Train, snapshot every epoch, and return (and write) ``results.json``; a run stopped by
-    SIGINT/SIGTERM returns ``{"stopped": True, ...}`` after its checkpoint (no results.json)."""
-    check_loop_config(cfg)
+    SIGINT/SIGTERM returns ``{"status": "stopped", ...}`` after its checkpoint (no
+    results.json)."""
+    run = new_run(cfg)
     if cfg.g_steps < 1 or min(cfg.lr_d, cfg.lr_g) <= 0 or not 0 <= cfg.beta1 < 1:
         raise UserError("need --g-steps >= 1, --lr-d and --lr-g > 0 and 0 <= --beta1 < 1")
     if cfg.r1 < 0:
@@ -272,7 +202,7 @@ def train_gan(cfg: GanConfig) -> dict:
         raise UserError("--width-divisor and --n-train must be >= 1")
     arch = resolve_arch(cfg.data, cfg.arch) if cfg.data is not None else cfg.arch
     dataset = load_training_set(cfg.data, cfg.n_train)
-    accelerator = make_accelerator(cfg.device, cfg.amp, **tracking_options(cfg.log_with, cfg.out))
+    accelerator = run.accelerator
     epoch_steps(dataset, cfg.batch_size, accelerator)  # refuse a set smaller than one batch
     seed_everything(cfg.seed)
     pair = build_gan(arch, cfg.model, cfg.width_divisor)
@@ -286,7 +216,7 @@ def train_gan(cfg: GanConfig) -> dict:
     gen, disc, opt_g, opt_d = accelerator.prepare(gen, disc, opt_g, opt_d)
     average = generator_average(accelerator.unwrap_model(gen), cfg.ema)
 
-    run, resumed = open_run(cfg)
+    resumed = open_run(run)
     if resumed is not None:
         accelerator.unwrap_model(gen).load_state_dict(resumed["generator"])
         accelerator.unwrap_model(disc).load_state_dict(resumed["discriminator"])
@@ -352,32 +282,27 @@ def train_gan(cfg: GanConfig) -> dict:
     def snapshot(tag: str, step: int) -> TrainedGenerator:
         g = sampler()
         trained = TrainedGenerator(g, "gan", pair.z_dim, cfg.model, (-1.0, 1.0))
-        if accelerator.is_main_process:
+        if run.is_main:
             modules = {"generator": g, "discriminator": accelerator.unwrap_model(disc)}
             save_weights(run.path / f"weights{tag}.safetensors", modules, meta | {"step": step})
             g.eval()
             save_grid(trained.images(fixed_z), run.path / f"samples{tag}.png")
             if tag:  # an epoch's snapshot: how many samples hold both objects, how varied
-                det = sample_detections(trained, seed=SELECT_SEED)
-                run.log({
-                    "step": step, "snapshot": tag, "select_score": varied_detect_score(det),
-                    "select_detect_rate": float(det.both.mean()),
-                    "select_spread_px": _finite_or_none(centre_spread(det)),
-                })  # fmt: skip
+                run.dir.log({"step": step, "snapshot": tag, **snapshot_scores(trained)})
             g.train()
         return trained
 
     progress = train_epochs(
-        train_step, cfg=cfg, dataset=dataset, accelerator=accelerator, run=run, resumed=resumed,
+        train_step, cfg=cfg, dataset=dataset, run=run, resumed=resumed,
         checkpoint_state=checkpoint_state, snapshot=snapshot, desc=f"gan {cfg.model}",
     )  # fmt: skip
-    if progress.stopped_early:
-        return {"stopped": True, "steps": progress.step}
+    if progress.stopped is not None:
+        return progress.stopped
     trained = snapshot("", progress.step)
     trained.module.eval()  # the sampler: BatchNorm on its running statistics
     chosen = {}
-    if cfg.select == "best" and accelerator.is_main_process:
-        trained, chosen = _select_best(run, trained)
+    if cfg.select == "best" and run.is_main:
+        trained, chosen = select_best(run.dir, trained)
     det = sample_detections(trained)
     results = {
         "model": cfg.model,
@@ -385,11 +310,9 @@ def train_gan(cfg: GanConfig) -> dict:
         **params,
         **progress.summary(),
         "detect_rate": float(det.both.mean()),
-        "centre_spread_px": _finite_or_none(centre_spread(det)),
+        "centre_spread_px": finite_or_none(centre_spread(det)),
         **chosen,
-        "stopped_early": progress.stopped_early,
+        "stopped_early": False,  # a finished run (the key kept: results.json as before)
         "weights": str(run.path / WEIGHTS),
     }
-    if accelerator.is_main_process:
-        run.write_results(results)
-    return results
+    return run.finish(results)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from coordconv_generative.entropy import detect_objects
-from coordconv_generative.models.vae import VAE, vae_loss
+from coordconv_generative.vae.model import VAE, vae_loss
 
 
 @torch.no_grad()

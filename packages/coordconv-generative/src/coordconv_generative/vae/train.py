@@ -7,11 +7,11 @@ Usage::
 
 Latent size 8; the loss is the negative ELBO with its reconstruction term (binary
 cross-entropy summed over the 64x64x3 values) weighted 50x against the KL term
-(:func:`~coordconv_generative.models.vae.vae_loss`); Adam with lr 0.005 and no weight decay
+(:func:`~coordconv_generative.vae.model.vae_loss`); Adam with lr 0.005 and no weight decay
 (S7.2). Images in [0, 1], sigmoid decoder output. The last ``--n-heldout`` images of the file
 are not trained on: ``results.json`` reports the KL on them and how many of their
 reconstructions show both objects where they were drawn
-(:mod:`coordconv_generative.reconstruction`).
+(:mod:`coordconv_generative.vae.reconstruction`).
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from coordconv_data.shapes import ShapesData
 from coordconv_generative.data import load_shapes
 from coordconv_generative.figures import save_grid
 from coordconv_generative.init import init_output_bias, mean_colour
-from coordconv_generative.loop import check_loop_config, epoch_steps, open_run, train_epochs
+from coordconv_generative.loop import epoch_steps, new_run, open_run, train_epochs
 from coordconv_generative.models import MODELS, build_vae, count_parameters
-from coordconv_generative.models.vae import vae_loss
-from coordconv_generative.reconstruction import reconstruction_metrics
+from coordconv_generative.vae.model import vae_loss
+from coordconv_generative.vae.reconstruction import reconstruction_metrics
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, save_weights
-from coordconv_train import UserError, make_accelerator, seed_everything
-from coordconv_train.tracking import LOG_WITH_HELP, tracking_options
+from coordconv_train import UserError, seed_everything
+from coordconv_train.tracking import LOG_WITH_HELP
 
 
 @dataclass
@@ -116,8 +116,9 @@ def _split(cfg: VaeConfig) -> tuple[TensorDataset, ShapesData | None]:
 
 def train_vae(cfg: VaeConfig) -> dict:
     """Train, snapshot every epoch, and return (and write) ``results.json``; a run stopped by
-    SIGINT/SIGTERM returns ``{"stopped": True, ...}`` after its checkpoint (no results.json)."""
-    check_loop_config(cfg)
+    SIGINT/SIGTERM returns ``{"status": "stopped", ...}`` after its checkpoint (no
+    results.json)."""
+    run = new_run(cfg)
     if cfg.latent < 1 or cfg.lr <= 0 or cfg.recon_weight < 0:
         raise UserError("need --latent >= 1, --lr > 0 and --recon-weight >= 0")
     if cfg.data is not None and Path(cfg.data).is_dir():
@@ -127,7 +128,7 @@ def train_vae(cfg: VaeConfig) -> dict:
     if cfg.n_heldout is not None and cfg.n_heldout < 0:
         raise UserError(f"--n-heldout must be >= 0, got {cfg.n_heldout}")
     dataset, heldout = _split(cfg)
-    accelerator = make_accelerator(cfg.device, cfg.amp, **tracking_options(cfg.log_with, cfg.out))
+    accelerator = run.accelerator
     epoch_steps(dataset, cfg.batch_size, accelerator)  # refuse a set smaller than one batch
     seed_everything(cfg.seed)
     vae = build_vae(cfg.model, cfg.latent, cfg.width_divisor)
@@ -140,7 +141,7 @@ def train_vae(cfg: VaeConfig) -> dict:
     opt = torch.optim.Adam(vae.parameters(), lr=cfg.lr)
     vae, opt = accelerator.prepare(vae, opt)
 
-    run, resumed = open_run(cfg)
+    resumed = open_run(run)
     first_recon: float | None = None  # the first step's reconstruction loss, kept for results
     if resumed is not None:
         accelerator.unwrap_model(vae).load_state_dict(resumed["vae"])
@@ -177,7 +178,7 @@ def train_vae(cfg: VaeConfig) -> dict:
 
     def snapshot(tag: str, step: int) -> None:
         model = accelerator.unwrap_model(vae)
-        if accelerator.is_main_process:
+        if run.is_main:
             modules = {"encoder": model.encoder, "decoder": model.decoder}
             save_weights(run.path / f"weights{tag}.safetensors", modules, meta | {"step": step})
             model.eval()
@@ -186,12 +187,12 @@ def train_vae(cfg: VaeConfig) -> dict:
             model.train()
 
     progress = train_epochs(
-        train_step, cfg=cfg, dataset=dataset, accelerator=accelerator, run=run, resumed=resumed,
+        train_step, cfg=cfg, dataset=dataset, run=run, resumed=resumed,
         checkpoint_state=checkpoint_state, snapshot=snapshot, desc=f"vae {cfg.model}",
         log_first_step=True,
     )  # fmt: skip
-    if progress.stopped_early:
-        return {"stopped": True, "steps": progress.step}
+    if progress.stopped is not None:
+        return progress.stopped
     snapshot("", progress.step)
     model = accelerator.unwrap_model(vae)
     held = {}
@@ -206,9 +207,7 @@ def train_vae(cfg: VaeConfig) -> dict:
         **progress.summary(),
         "first_loss_recon": first_recon,
         **held,
-        "stopped_early": progress.stopped_early,
+        "stopped_early": False,  # a finished run (the key kept: results.json as before)
         "weights": str(run.path / WEIGHTS),
     }
-    if accelerator.is_main_process:
-        run.write_results(results)
-    return results
+    return run.finish(results)

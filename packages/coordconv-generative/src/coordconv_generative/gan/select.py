@@ -1,0 +1,68 @@
+"""A GAN judged by its samples: the detector's scores, and keeping the best epoch snapshot.
+
+Liu et al. (2018), S7.1 saves the model at the end of every epoch and shows the best one. Every
+snapshot is scored on samples of one fixed z (:data:`SELECT_SEED`) by the object detector of
+:mod:`coordconv_generative.entropy` (:func:`snapshot_scores`, logged to ``metrics.jsonl``);
+``--select best`` then makes the best snapshot the run's weights (:func:`select_best`). The
+rate ``results.json`` reports is measured on other z (:data:`REPORT_SEED`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from typing import Any
+
+import torch
+
+from coordconv_generative.entropy import (
+    Detections,
+    centre_spread,
+    detect_objects,
+    varied_detect_score,
+)
+from coordconv_generative.weights import WEIGHTS, TrainedGenerator, load_generator
+from coordconv_train import RunDir, write_atomic
+
+SELECT_SEED, REPORT_SEED = 4321, 1234  # z for choosing a snapshot / for the reported rate
+
+
+def finite_or_none(value: float) -> float | None:
+    """``value``, or None where it is NaN or infinite (JSON has no such numbers)."""
+    return value if math.isfinite(value) else None
+
+
+def sample_detections(
+    generator: TrainedGenerator, n: int = 256, seed: int = REPORT_SEED
+) -> Detections:
+    """The detector's view of ``n`` samples drawn from z seeded by ``seed``."""
+    z = generator.sample_z(n, torch.Generator().manual_seed(seed))
+    return detect_objects(generator.images(z))
+
+
+def snapshot_scores(generator: TrainedGenerator) -> dict[str, Any]:
+    """An epoch snapshot's ``metrics.jsonl`` entries: how many samples hold both objects,
+    how varied they are, and the score :func:`select_best` compares."""
+    det = sample_detections(generator, seed=SELECT_SEED)
+    return {
+        "select_score": varied_detect_score(det),
+        "select_detect_rate": float(det.both.mean()),
+        "select_spread_px": finite_or_none(centre_spread(det)),
+    }
+
+
+def select_best(run: RunDir, last: TrainedGenerator) -> tuple[TrainedGenerator, dict[str, Any]]:
+    """Make the best epoch snapshot (or the final state, on a tie or if better) the run's
+    ``weights.safetensors`` / ``samples.png``; the final state is kept as ``*_last``."""
+    rates = {r["snapshot"]: r["select_score"] for r in run.metrics() if "snapshot" in r}
+    rates[""] = varied_detect_score(sample_detections(last, seed=SELECT_SEED))
+    best = max(rates, key=lambda tag: (rates[tag], tag == ""))  # ties: keep the final state
+    if best:
+        for name, ext in (("weights", "safetensors"), ("samples", "png")):
+            final = run.path / f"{name}.{ext}"
+            os.replace(final, run.path / f"{name}_last.{ext}")
+            chosen = run.path / f"{name}{best}.{ext}"
+            write_atomic(final, lambda tmp, chosen=chosen: shutil.copyfile(chosen, tmp))
+        last = load_generator(run.path / WEIGHTS, next(last.module.parameters()).device)
+    return last, {"selected": best or "last", "select_score": rates[best]}
