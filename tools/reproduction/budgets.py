@@ -36,8 +36,8 @@ DETECT = Command("coordconv-vision detect", "coordconv_vision.detection.config",
 IMAGENET = Command(
     "coordconv-vision imagenet", "coordconv_vision.imagenet.config", "ImageNetConfig"
 )
-GAN = Command("coordconv-generative gan", "coordconv_generative.train_gan", "GanConfig")
-VAE = Command("coordconv-generative vae", "coordconv_generative.train_vae", "VaeConfig")
+GAN = Command("coordconv-generative gan", "coordconv_generative.gan.train", "GanConfig")
+VAE = Command("coordconv-generative vae", "coordconv_generative.vae.train", "VaeConfig")
 RL_EXPERIMENT = Command("coordconv-rl experiment", "coordconv_rl.experiment", "ExperimentConfig")
 
 # what every training command gets from the reproduction itself (runner.Context.run)
