@@ -19,8 +19,8 @@ from coordconv_train import (
     own,
     remove_marked_dir,
 )
-from coordconv_train.manifest import MANIFEST
 from coordconv_train import rundir as rundir_module
+from coordconv_train.manifest import MANIFEST
 
 
 def tree_digest(root: Path) -> dict[str, str]:

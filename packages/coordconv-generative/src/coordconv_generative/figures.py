@@ -11,12 +11,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from coordconv_train import own
+
 
 def save_grid(images: np.ndarray, path: str | Path, nrow: int = 8) -> Path:
     """Write ``(N, H, W, 3)`` uint8 images as one PNG grid of ``nrow`` columns."""
     from torchvision.utils import save_image
 
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255  # (N, 3, H, W)
+    own(path)  # listed as the run's own before torchvision writes it
     save_image(x, str(path), nrow=nrow, padding=2, pad_value=0.5, format="png")
     return Path(path)
 
@@ -60,6 +63,7 @@ def entropy_bar_chart(results: dict[str, dict[str, Any]], path: str | Path) -> P
     ax.set_ylabel("entropy (bits)")
     ax.legend()
     fig.tight_layout()
+    own(path)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return Path(path)

@@ -71,7 +71,7 @@ from coordconv_generative.models import (
     count_parameters,
 )
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, load_generator, save_weights
-from coordconv_train import RunDir, UserError, make_accelerator, seed_everything
+from coordconv_train import RunDir, UserError, make_accelerator, own, seed_everything
 from coordconv_train.tracking import LOG_WITH_HELP, tracking_options
 
 
@@ -210,7 +210,9 @@ def _select_best(run: RunDir, last: TrainedGenerator) -> tuple[TrainedGenerator,
     if best:
         for name, ext in (("weights", "safetensors"), ("samples", "png")):
             final = run.path / f"{name}.{ext}"
+            own(run.path / f"{name}_last.{ext}")  # listed as the run's own files
             os.replace(final, run.path / f"{name}_last.{ext}")
+            own(final)
             shutil.copyfile(run.path / f"{name}{best}.{ext}", final)
         last = load_generator(run.path / WEIGHTS, next(last.module.parameters()).device)
     return last, {"selected": best or "last", "select_score": rates[best]}

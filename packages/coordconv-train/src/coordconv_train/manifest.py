@@ -55,6 +55,14 @@ def is_marked(folder: str | os.PathLike[str]) -> bool:
     return isinstance(header, dict) and header.get("format") == FORMAT
 
 
+def made_by(folder: str | os.PathLike[str]) -> str | None:
+    """The tool its manifest names, for a marked ``folder``; None for any other path."""
+    if not is_marked(folder):
+        return None
+    with open(Path(folder) / MANIFEST) as fh:
+        return json.loads(fh.readline()).get("made_by")
+
+
 def owner_of(path: str | os.PathLike[str]) -> Path | None:
     """The nearest marked folder strictly above ``path`` (lexically), or None."""
     path = absolute(path)
