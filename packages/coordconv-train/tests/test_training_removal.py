@@ -131,11 +131,12 @@ def test_overwrite_of_the_current_folder_keeps_it(tmp_path, monkeypatch) -> None
     run = _our_run(tmp_path / "run")
     monkeypatch.chdir(run.path)
     assert RunDir(".").prepare({"lr": 0.2}, overwrite=True) is False
-    assert Path.cwd() == run.path and is_marked(".")
+    assert Path.cwd() == run.path
+    assert is_marked(".")
     assert sorted(p.name for p in run.path.iterdir()) == [MANIFEST, MARKER, "config.json"]
     Path("mine.txt").write_text("mine\n")
     before = tree_digest(tmp_path)
-    with pytest.raises(UserError, match="mine.txt is not a file coordconv wrote"):
+    with pytest.raises(UserError, match=r"mine\.txt is not a file coordconv wrote"):
         RunDir(".").prepare({"lr": 0.3}, overwrite=True)
     assert tree_digest(tmp_path) == before
 
@@ -171,9 +172,9 @@ def test_an_unlisted_path_or_an_unmarked_folder_is_refused(tmp_path: Path) -> No
     user = tmp_path / "user"
     user.mkdir()
     (user / "a.txt").write_text("a\n")
-    with pytest.raises(UserError, match="no .coordconv-files list"):
+    with pytest.raises(UserError, match=r"no \.coordconv-files list"):
         remove_made_by_us(user, flag="--fresh")
-    with pytest.raises(UserError, match="no .coordconv-files list"):
+    with pytest.raises(UserError, match=r"no \.coordconv-files list"):
         remove_made_by_us(user / "a.txt", flag="--fresh")
     remove_made_by_us(tmp_path / "missing", flag="--fresh")  # nothing there: fine
     assert (user / "a.txt").exists()
