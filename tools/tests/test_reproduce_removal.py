@@ -108,7 +108,8 @@ def test_fresh_never_follows_a_link_out_of_the_folder(tmp_path, capsys, shape) -
     root = _our_root(tmp_path / "repro", tmp_path)
     outside = tmp_path / "outside"
     outside.mkdir()
-    (outside / "classification-mine.png").write_bytes(b"the user's figure")
+    # named as a figure of ours: only the link check keeps it
+    (outside / "classification-curve.png").write_bytes(b"the user's figure")
     if shape == "figures-is-a-link-to-a-folder":
         (root / "figures").rename(tmp_path / "moved-figures")
         (root / "figures").symlink_to(outside)
@@ -116,7 +117,7 @@ def test_fresh_never_follows_a_link_out_of_the_folder(tmp_path, capsys, shape) -
     else:
         offending = root / "sections" / "classification.json"
         offending.unlink()
-        offending.symlink_to(outside / "classification-mine.png")
+        offending.symlink_to(outside / "classification-curve.png")
     argv = ["--preset", "tiny", "--fresh", "--only", "classification", "--out", str(root)]
     _refused(argv, offending, capsys, tmp_path)
 

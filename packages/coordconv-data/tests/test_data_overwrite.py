@@ -67,12 +67,17 @@ def test_a_coco_folder_without_our_list_is_kept(data: Path, tmp_path, capsys) ->
     _refused(tmp_path, data, capsys, data / "scattered_mnist_coco")
 
 
-def test_a_coco_folder_that_is_a_link_is_kept(data: Path, tmp_path, capsys) -> None:
-    elsewhere = tmp_path / "elsewhere"
-    (elsewhere / "annotations").mkdir(parents=True)
-    (elsewhere / "annotations" / "mine.json").write_text("{}\n")
+@pytest.mark.parametrize("target", ["a-users-folder", "a-coco-folder-of-ours"])
+def test_a_coco_folder_that_is_a_link_is_kept(data: Path, tmp_path, capsys, target) -> None:
+    """A link is never followed: not even to a COCO folder we wrote (kept elsewhere)."""
     coco = data / "scattered_mnist_coco"
-    coco.rename(tmp_path / "our-old-coco")
+    elsewhere = tmp_path / "elsewhere"
+    if target == "a-users-folder":
+        (elsewhere / "annotations").mkdir(parents=True)
+        (elsewhere / "annotations" / "mine.json").write_text("{}\n")
+        coco.rename(tmp_path / "our-old-coco")
+    else:
+        coco.rename(elsewhere)
     coco.symlink_to(elsewhere)
     _refused(tmp_path, data, capsys, coco)
 
