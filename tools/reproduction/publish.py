@@ -47,8 +47,9 @@ def check_target(target: Path) -> None:
     if target.is_dir() and any(target.iterdir()):
         if made_by(target) != REPORT_MAKER:
             raise UserError(
-                f"refusing --publish: {target} is not a report an earlier --publish wrote "
-                f"(no {MANIFEST} list of one), so nothing in it is replaced; choose another folder"
+                f"refusing --publish: {target} holds more than a report an earlier --publish "
+                f"wrote (it has no {MANIFEST} list of one), so nothing in it is replaced; "
+                "choose another folder"
             )
         check_removable(target, flag="--publish")
     for sibling in siblings(target):
