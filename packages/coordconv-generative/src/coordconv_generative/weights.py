@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from coordconv_generative.models import build_gan, build_vae
-from coordconv_train import UserError
+from coordconv_train import UserError, own
 
 WEIGHTS = "weights.safetensors"
 _META_KEY = "coordconv_generative"
@@ -35,6 +35,7 @@ def save_weights(path: str | Path, modules: dict[str, nn.Module], meta: dict[str
         for key, value in module.state_dict().items()
     }
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    own(path)  # listed as ours (in a marked folder) before it is written
     save_file(tensors, str(tmp), metadata={_META_KEY: json.dumps(meta)})
     os.replace(tmp, path)
     return path

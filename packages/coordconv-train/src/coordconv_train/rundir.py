@@ -43,6 +43,7 @@ CONFIG = "config.json"
 METRICS = "metrics.jsonl"
 RESULTS = "results.json"
 CHECKPOINT = "checkpoint.safetensors"
+MODEL = "model.safetensors"  # the final weights (some trainers write it with safetensors)
 TMP_INFIX = ".tmp-"  # temporary files of atomic writes: ".<name>.tmp-<pid>"
 
 Plan = Literal["new", "overwrite", "resume"]
@@ -304,7 +305,7 @@ class RunDir:
         try:
             manifest.own(self.path, "dir")
             self.path.mkdir(parents=True, exist_ok=True)
-            manifest.mark(self.path, self.tool, [METRICS, CHECKPOINT, RESULTS])
+            manifest.mark(self.path, self.tool, [METRICS, CHECKPOINT, MODEL, RESULTS])
             write_json_atomic(self.path / MARKER, _marker(self.tool))
             write_json_atomic(self.path / CONFIG, config)
         except BaseException:
