@@ -19,7 +19,7 @@ import reproduce
 from reproduction import publish as publish_module
 from reproduction.report import Section, copy_figure
 
-from coordconv_train import RunDir, own, write_atomic, write_json_atomic
+from coordconv_train import RunDir, check_removable, own, write_atomic, write_json_atomic
 from coordconv_train.manifest import MANIFEST, entries
 
 
@@ -192,3 +192,35 @@ def test_publish_to_a_link_is_refused(tmp_path, capsys) -> None:
     link = tmp_path / "link"
     link.symlink_to(report)
     _refused(_publish_argv(tmp_path / "new", link), link, capsys, tmp_path)
+
+
+# ---- a real trainer's run directory
+
+
+NSC = ["notsoclevr", "--device", "cpu", "--no-progress", "--epochs", "1", "--train-limit", "16"]
+NSC += ["--task", "classification", "--log-with", "tensorboard"]
+
+
+def test_a_trainers_run_lists_every_file_it_wrote(tmp_path, capsys) -> None:
+    """Weights, figures and the tracker's folder are all on the list, so ``--fresh`` and
+    ``--overwrite`` can replace the run; a file of the user's in it stops both."""
+    from coordconv_vision.cli import main
+
+    root = tmp_path / "repro"
+    reproduce.make_root(SimpleNamespace(root=root, preset="tiny"))
+    out = root / "classification" / "coordconv" / "seed0"
+    assert main([*NSC, "--out", str(out)]) == 0
+    assert list(out.glob("*.png"))
+    assert list(out.glob("coordconv-vision/*"))
+    check_removable(root / "classification", flag="--fresh")  # every file is listed
+    note = out / "notes.txt"
+    note.write_text("mine\n")
+    capsys.readouterr()
+    before = tree_digest(tmp_path)
+    assert main([*NSC, "--out", str(out), "--overwrite"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"coordconv-vision: error: refusing --overwrite: {note} ")
+    assert tree_digest(tmp_path) == before
+    note.unlink()
+    assert main([*NSC, "--out", str(out), "--overwrite"]) == 0

@@ -52,7 +52,6 @@ import torch
 from coordconv_train.checkpoint import load_checkpoint, save_checkpoint
 from coordconv_train.config import config_to_dict
 from coordconv_train.device import make_accelerator, rng_state, set_rng_state
-from coordconv_train.manifest import own
 from coordconv_train.rundir import RunDir, write_atomic
 from coordconv_train.stop import GracefulStop
 from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
@@ -155,8 +154,6 @@ class Run:
         if accelerator.is_main_process:
             config = config_to_dict(self.config)
             self.dir.prepare(config, **self._prepare_args())
-            if accelerator.log_with:  # TensorBoard fills OUT/<project>/: ours, wholesale
-                own(self.path / self.project, "tree")
             start_tracking(accelerator, self.project, config)
         accelerator.wait_for_everyone()
         if self.config.resume and self.dir.checkpoint.exists():
