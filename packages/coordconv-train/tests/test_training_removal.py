@@ -54,6 +54,7 @@ def _our_run(path: Path) -> RunDir:
     (run.path / "coordconv-vision" / "1234").mkdir(parents=True)
     (run.path / "coordconv-vision" / "1234" / "events.out").write_bytes(b"tb")
     (run.path / ".checkpoint.safetensors.tmp-999").write_bytes(b"killed mid-write")
+    (run.path / f".{MANIFEST}.tmp-999").write_bytes(b"killed while marking")
     return run
 
 
@@ -159,6 +160,9 @@ def test_nested_marked_folders_and_listed_entries(tmp_path: Path) -> None:
         remove_made_by_us(root / "classification", flag="--fresh")
     assert tree_digest(tmp_path) == before
     (run.path / "mine.txt").unlink()
+    other = _our_run(root / "classification" / "conv" / "seed0")
+    remove_made_by_us(other.path, flag="--overwrite")  # a marked run, listed in root's list
+    assert "classification/conv/seed0" not in entries(root)
     remove_made_by_us(root / "classification", flag="--fresh")
     remove_made_by_us(root / "figures" / "classification-a.png", flag="--fresh")
     assert sorted(p.name for p in root.iterdir()) == [MANIFEST, "figures"]

@@ -113,7 +113,7 @@ def mark(folder: str | os.PathLike[str], made_by: str, files: Iterable[str] = ()
         _append(folder, lines)
         return folder
     header = json.dumps({"format": FORMAT, "made_by": made_by}) + "\n"
-    tmp = folder / f"{MANIFEST}.tmp-{os.getpid()}"
+    tmp = folder / f".{MANIFEST}.tmp-{os.getpid()}"  # the usual temporary name of ``MANIFEST``
     try:
         with open(tmp, "x") as fh:
             fh.write(header + "".join(lines))

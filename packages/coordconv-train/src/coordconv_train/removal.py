@@ -40,7 +40,9 @@ def _is_listed_file(name: str, rel: str, owned: dict[str, str]) -> bool:
     if owned.get(rel) == "file":
         return True
     tmp = _TMP.match(name)
-    return tmp is not None and owned.get(rel[: -len(name)] + tmp["name"]) == "file"
+    if tmp is None:
+        return False
+    return tmp["name"] == manifest.MANIFEST or owned.get(rel[: -len(name)] + tmp["name"]) == "file"
 
 
 def _in_tree(rel: str, owned: dict[str, str]) -> bool:
@@ -147,7 +149,8 @@ def remove_made_by_us(
                 item.rmdir()
             else:
                 item.unlink(missing_ok=True)
-        if owner is not None:
-            manifest.gone(owner, path)
+        listed_in = owner if owner is not None else manifest.owner_of(path)
+        if listed_in is not None and not keep_folder:  # no longer ours under that name
+            manifest.gone(listed_in, path)
     except OSError as exc:
         raise UserError(f"{flag}: cannot delete {describe_os_error(exc)}") from exc
