@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import shlex
-import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -62,7 +61,9 @@ from reproduction.settings import SettingError
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 README_REPORT = ROOT / "reports" / "quick"  # the report the README's headline table shows
-MARKER = ".reproduce.json"  # marks a folder this tool made (so --fresh may delete in it)
+MARKER = ".reproduce.json"  # marks a folder this tool made (its preset); its .coordconv-files
+# lists what it wrote, and --fresh deletes only those (coordconv_train.remove_made_by_us)
+MADE_BY = "tools/reproduce.py"
 DATA_FLAGS = ("imagenet", "lsun", "mnist")
 USES_DATA = {"imagenet": "imagenet", "lsun": "lsun", "detection": "mnist"}
 
@@ -184,7 +185,7 @@ class Plan:
     """Everything checked and decided before anything is written."""
 
     def __init__(self, args: argparse.Namespace, argv: list[str]) -> None:
-        from coordconv_train import UserError, check_writable_dir
+        from coordconv_train import UserError, check_removable, check_writable_dir
         from coordconv_train.tracking import check_log_with
 
         self.args, self.argv = args, argv
@@ -215,21 +216,19 @@ class Plan:
             made_for = json.loads(marker.read_text()).get("preset")
             if made_for != self.preset:
                 raise UserError(f"{self.root} holds the {made_for} preset, not {self.preset}")
-        self.publish = args.publish.resolve() if args.publish else None
+        self.publish = _publish_target(args.publish) if args.publish else None
         if self.publish:
             check_writable_dir(self.publish, "--publish")
             if args.only:
                 raise UserError("--publish needs every experiment: drop --only")
-            if self.publish.exists() and not publish.is_report_folder(self.publish):
-                raise UserError(
-                    f"--publish {self.publish} holds more than a report "
-                    f"({', '.join(publish.REPORT_PARTS)}); choose another folder"
-                )
+            publish.check_target(self.publish)
             if self.has_earlier() and not args.fresh:
                 raise UserError(
                     f"--publish needs a complete fresh run, but {self.root} holds earlier "
                     "runs: add --fresh"
                 )
+        for path in fresh_paths(self) if args.fresh else self.section_paths():
+            check_removable(path, flag="--fresh" if args.fresh else "a rerun")
         if not args.fresh:
             for key in self.selected:
                 stored = self.root / key / "inputs.json"
@@ -240,6 +239,10 @@ class Plan:
                     )
         self.invocation = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
         self.commit = git_commit(ROOT)
+
+    def section_paths(self) -> list[Path]:
+        """The sections of the selected experiments (a rerun replaces them)."""
+        return [self.root / "sections" / f"{key}.json" for key in self.selected]
 
     def has_earlier(self) -> bool:
         return self.root.is_dir() and any(p.name != MARKER for p in self.root.iterdir())
@@ -267,16 +270,45 @@ class Plan:
         return key in NEEDS_DATA and self.data[NEEDS_DATA[key]] is None
 
 
-def fresh_start(plan: Plan) -> None:
-    """Delete the selected experiments' runs, sections and figures (only in our own folder)."""
+def _publish_target(path: Path) -> Path:
+    """``--publish``'s folder made absolute, its last part not resolved (a link stays a link,
+    so publishing never replaces what a link points to)."""
+    if path.name in ("", ".", ".."):
+        return path.resolve()
+    return path.parent.resolve() / path.name
+
+
+def fresh_paths(plan: Plan) -> list[Path]:
+    """What ``--fresh`` deletes: the selected experiments' runs, sections and figures, and the
+    report. Each goes through ``remove_made_by_us``, so only what this tool wrote is deleted."""
     if not (plan.root / MARKER).exists():
-        return
+        return []
+    paths = []
     for key in plan.selected:
-        shutil.rmtree(plan.root / key, ignore_errors=True)
-        (plan.root / "sections" / f"{key}.json").unlink(missing_ok=True)
-        for fig in (plan.root / "figures").glob(f"{key}-*"):
-            fig.unlink()
-    (plan.root / "REPORT.md").unlink(missing_ok=True)
+        paths += [plan.root / key, plan.root / "sections" / f"{key}.json"]
+        paths += sorted((plan.root / "figures").glob(f"{key}-*"))
+    return [*paths, plan.root / "REPORT.md"]
+
+
+def fresh_start(plan: Plan) -> None:
+    """Delete the selected experiments' runs, sections and figures (only what we wrote)."""
+    from coordconv_train import remove_made_by_us
+
+    for path in fresh_paths(plan):
+        remove_made_by_us(path, flag="--fresh")
+
+
+def make_root(plan: Plan) -> None:
+    """Create (or reuse) the reproduction folder: a new or empty one gets our file list, and
+    ``.reproduce.json`` says which preset it holds."""
+    from coordconv_train import own, write_json_atomic
+    from coordconv_train.manifest import mark
+
+    if not plan.root.is_dir() or not any(plan.root.iterdir()):
+        own(plan.root, "dir")
+        plan.root.mkdir(parents=True, exist_ok=True)
+        mark(plan.root, MADE_BY)
+    write_json_atomic(plan.root / MARKER, {"tool": MADE_BY, "preset": plan.preset})
 
 
 def write_report(plan: Plan, started: float) -> tuple[Path, list[Section]]:
@@ -292,10 +324,11 @@ def write_report(plan: Plan, started: float) -> tuple[Path, list[Section]]:
         "commit": plan.commit,
         "wall time of this invocation": _wall_line(plan, elapsed),
     }
+    from coordconv_train import write_atomic
+
     path = plan.root / "REPORT.md"
-    tmp = path.with_name(".REPORT.md.tmp")
-    tmp.write_text(render_report(plan.preset, sections, header, plan.invocation))
-    tmp.replace(path)
+    text = render_report(plan.preset, sections, header, plan.invocation)
+    write_atomic(path, lambda tmp: tmp.write_text(text))
     return path, sections
 
 
@@ -319,12 +352,11 @@ def _wall_line(plan: Plan, elapsed: float) -> str:
 
 def run(plan: Plan) -> int:
     started = time.perf_counter()
+    from coordconv_train import own, remove_made_by_us, write_json_atomic
+
     if plan.args.fresh:
         fresh_start(plan)
-    plan.root.mkdir(parents=True, exist_ok=True)
-    (plan.root / MARKER).write_text(
-        json.dumps({"tool": "tools/reproduce.py", "preset": plan.preset}) + "\n"
-    )
+    make_root(plan)
     sections_dir = plan.root / "sections"
     tasks = []
     for key in plan.selected:
@@ -337,9 +369,10 @@ def run(plan: Plan) -> int:
         elif old and old.status == "ran" and old.inputs == plan.inputs(key):
             print(f"{key}: reused, measured {old.measured_at} (use --fresh to rerun)")
         else:
-            path.unlink(missing_ok=True)
+            remove_made_by_us(path, flag="a rerun")
+            own(plan.root / key, "dir")
             (plan.root / key).mkdir(parents=True, exist_ok=True)
-            (plan.root / key / "inputs.json").write_text(json.dumps(plan.inputs(key)) + "\n")
+            write_json_atomic(plan.root / key / "inputs.json", plan.inputs(key))
             estimate = BUDGETS[plan.preset][key].estimate_s
             tasks.append(
                 Task(plan.context(key), estimate, plan.invocation, plan.commit, plan.inputs(key))

@@ -48,12 +48,12 @@ class Section:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
 
     def save(self, directory: Path) -> Path:
+        from coordconv_train import write_atomic  # lists the file as ours in a marked folder
+
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{self.key}.json"
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
-        tmp.replace(path)
-        return path
+        text = json.dumps(asdict(self), indent=2) + "\n"
+        return write_atomic(path, lambda tmp: tmp.write_text(text))
 
     @classmethod
     def load(cls, path: Path) -> Section:
@@ -94,7 +94,10 @@ def minutes(seconds: float | None) -> str:
 
 def copy_figure(src: Path, report_dir: Path, name: str) -> str:
     """Copy a run's PNG into ``report_dir/figures/`` and return its path relative to the report."""
+    from coordconv_train import own
+
     dest = report_dir / "figures" / name
+    own(dest)  # listed as ours before it is written (only listed files are ever deleted)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, dest)
     return f"figures/{name}"

@@ -115,6 +115,9 @@ def _worker(conn: Any, task: Task, threads: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    from coordconv_train import own
+
+    own(task.log_path)  # listed as ours, so --fresh may delete it
     task.log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(task.log_path, "a", buffering=1) as log:
         os.dup2(log.fileno(), 1)

@@ -70,6 +70,7 @@ def test_tiny_reproduction_from_a_clean_copy(tmp_path):
     assert _digest(repo / "reports") == reports, "the committed reports changed"
     out = repo / "runs" / "reproduce" / "tiny"
     check_report(out)
+    check_every_file_is_listed(out)
     check_progress_and_terminal(proc.stdout, out)
     check_log_with_reached_every_training_command(out)
     check_rerun_reuses_and_says_so(repo)
@@ -115,6 +116,14 @@ def check_report(out: Path) -> None:
     assert re.search(r"\| coordconv \| quadrant \| 11,850 \|", text)
     assert "## Headline: our numbers beside the paper's" in text
     assert "| experiment | status | estimate | wall | CPU | measured |" in text
+
+
+def check_every_file_is_listed(out: Path) -> None:
+    """Issue 24: every file the reproduction wrote (runs, data, figures, trackers, logs) is on
+    a .coordconv-files list, so --fresh can replace all of it and nothing else."""
+    from coordconv_train import check_removable
+
+    check_removable(out, flag="--fresh")
 
 
 def check_progress_and_terminal(stdout: str, out: Path) -> None:

@@ -122,13 +122,21 @@ def test_publish_replaces_only_a_report_folder(tmp_path):
     (source / "REPORT.md").write_text("new report")
     _section().save(source / "sections")
     target = tmp_path / "reports" / "quick"
-    (target / "figures").mkdir(parents=True)
-    (target / "figures" / "old.png").write_bytes(b"old")
-    (target / "REPORT.md").write_text("old report")
+    old = tmp_path / "old"  # an earlier publish wrote the report that is replaced (issue 24)
+    (old / "figures").mkdir(parents=True)
+    (old / "figures" / "old.png").write_bytes(b"old")
+    (old / "REPORT.md").write_text("old report")
+    publish(old, target)
+    assert (target / "figures" / "old.png").exists()
     assert is_report_folder(target)
     assert publish(source, target) == target / "REPORT.md"
     assert (target / "REPORT.md").read_text() == "new report"
-    assert sorted(p.name for p in target.iterdir()) == ["REPORT.md", "figures", "sections"]
+    assert sorted(p.name for p in target.iterdir()) == [
+        ".coordconv-files",  # the list of what publish wrote (issue 24)
+        "REPORT.md",
+        "figures",
+        "sections",
+    ]
     assert [p.name for p in (target / "figures").iterdir()] == ["a.png"]
     assert sorted(p.name for p in tmp_path.joinpath("reports").iterdir()) == ["quick"]
     (target / "notes.txt").write_text("mine")

@@ -77,10 +77,13 @@ def test_existing_output_is_kept_without_overwrite(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "exists" in err
     assert len(err.strip().splitlines()) == 1
-    assert (
-        main(["generate", "shapes", "--out", str(tmp_path), "--n", "2", "--quiet", "--overwrite"])
-        == 0
-    )
+    # issue 24: --overwrite replaces a dataset file of ours only, never a user's file
+    argv = ["generate", "shapes", "--out", str(tmp_path), "--n", "2", "--quiet", "--overwrite"]
+    assert main(argv) == 2
+    assert target.read_bytes() == b"user's file"
+    assert "not a dataset file coordconv-data wrote" in capsys.readouterr().err
+    shapes.save(shapes.generate(3), target)
+    assert main(argv) == 0
     assert len(shapes.load(target)) == 2
 
 

@@ -16,9 +16,11 @@ from coordconv_train import (
     UserError,
     is_run_dir,
     mark_new_dir,
+    own,
     remove_marked_dir,
 )
 from coordconv_train import rundir as rundir_module
+from coordconv_train.manifest import MANIFEST
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -56,11 +58,12 @@ def test_overwrite_replaces_a_run_of_ours(tmp_path):
     marker = json.loads((run.path / MARKER).read_text())
     assert marker["format"] == "coordconv-run-1"
     run.log({"epoch": 1})
+    own(run.path / "figure.png")  # a figure a trainer wrote (issue 24: listed before writing)
     (run.path / "figure.png").write_bytes(b"png")
     with pytest.raises(UserError, match=r"already holds a run; pass --resume .* or --overwrite"):
         RunDir(run.path).prepare({"lr": 0.1})
     assert RunDir(run.path).prepare({"lr": 0.3}, overwrite=True) is False
-    assert sorted(p.name for p in run.path.iterdir()) == [MARKER, "config.json"]
+    assert sorted(p.name for p in run.path.iterdir()) == [MANIFEST, MARKER, "config.json"]
     assert json.loads((run.path / "config.json").read_text()) == {"lr": 0.3}
 
 
@@ -223,6 +226,7 @@ def test_remove_marked_dir_deletes_only_what_our_tools_marked(tmp_path):
     assert tree_digest(tmp_path) == before
     report = tmp_path / "report"
     assert mark_new_dir(report, "tools/reproduce.py") is True
+    own(report / "REPORT.md")  # issue 24: only files listed as ours are deleted
     (report / "REPORT.md").write_text("# report\n")
     remove_marked_dir(report, "--fresh")
     remove_marked_dir(report, "--fresh")  # already gone: fine

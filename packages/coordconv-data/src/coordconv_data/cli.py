@@ -1,4 +1,4 @@
-"""``coordconv-data``: generate, inspect and preview the paper's datasets (docs/architecture.md).
+r"""``coordconv-data``: generate, inspect and preview the paper's datasets (docs/architecture.md).
 
     coordconv-data generate not-so-clevr --out data/
     coordconv-data generate shapes --out data/ --n 50000 --seed 0
@@ -11,27 +11,31 @@ below 1, a flag that does not apply to the chosen dataset, an output that is a f
 a file or cannot be written, an existing output without ``--overwrite``) prints one line and
 exits with status 2, before anything is written. Files are written atomically, so nothing the
 user had is touched on failure; SIGINT or SIGTERM exits with status 130 and leaves no partial
-file (the root README's "What every command promises").
+file (the root README's "What every command promises"). ``--overwrite`` replaces only what
+``generate`` wrote: a dataset file of ours, and a COCO folder carrying our list of its files
+(deleted through :func:`coordconv_train.remove_made_by_us`); anything else is refused.
+
+The command-line plumbing (one-line parser errors, exit statuses, SIGTERM as Ctrl-C, the
+writable-folder check, which ``OSError``\ s are the machine's) is :mod:`coordconv_train`'s.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import errno
 import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
 from coordconv_data import not_so_clevr, scattered_mnist, shapes
 from coordconv_data.errors import DatasetError
 from coordconv_data.npz_format import read_meta
+from coordconv_train.cli import EXIT_STOPPED, EXIT_USER_ERROR, CliParser, sigterm_as_interrupt
+from coordconv_train.errors import ENVIRONMENT_ERRNOS, UserError, describe_os_error
+from coordconv_train.removal import check_removable
+from coordconv_train.rundir import check_writable_dir
 
 PROG = "coordconv-data"
 FILES = {
@@ -61,15 +65,7 @@ GENERATE_FLAGS = {
 }
 GENERATE_DEFAULTS = {"seed": 0, "n": 50_000, "min_gap": 2, "n_train": 9000, "n_test": 1000}
 MAX_PREVIEW = 1024  # images in one preview grid (a 3x-scaled 8-column PNG of ~25k px height)
-EXIT_USER_ERROR, EXIT_STOPPED = 2, 130
-# OSErrors of the machine's or the user's making (full disk, read-only folder): one line, 2.
-# This, _Parser, _sigterm_as_interrupt and _check_writable_dir have twins in coordconv_train
-# (errors, cli, rundir); coordconv-data depends on neither torch nor coordconv-train, and
-# coordconv-train not on it, so each package keeps its own copy.
-_ENVIRONMENT_ERRNOS = {
-    errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EACCES, errno.EPERM, errno.EROFS,
-    errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENAMETOOLONG, errno.EIO,
-}  # fmt: skip
+__all__ = ["EXIT_STOPPED", "EXIT_USER_ERROR", "build_parser", "main"]
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -83,15 +79,8 @@ class _Formatter(argparse.HelpFormatter):
         return text
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error message (usage stays in ``--help``)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see --help)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = CliParser(
         prog=PROG,
         description="Generate the CoordConv paper's datasets deterministically "
         "(Not-so-Clevr, scattered-MNIST detection, two-object shapes), inspect and preview them.",
@@ -181,16 +170,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             {"generate": _generate, "info": _info, "preview": _preview}[args.command](args)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
-    except DatasetError as exc:
+    except (DatasetError, UserError) as exc:
         return _fail(str(exc))
     except OSError as exc:
-        if exc.errno not in _ENVIRONMENT_ERRNOS:
+        if exc.errno not in ENVIRONMENT_ERRNOS:
             raise
-        return _fail(f"{exc.strerror}: {exc.filename}")
+        return _fail(describe_os_error(exc))
     except KeyboardInterrupt:
         print(f"{PROG}: stopped by a signal; no partial file was left", file=sys.stderr)
         return EXIT_STOPPED
@@ -202,36 +191,29 @@ def _fail(message: str) -> int:
     return EXIT_USER_ERROR
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM raises KeyboardInterrupt, as SIGINT does, so a partial file is removed."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _check_writable_dir(path: Path, flag: str) -> None:
-    """Refuse a folder ``path`` that is a file, lies under a file or cannot be written."""
-    if path.exists() and not path.is_dir():
-        raise DatasetError(f"{flag} {path} is a file, not a folder")
-    existing = path
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        raise DatasetError(f"cannot create {flag} {path}: {existing} is a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise DatasetError(f"cannot write {flag} {path}: {existing} is not writable")
-
-
-def _refuse_existing(paths: list[Path], overwrite: bool) -> None:
-    for path in paths:
-        if path.exists() and not overwrite:
+def _refuse_existing(target: Path, coco: Path | None, overwrite: bool) -> None:
+    """Refuse existing outputs without ``--overwrite``, and with it anything ``generate`` did
+    not write: a dataset file must be one of ours (its header says so) and not a link; the COCO
+    folder must carry our list of its files and hold nothing else."""
+    for path in (target, coco):
+        if path is not None and (path.exists() or path.is_symlink()) and not overwrite:
             raise DatasetError(f"{path} exists; pass --overwrite to replace it")
+    if target.is_symlink() or target.is_dir():
+        kind = "a symbolic link" if target.is_symlink() else "a folder"
+        raise DatasetError(
+            f"refusing --overwrite: {target} is {kind}, not a file coordconv-data wrote; "
+            "move it away or choose another --out"
+        )
+    if target.exists():
+        try:
+            read_meta(target)
+        except DatasetError:
+            raise DatasetError(
+                f"refusing --overwrite: {target} is not a dataset file coordconv-data wrote, so "
+                "it is not replaced; move it away or choose another --out"
+            ) from None
+    if coco is not None:
+        check_removable(coco, flag="--overwrite")
 
 
 def _generate_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -260,11 +242,11 @@ def _generate_options(args: argparse.Namespace) -> dict[str, Any]:
 def _generate(args: argparse.Namespace) -> None:
     options = _generate_options(args)
     out: Path = args.out
-    _check_writable_dir(out, "--out")
+    check_writable_dir(out, "--out")
     target = out / FILES[args.dataset]
     coco = out / COCO_DIR
     wants_coco = args.dataset == "scattered-mnist" and not args.no_coco
-    _refuse_existing([target, *([coco] if wants_coco else [])], args.overwrite)
+    _refuse_existing(target, coco if wants_coco else None, args.overwrite)
     progress = not args.quiet
     sizes = {k: options[k] for k in ("min_size", "max_size") if options.get(k) is not None}
     if args.dataset == "not-so-clevr":
@@ -320,7 +302,7 @@ def _preview(args: argparse.Namespace) -> None:
         raise DatasetError(f"preview writes a PNG: give --out NAME.png, not {args.out}")
     if args.out.is_dir():
         raise DatasetError(f"--out {args.out} is a folder; give --out NAME.png")
-    _check_writable_dir(args.out.parent, "the folder of --out")
+    check_writable_dir(args.out.parent, "the folder of --out")
     if args.out.exists() and not args.overwrite:
         raise DatasetError(f"{args.out} exists; pass --overwrite to replace it")
     dataset = read_meta(args.file).get("dataset")

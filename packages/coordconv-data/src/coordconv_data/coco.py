@@ -10,7 +10,9 @@ Layout written under ``out_dir`` (the usual COCO layout, readable by pycocotools
 clipped to the 64x64 image (COCO boxes lie inside their image; the ``.npz`` keeps the official
 unclipped box of a digit cut by the border); ``category_id`` is the digit + 1 (COCO keeps 0
 free; names are "0".."9"); ``area`` is the clipped box's area; ``iscrowd`` 0. The whole folder
-is written to a temporary sibling and renamed into place.
+is written to a temporary sibling and renamed into place. It carries the list of every file it
+holds (``.coordconv-files``, :mod:`coordconv_train.manifest`), so ``--overwrite`` replaces it
+only while it holds nothing else (:func:`coordconv_train.remove_made_by_us`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from tqdm.auto import tqdm
 
 from coordconv_data.errors import DatasetError
 from coordconv_data.scattered_mnist import CANVAS, VERSION, DetectionSplit, ScatteredMnist
+from coordconv_train.manifest import mark
+from coordconv_train.removal import remove_made_by_us
 
 
 def coco_dict(split: DetectionSplit, image_dir: str) -> dict[str, Any]:
@@ -69,21 +73,25 @@ def export_coco(
 ) -> Path:
     """Write both splits as COCO JSON + PNG images into ``out_dir`` (see the module docstring)."""
     out = Path(out_dir)
-    if out.exists() and not overwrite:
+    if (out.exists() or out.is_symlink()) and not overwrite:
         raise DatasetError(f"{out} exists; pass --overwrite to replace it")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    files = ["annotations/"]
     try:
         (tmp / "annotations").mkdir()
         for name in ("train", "test"):
             split: DetectionSplit = getattr(data, name)
             (tmp / name).mkdir()
+            files.append(f"{name}/")
             for i in tqdm(range(len(split)), desc=f"coco {name}", disable=not progress):
                 Image.fromarray(split.images[i]).save(tmp / name / f"{i:06d}.png")
+                files.append(f"{name}/{i:06d}.png")
             with open(tmp / "annotations" / f"instances_{name}.json", "w") as handle:
                 json.dump(coco_dict(split, name), handle)
-        if out.exists():
-            shutil.rmtree(out)
+            files.append(f"annotations/instances_{name}.json")
+        mark(tmp, "coordconv-data generate scattered-mnist", files)
+        remove_made_by_us(out, flag="--overwrite")  # ours only; refused before any change
         os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from coordconv_data.errors import DatasetError
+from coordconv_train.rundir import write_atomic
 
 FORMAT = "coordconv-data"
 META_KEY = "__meta__"
@@ -64,15 +64,14 @@ def save_npz(
         **(meta or {}),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _write_zip(handle, {META_KEY: np.array(json.dumps(header, sort_keys=True)), **arrays})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    members = {META_KEY: np.array(json.dumps(header, sort_keys=True)), **arrays}
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as handle:
+            _write_zip(handle, members)
+
+    # a temporary sibling, fsynced and renamed; listed as ours inside a marked folder
+    return write_atomic(path, write)
 
 
 def _write_zip(handle: Any, arrays: Mapping[str, np.ndarray]) -> None:

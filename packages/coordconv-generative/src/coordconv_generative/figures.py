@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from coordconv_train import write_atomic
+from coordconv_train import own, write_atomic
 
 
 def save_grid(images: np.ndarray, path: str | Path, nrow: int = 8) -> Path:
@@ -64,6 +64,7 @@ def entropy_bar_chart(results: dict[str, dict[str, Any]], path: str | Path) -> P
     ax.set_ylabel("entropy (bits)")
     ax.legend()
     fig.tight_layout()
+    own(path)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return Path(path)

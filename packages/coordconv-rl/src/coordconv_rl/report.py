@@ -22,7 +22,7 @@ from scipy import stats
 
 from coordconv_rl.aggregate import iqm, stratified_bootstrap_ci, welch_p
 from coordconv_rl.games import human_normalised, paper_score
-from coordconv_train import UserError, write_json_atomic
+from coordconv_train import UserError, own, write_json_atomic
 
 __all__ = ["collect", "markdown_table", "summarise", "welch_p", "write_report"]
 
@@ -239,6 +239,7 @@ def plot_curves(env_id: str, by_model: dict[str, list[dict[str, Any]]], path: Pa
     ax.set_title(env_id)
     ax.legend()
     fig.tight_layout()
+    own(path)  # listed as ours before matplotlib writes it
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
@@ -256,6 +257,7 @@ def write_report(root: Path, metric: str = "final_score") -> list[Path]:
     rows = summarise(root, metric)
     aggregate = aggregate_atari(rows)
     paths = [root / "table_s7.md", root / "table_s7.json"]
+    own(paths[0])
     paths[0].write_text(markdown_table(rows, metric, aggregate))
     write_json_atomic(paths[1], {"metric": metric, "rows": rows, "atari_aggregate": aggregate})
     for env_id, by_model in found.items():

@@ -8,6 +8,8 @@ accelerate, numpy; the ``tensorboard`` extra for ``--log-with tensorboard``).
   checkpoint, finish), with the statuses and :data:`RESUMABLE`
 - :mod:`.config`: config dataclasses <-> CLI flags <-> ``config.json``
 - :mod:`.rundir`: the run directory (marker, config, ``metrics.jsonl``, ``results.json``)
+- :mod:`.manifest`, :mod:`.removal`: the list of files we made, and the one function that
+  deletes (only those)
 - :mod:`.checkpoint`: atomic safetensors checkpoints, truncation detected
 - :mod:`.stop`: graceful SIGINT/SIGTERM
 - :mod:`.device`: ``--device``, mixed precision, Accelerate, seeding, RNG state
@@ -17,11 +19,17 @@ What every command promises (the contract; the root README repeats it for users)
 -------------------------------------------------------------------------------
 
 1. Nothing of the user's is deleted. A run directory carries a marker file ``.coordconv-run``
-   (JSON: ``{"format": "coordconv-run-1", "made_by": ..., "coordconv_core": <version>}``).
-   ``--overwrite`` deletes a directory only if it carries the marker; a non-empty directory
-   without it is refused, with or without ``--overwrite``, and nothing in it is touched. A new
-   run goes into a new or empty directory. Anything put inside a marked run directory goes with
-   it on ``--overwrite``.
+   (JSON: ``{"format": "coordconv-run-1", "made_by": ..., "coordconv_core": <version>}``) and
+   the list of every file the run wrote, ``.coordconv-files`` (:mod:`.manifest`). Everything
+   that deletes goes through one function, :func:`remove_made_by_us` (:mod:`.removal`): it
+   deletes only marked folders and listed files, never follows or deletes a symbolic link, and
+   refuses anything else before deleting anything. So ``--overwrite`` replaces a run only if
+   its directory carries the marker and holds nothing but the run's own files; a non-empty
+   directory without it is refused, with or without ``--overwrite``. A file the user put inside
+   a run directory is never deleted: ``--overwrite`` is refused (exit 2, naming the file) until
+   it is moved away. A new run goes into a new or empty directory. Code that writes into a run
+   directory through another library (figures, trackers) records the file first with
+   :func:`own`.
 2. ``--resume`` needs a resumable run: a marked directory whose ``config.json`` is readable and
    agrees with the command's config. Anything else (no such directory, a foreign or damaged
    one) is a user error; ``--resume`` never starts a fresh run silently. ``--resume`` and
@@ -43,43 +51,103 @@ What every command promises (the contract; the root README repeats it for users)
    previous checkpoint and is a one-line error with status 2.
 """
 
-from coordconv_train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from coordconv_train.cli import (
-    EXIT_STOPPED,
-    EXIT_USER_ERROR,
-    CliParser,
-    one_line,
-    run_cli,
-)
-from coordconv_train.config import (
-    add_config_arguments,
-    config_from_args,
-    config_from_dict,
-    config_to_dict,
-)
-from coordconv_train.device import (
-    denormals_flushed,
-    flush_denormals,
-    make_accelerator,
-    mixed_precision_for,
-    resolve_device,
-    rng_state,
-    seed_everything,
-    set_rng_state,
-)
-from coordconv_train.errors import UserError, describe_os_error
-from coordconv_train.run import FINISHED, RESUMABLE, STATUSES, STOPPED, Run, is_stopped
-from coordconv_train.rundir import (
-    MARKER,
-    RunDir,
-    check_writable_dir,
-    is_run_dir,
-    mark_new_dir,
-    remove_marked_dir,
-    write_atomic,
-    write_json_atomic,
-)
-from coordconv_train.stop import GracefulStop
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below, imported lazily (PEP 562) so that light users
+    # (coordconv-data's CLI: errors, removal) do not import torch
+    from coordconv_train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from coordconv_train.cli import (
+        EXIT_STOPPED,
+        EXIT_USER_ERROR,
+        CliParser,
+        one_line,
+        run_cli,
+    )
+    from coordconv_train.config import (
+        add_config_arguments,
+        config_from_args,
+        config_from_dict,
+        config_to_dict,
+    )
+    from coordconv_train.device import (
+        denormals_flushed,
+        flush_denormals,
+        make_accelerator,
+        mixed_precision_for,
+        resolve_device,
+        rng_state,
+        seed_everything,
+        set_rng_state,
+    )
+    from coordconv_train.errors import UserError, describe_os_error
+    from coordconv_train.manifest import own
+    from coordconv_train.removal import check_removable, remove_made_by_us
+    from coordconv_train.run import FINISHED, RESUMABLE, STATUSES, STOPPED, Run, is_stopped
+    from coordconv_train.rundir import (
+        MARKER,
+        RunDir,
+        check_writable_dir,
+        is_run_dir,
+        mark_new_dir,
+        remove_marked_dir,
+        write_atomic,
+        write_json_atomic,
+    )
+    from coordconv_train.stop import GracefulStop
+
+_LAZY = {
+    "CheckpointError": "coordconv_train.checkpoint",
+    "CliParser": "coordconv_train.cli",
+    "EXIT_STOPPED": "coordconv_train.cli",
+    "EXIT_USER_ERROR": "coordconv_train.cli",
+    "FINISHED": "coordconv_train.run",
+    "GracefulStop": "coordconv_train.stop",
+    "MARKER": "coordconv_train.rundir",
+    "RESUMABLE": "coordconv_train.run",
+    "Run": "coordconv_train.run",
+    "RunDir": "coordconv_train.rundir",
+    "STATUSES": "coordconv_train.run",
+    "STOPPED": "coordconv_train.run",
+    "UserError": "coordconv_train.errors",
+    "add_config_arguments": "coordconv_train.config",
+    "check_writable_dir": "coordconv_train.rundir",
+    "config_from_args": "coordconv_train.config",
+    "config_from_dict": "coordconv_train.config",
+    "config_to_dict": "coordconv_train.config",
+    "denormals_flushed": "coordconv_train.device",
+    "describe_os_error": "coordconv_train.errors",
+    "flush_denormals": "coordconv_train.device",
+    "is_run_dir": "coordconv_train.rundir",
+    "is_stopped": "coordconv_train.run",
+    "load_checkpoint": "coordconv_train.checkpoint",
+    "make_accelerator": "coordconv_train.device",
+    "mark_new_dir": "coordconv_train.rundir",
+    "mixed_precision_for": "coordconv_train.device",
+    "one_line": "coordconv_train.cli",
+    "remove_marked_dir": "coordconv_train.rundir",
+    "resolve_device": "coordconv_train.device",
+    "rng_state": "coordconv_train.device",
+    "run_cli": "coordconv_train.cli",
+    "save_checkpoint": "coordconv_train.checkpoint",
+    "seed_everything": "coordconv_train.device",
+    "set_rng_state": "coordconv_train.device",
+    "write_atomic": "coordconv_train.rundir",
+    "write_json_atomic": "coordconv_train.rundir",
+    "own": "coordconv_train.manifest",
+    "check_removable": "coordconv_train.removal",
+    "remove_made_by_us": "coordconv_train.removal",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "EXIT_STOPPED",
@@ -96,6 +164,7 @@ __all__ = [
     "RunDir",
     "UserError",
     "add_config_arguments",
+    "check_removable",
     "check_writable_dir",
     "config_from_args",
     "config_from_dict",
@@ -110,6 +179,8 @@ __all__ = [
     "mark_new_dir",
     "mixed_precision_for",
     "one_line",
+    "own",
+    "remove_made_by_us",
     "remove_marked_dir",
     "resolve_device",
     "rng_state",

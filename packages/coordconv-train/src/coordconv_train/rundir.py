@@ -13,8 +13,11 @@ The marker holds ``{"format": "coordconv-run-1", "made_by": <tool>, "coordconv_c
 The rules (the package's module docstring states the whole contract):
 
 - a new run goes into a directory that does not exist yet or is empty;
-- ``overwrite=True`` deletes a previous run only if its directory carries the marker; any other
-  non-empty directory is refused (:class:`UserError`) and nothing in it is touched;
+- ``overwrite=True`` deletes a previous run only if its directory carries the marker and holds
+  nothing but the files the run wrote (:func:`coordconv_train.removal.remove_made_by_us`, which
+  reads the directory's ``.coordconv-files`` list, :mod:`coordconv_train.manifest`); any other
+  non-empty directory, or a file the user put inside a run, is refused (:class:`UserError`) and
+  nothing is touched;
 - ``resume=True`` needs a marked directory with a readable ``config.json`` that agrees with the
   new config (except the fields in ``ignore_on_resume``);
 - :meth:`RunDir.check` runs every one of these checks without writing anything, so a trainer
@@ -26,12 +29,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
+from coordconv_train import manifest
 from coordconv_train.errors import UserError, describe_os_error
+from coordconv_train.removal import check_removable, remove_made_by_us
 
 MARKER = ".coordconv-run"
 MARKER_FORMAT = "coordconv-run-1"
@@ -39,6 +43,7 @@ CONFIG = "config.json"
 METRICS = "metrics.jsonl"
 RESULTS = "results.json"
 CHECKPOINT = "checkpoint.safetensors"
+MODEL = "model.safetensors"  # the final weights (some trainers write it with safetensors)
 TMP_INFIX = ".tmp-"  # temporary files of atomic writes: ".<name>.tmp-<pid>"
 
 Plan = Literal["new", "overwrite", "resume"]
@@ -62,8 +67,10 @@ def _fsync_dir(path: Path) -> None:
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary sibling of ``path``, fsync it and rename it over
     ``path``. If anything fails (a full disk, a signal) the temporary file is removed and
-    ``path`` keeps its previous content."""
+    ``path`` keeps its previous content. Inside a marked folder ``path`` is recorded as ours
+    first (:func:`coordconv_train.manifest.own`)."""
     path = Path(path)
+    manifest.own(path)
     tmp = tmp_path_for(path)
     try:
         write(tmp)
@@ -96,32 +103,26 @@ def is_run_dir(path: str | Path) -> bool:
 
 def mark_new_dir(path: str | Path, tool: str) -> bool:
     """Create ``path`` (or take an empty folder) and mark it as made by ``tool``, so that a
-    later :func:`remove_marked_dir` may delete it. A non-empty unmarked folder is left unmarked
-    (it holds something of the user's); returns whether ``path`` carries the marker."""
+    later :func:`remove_marked_dir` may delete what it writes there. A non-empty unmarked folder
+    is left unmarked (it holds something of the user's); returns whether ``path`` carries the
+    marker."""
     path = Path(path)
-    if is_run_dir(path):
+    if is_run_dir(path) and manifest.is_marked(path):
         return True
     if path.is_dir() and any(path.iterdir()):
         return False
+    manifest.own(path, "dir")
     path.mkdir(parents=True, exist_ok=True)
+    manifest.mark(path, tool)
     write_json_atomic(path / MARKER, _marker(tool))
     return True
 
 
 def remove_marked_dir(path: str | Path, flag: str) -> None:
-    """Delete ``path`` if one of our tools made it (it carries the marker) or it is empty;
-    refuse (:class:`UserError`, nothing deleted) anything else. A missing path is fine."""
-    path = Path(path)
-    if not (path.exists() or path.is_symlink()):
-        return
-    if not path.is_dir() or path.is_symlink():
-        raise UserError(f"refusing {flag}: {path} is not a directory our tools made")
-    if any(path.iterdir()) and not is_run_dir(path):
-        raise UserError(
-            f"refusing {flag}: {path} was not made by a coordconv tool (no {MARKER} marker), "
-            "so nothing in it is deleted; delete it yourself or choose another folder"
-        )
-    shutil.rmtree(path)
+    """Delete ``path`` if one of our tools made it and everything in it
+    (:func:`coordconv_train.removal.remove_made_by_us`); refuse (:class:`UserError`, nothing
+    deleted) anything else. A missing path is fine."""
+    remove_made_by_us(path, flag=flag)
 
 
 def _marker(tool: str) -> dict[str, str]:
@@ -209,7 +210,9 @@ class RunDir:
         return config
 
     def _holds_anything(self) -> bool:
-        return self.path.is_dir() and any(p.name != MARKER for p in self.path.iterdir())
+        return self.path.is_dir() and any(
+            p.name not in (MARKER, manifest.MANIFEST) for p in self.path.iterdir()
+        )
 
     def check(
         self,
@@ -258,6 +261,7 @@ class RunDir:
             )
         if self.path.is_symlink():
             raise UserError(f"refusing --overwrite: {self.path} is a symbolic link")
+        check_removable(self.path, flag="--overwrite")
         return "overwrite"
 
     def prepare(
@@ -281,30 +285,38 @@ class RunDir:
         try:
             if plan == "resume":
                 for stale in self.path.glob(f".*{TMP_INFIX}*"):
-                    stale.unlink(missing_ok=True)
+                    with contextlib.suppress(UserError):  # not one of ours: left alone
+                        remove_made_by_us(stale, flag="--resume")
                 if not self.checkpoint.exists():
-                    (self.path / METRICS).unlink(missing_ok=True)
+                    remove_made_by_us(self.path / METRICS, flag="--resume")
                 return self.checkpoint.exists()
             if plan == "overwrite":
-                shutil.rmtree(self.path)
+                remove_made_by_us(self.path, flag="--overwrite", keep_folder=True)
             self._create(config)
         except OSError as exc:
             raise UserError(f"cannot write the run directory: {describe_os_error(exc)}") from exc
         return False
 
     def _create(self, config: dict[str, Any]) -> None:
-        """Make the directory, marker and config; on failure remove what this call made."""
+        """Make the directory, its file list, marker and config (the folders it creates are
+        recorded in an enclosing marked folder, if any); on failure remove what this call
+        made."""
         created = _first_missing(self.path)
         try:
+            manifest.own(self.path, "dir")
             self.path.mkdir(parents=True, exist_ok=True)
+            manifest.mark(self.path, self.tool, [METRICS, CHECKPOINT, MODEL, RESULTS])
             write_json_atomic(self.path / MARKER, _marker(self.tool))
             write_json_atomic(self.path / CONFIG, config)
         except BaseException:
-            if created is not None:
-                shutil.rmtree(created, ignore_errors=True)
-            else:
-                for name in (CONFIG, MARKER):
-                    (self.path / name).unlink(missing_ok=True)
+            with contextlib.suppress(OSError, UserError):
+                if manifest.is_marked(self.path):
+                    remove_made_by_us(self.path, flag="cleanup", keep_folder=True)
+                if created is not None:  # the folders this call made, now empty
+                    folder = self.path
+                    while folder != created.parent:
+                        folder.rmdir()
+                        folder = folder.parent
             raise
 
     def log(self, record: dict[str, Any]) -> None:

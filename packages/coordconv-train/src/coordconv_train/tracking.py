@@ -111,9 +111,15 @@ def hparams(config: dict[str, Any]) -> dict[str, Any]:
 def start_tracking(accelerator: Any, project: str, config: dict[str, Any]) -> None:
     """``accelerator.init_trackers(project, config)`` when ``--log-with`` named any tracker.
 
-    Call it once the run directory is prepared; TensorBoard then writes to ``OUT/<project>/``.
+    Call it once the run directory is prepared; TensorBoard then writes to ``OUT/<project>/``,
+    which is first listed as ours, wholesale, in the run's file list
+    (:func:`coordconv_train.manifest.own`), so ``--overwrite`` may replace it.
     """
     if accelerator.log_with:
+        from coordconv_train.manifest import own
+
+        if accelerator.logging_dir is not None:
+            own(Path(accelerator.logging_dir) / project, "tree")
         accelerator.init_trackers(project, config=hparams(config))
 
 

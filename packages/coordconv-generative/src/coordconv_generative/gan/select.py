@@ -23,7 +23,7 @@ from coordconv_generative.entropy import (
     varied_detect_score,
 )
 from coordconv_generative.weights import WEIGHTS, TrainedGenerator, load_generator
-from coordconv_train import RunDir, write_atomic
+from coordconv_train import RunDir, own, write_atomic
 
 SELECT_SEED, REPORT_SEED = 4321, 1234  # z for choosing a snapshot / for the reported rate
 
@@ -61,6 +61,7 @@ def select_best(run: RunDir, last: TrainedGenerator) -> tuple[TrainedGenerator, 
     if best:
         for name, ext in (("weights", "safetensors"), ("samples", "png")):
             final = run.path / f"{name}.{ext}"
+            own(run.path / f"{name}_last.{ext}")  # listed as the run's own file before it exists
             os.replace(final, run.path / f"{name}_last.{ext}")
             chosen = run.path / f"{name}{best}.{ext}"
             write_atomic(final, lambda tmp, chosen=chosen: shutil.copyfile(chosen, tmp))

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from coordconv_train import own
+
 
 def plot_detections(
     images: np.ndarray,
@@ -51,6 +53,7 @@ def plot_detections(
     )
     fig.tight_layout()
     path = Path(path)
+    own(path)  # listed as the run's own before matplotlib writes it
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return path

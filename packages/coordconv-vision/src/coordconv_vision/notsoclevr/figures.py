@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
 
+from coordconv_train import own
 from coordconv_vision.notsoclevr.data import TaskData
 
 DPI = 80
@@ -70,6 +71,7 @@ def classification_figure(path: Path, model: torch.nn.Module, data: TaskData) ->
         ax.set_yticks([])
     fig.suptitle("5x9 zoom of the probabilities of five neighbouring inputs (bottom)", fontsize=8)
     fig.tight_layout()
+    own(path)  # listed as the run's own before matplotlib writes it
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
@@ -89,6 +91,7 @@ def rendering_figure(path: Path, model: torch.nn.Module, data: TaskData, n: int 
             axes[r, c].set_xticks([])
             axes[r, c].set_yticks([])
     fig.tight_layout()
+    own(path)  # listed as the run's own before matplotlib writes it
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
@@ -108,6 +111,7 @@ def regression_figure(path: Path, model: torch.nn.Module, data: TaskData, raw: b
     ax.legend(fontsize=7)
     ax.set_title("test centres (pixels)", fontsize=9)
     fig.tight_layout()
+    own(path)  # listed as the run's own before matplotlib writes it
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
@@ -143,6 +147,7 @@ def size_vs_accuracy(
     ax.set_ylabel(metric.replace("_", " "))
     ax.legend(fontsize=7)
     fig.tight_layout()
+    own(path)  # listed as the run's own before matplotlib writes it
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path

@@ -1,0 +1,94 @@
+"""Issue 24: ``generate --overwrite`` replaces only what ``generate`` wrote.
+
+The COCO folder beside ``scattered_mnist.npz`` is deleted only through
+``coordconv_train.remove_made_by_us``: a folder without our file list, with a user's file in it,
+or that is a symbolic link survives byte for byte (exit 2, one line, and the ``.npz`` is not
+replaced either); a COCO folder of ours is still replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from coordconv_data.cli import main
+
+GEN = ["generate", "scattered-mnist", "--n-train", "3", "--n-test", "2", "--quiet"]
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every path under ``root`` -> content hash (links: their target, never followed)."""
+    digest = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_symlink():
+            digest[str(p)] = f"link -> {os.readlink(p)}"
+        else:
+            digest[str(p)] = "dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest()
+    return digest
+
+
+@pytest.fixture
+def data(digits, tmp_path: Path) -> Path:
+    """A folder where ``generate scattered-mnist`` wrote its ``.npz`` and COCO folder."""
+    out = tmp_path / "data"
+    assert main([*GEN, "--out", str(out)]) == 0
+    return out
+
+
+def _refused(tmp_path: Path, out: Path, capsys, offending: Path) -> None:
+    capsys.readouterr()
+    before = tree_digest(tmp_path)
+    assert main([*GEN, "--seed", "1", "--out", str(out), "--overwrite"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"coordconv-data: error: refusing --overwrite: {offending} ")
+    assert tree_digest(tmp_path) == before
+
+
+def test_our_coco_folder_is_replaced(data: Path, capsys) -> None:
+    coco = data / "scattered_mnist_coco"
+    before = (coco / "annotations" / "instances_train.json").read_bytes()
+    assert main([*GEN, "--seed", "1", "--out", str(data), "--overwrite"]) == 0
+    assert (coco / "annotations" / "instances_train.json").read_bytes() != before
+    assert sorted(p.name for p in data.iterdir()) == ["scattered_mnist.npz", coco.name]
+
+
+def test_a_users_file_in_the_coco_folder_keeps_it(data: Path, tmp_path, capsys) -> None:
+    note = data / "scattered_mnist_coco" / "train" / "labels-i-fixed.txt"
+    note.write_text("an afternoon of relabelling\n")
+    _refused(tmp_path, data, capsys, note)
+
+
+def test_a_coco_folder_without_our_list_is_kept(data: Path, tmp_path, capsys) -> None:
+    (data / "scattered_mnist_coco" / ".coordconv-files").unlink()
+    _refused(tmp_path, data, capsys, data / "scattered_mnist_coco")
+
+
+@pytest.mark.parametrize("target", ["a-users-folder", "a-coco-folder-of-ours"])
+def test_a_coco_folder_that_is_a_link_is_kept(data: Path, tmp_path, capsys, target) -> None:
+    """A link is never followed: not even to a COCO folder we wrote (kept elsewhere)."""
+    coco = data / "scattered_mnist_coco"
+    elsewhere = tmp_path / "elsewhere"
+    if target == "a-users-folder":
+        (elsewhere / "annotations").mkdir(parents=True)
+        (elsewhere / "annotations" / "mine.json").write_text("{}\n")
+        coco.rename(tmp_path / "our-old-coco")
+    else:
+        coco.rename(elsewhere)
+    coco.symlink_to(elsewhere)
+    _refused(tmp_path, data, capsys, coco)
+
+
+@pytest.mark.parametrize("kind", ["users-file", "link"])
+def test_a_dataset_file_not_ours_is_kept(data: Path, tmp_path, capsys, kind) -> None:
+    npz = data / "scattered_mnist.npz"
+    npz.unlink()
+    if kind == "link":
+        (tmp_path / "big-disk.npz").write_bytes(npz.with_name("x").as_posix().encode())
+        npz.symlink_to(tmp_path / "big-disk.npz")
+    else:
+        npz.write_bytes(b"the user's own archive")
+    _refused(tmp_path, data, capsys, npz)
