@@ -113,7 +113,8 @@ def test_weights_are_plain_safetensors_written_atomically(tmp_path: Path, monkey
         run.save_weights(torch.nn.Linear(2, 3))
     assert torch.equal(load_file(str(path))["weight"], module.weight.detach())
     assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == [
-        ".coordconv-run"
+        ".coordconv-run",
+        ".coordconv-run.lock",  # held while the run is open (issue 24)
     ]
 
 

@@ -190,6 +190,7 @@ def train_epochs(
                 progress.losses = train_step(batch)
                 progress.step += 1
                 step = progress.step
+                run.check_finite(progress.losses, step=step, epoch=epoch + 1)  # floats already
                 bar.update(1)
                 if step % cfg.log_every == 0 or step == total or (log_first_step and step == 1):
                     bar.set_postfix(progress.losses)

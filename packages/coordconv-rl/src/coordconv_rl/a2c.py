@@ -453,6 +453,8 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 accelerator=accelerator,
             )
             update += 1
+            # the stats are floats already (read every update): the check costs no sync
+            run.check_finite(stats, step=update, frames=update * batch)
 
             # 4. logging, checkpoints, a stop signal
             bar.update(batch)

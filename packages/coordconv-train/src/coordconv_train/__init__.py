@@ -9,6 +9,9 @@ accelerate, numpy; the ``tensorboard`` extra for ``--log-with tensorboard``).
 - :mod:`.config`: config dataclasses <-> CLI flags <-> ``config.json``
 - :mod:`.rundir`: the run directory (marker, config, ``metrics.jsonl``, ``results.json``)
 - :mod:`.checkpoint`: atomic safetensors checkpoints, truncation detected
+- :mod:`.lock`: one writer per run directory (``.coordconv-run.lock``)
+- :mod:`.nonfinite`: a NaN or infinite loss stops a run cleanly
+- :mod:`.strict_json`: every JSON written is strict (non-finite values as ``null``, noted)
 - :mod:`.stop`: graceful SIGINT/SIGTERM
 - :mod:`.device`: ``--device``, mixed precision, Accelerate, seeding, RNG state
 - :mod:`.cli`: one-line errors, exit statuses
@@ -68,6 +71,8 @@ from coordconv_train.device import (
     set_rng_state,
 )
 from coordconv_train.errors import UserError, describe_os_error
+from coordconv_train.lock import LOCK, DirInUse, check_not_in_use, lock_dir, release_dir
+from coordconv_train.nonfinite import NonFiniteLoss
 from coordconv_train.run import FINISHED, RESUMABLE, STATUSES, STOPPED, Run, is_stopped
 from coordconv_train.rundir import (
     MARKER,
@@ -85,17 +90,21 @@ __all__ = [
     "EXIT_STOPPED",
     "EXIT_USER_ERROR",
     "FINISHED",
+    "LOCK",
     "MARKER",
     "RESUMABLE",
     "STATUSES",
     "STOPPED",
     "CheckpointError",
     "CliParser",
+    "DirInUse",
     "GracefulStop",
+    "NonFiniteLoss",
     "Run",
     "RunDir",
     "UserError",
     "add_config_arguments",
+    "check_not_in_use",
     "check_writable_dir",
     "config_from_args",
     "config_from_dict",
@@ -106,10 +115,12 @@ __all__ = [
     "is_run_dir",
     "is_stopped",
     "load_checkpoint",
+    "lock_dir",
     "make_accelerator",
     "mark_new_dir",
     "mixed_precision_for",
     "one_line",
+    "release_dir",
     "remove_marked_dir",
     "resolve_device",
     "rng_state",

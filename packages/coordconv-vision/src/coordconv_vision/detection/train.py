@@ -135,6 +135,8 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
         return metrics
 
     def save() -> None:
+        if loss is not None:  # the state to save must be finite (a checkpoint syncs anyway)
+            run.check_finite(loss.item(), step=step, epoch=step / steps_per_epoch)
         run.checkpoint(
             {
                 "model": accelerator.unwrap_model(model).state_dict(),
@@ -154,6 +156,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
         disable=not accelerator.is_local_main_process,
     )
     interrupted = False
+    loss: torch.Tensor | None = None  # the last step's loss
     with run.stopping():
         while step < total_steps and not interrupted:
             epoch, skip = divmod(step, steps_per_epoch)
@@ -179,6 +182,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                         "train/box_loss": out["box_loss"].item(),
                         "train/score_loss": out["score_loss"].item(),
                     }
+                    run.check_finite(losses, step=step, epoch=step / steps_per_epoch)
                     record = {
                         "step": step,
                         "epoch": step / steps_per_epoch,

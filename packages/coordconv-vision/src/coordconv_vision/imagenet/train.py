@@ -125,6 +125,8 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
     last_step = min(total_steps, config.max_steps) if config.max_steps else total_steps
 
     def save() -> None:
+        if loss is not None:  # the state to save must be finite (a checkpoint syncs anyway)
+            run.check_finite(loss.item(), step=step, epoch=step / steps_per_epoch)
         run.checkpoint(
             {
                 "model": accelerator.unwrap_model(model).state_dict(),
@@ -141,6 +143,7 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
         disable=not accelerator.is_local_main_process,
     )
     interrupted, metrics = False, None
+    loss: torch.Tensor | None = None  # the last step's loss
     with run.stopping():
         while step < last_step and not interrupted:
             epoch, skip = divmod(step, steps_per_epoch)
@@ -170,6 +173,7 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
                 if step % config.log_every == 0 and accelerator.is_main_process:
                     record = {"step": step, "epoch": step / steps_per_epoch}
                     record.update({"train/loss": loss.item(), "lr": peak_lr * factor})
+                    run.check_finite(record["train/loss"], step=step, epoch=record["epoch"])
                     run.log(record, step=step)
                 interrupted = run.should_stop(step)
                 if interrupted or step >= last_step or step % steps_per_epoch == 0:
