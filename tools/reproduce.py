@@ -184,7 +184,7 @@ class Plan:
     """Everything checked and decided before anything is written."""
 
     def __init__(self, args: argparse.Namespace, argv: list[str]) -> None:
-        from coordconv_train import UserError, check_writable_dir
+        from coordconv_train import LOCK, UserError, check_not_in_use, check_writable_dir
         from coordconv_train.tracking import check_log_with
 
         self.args, self.argv = args, argv
@@ -205,7 +205,8 @@ class Plan:
         if self.root.exists() and not self.root.is_dir():
             raise UserError(f"--out {self.root} is a file")
         check_writable_dir(self.root, "--out")
-        if self.root.is_dir() and any(self.root.iterdir()):
+        check_not_in_use(self.root)  # another invocation is writing there (run() takes the lock)
+        if self.root.is_dir() and any(p.name != LOCK for p in self.root.iterdir()):
             marker = self.root / MARKER
             if not marker.exists():
                 raise UserError(
@@ -242,7 +243,9 @@ class Plan:
         self.commit = git_commit(ROOT)
 
     def has_earlier(self) -> bool:
-        return self.root.is_dir() and any(p.name != MARKER for p in self.root.iterdir())
+        from coordconv_train import LOCK
+
+        return self.root.is_dir() and any(p.name not in (MARKER, LOCK) for p in self.root.iterdir())
 
     def inputs(self, key: str) -> dict[str, Any]:
         """What must match for a later invocation to reuse this experiment's runs."""
@@ -318,12 +321,17 @@ def _wall_line(plan: Plan, elapsed: float) -> str:
 
 
 def run(plan: Plan) -> int:
+    from coordconv_train import lock_dir
+    from coordconv_train.strict_json import dumps
+
     started = time.perf_counter()
+    # one invocation per root, held to the end of the process: a second one exits 2 naming it
+    lock_dir(plan.root)
     if plan.args.fresh:
         fresh_start(plan)
     plan.root.mkdir(parents=True, exist_ok=True)
     (plan.root / MARKER).write_text(
-        json.dumps({"tool": "tools/reproduce.py", "preset": plan.preset}) + "\n"
+        dumps({"tool": "tools/reproduce.py", "preset": plan.preset}) + "\n"
     )
     sections_dir = plan.root / "sections"
     tasks = []
@@ -339,7 +347,7 @@ def run(plan: Plan) -> int:
         else:
             path.unlink(missing_ok=True)
             (plan.root / key).mkdir(parents=True, exist_ok=True)
-            (plan.root / key / "inputs.json").write_text(json.dumps(plan.inputs(key)) + "\n")
+            (plan.root / key / "inputs.json").write_text(dumps(plan.inputs(key)) + "\n")
             estimate = BUDGETS[plan.preset][key].estimate_s
             tasks.append(
                 Task(plan.context(key), estimate, plan.invocation, plan.commit, plan.inputs(key))

@@ -51,7 +51,10 @@ class Section:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{self.key}.json"
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        from coordconv_train import strict_json  # here: importing it loads torch
+
+        # strict JSON: a NaN or infinite value is written as null, named in "non_finite"
+        tmp.write_text(strict_json.dumps(asdict(self), indent=2, default=None) + "\n")
         tmp.replace(path)
         return path
 

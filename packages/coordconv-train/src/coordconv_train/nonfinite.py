@@ -28,6 +28,22 @@ def non_finite(values: float | Mapping[str, Any]) -> dict[str, float]:
     return bad
 
 
+def state_is_finite(state: Any) -> bool:
+    """Every floating tensor and float in a checkpoint's state (nested dicts, lists) is
+    finite: the weights themselves, which a huge but finite loss can already have ruined."""
+    import torch
+
+    if isinstance(state, torch.Tensor):
+        return not state.is_floating_point() or bool(torch.isfinite(state).all())
+    if isinstance(state, float):
+        return math.isfinite(state)
+    if isinstance(state, Mapping):
+        return all(state_is_finite(v) for v in state.values())
+    if isinstance(state, list | tuple):
+        return all(state_is_finite(v) for v in state)
+    return True
+
+
 def describe_where(where: Mapping[str, Any]) -> str:
     """``{"step": 7, "epoch": 1}`` -> ``"step 7 (epoch 1)"``."""
     parts = [f"{k} {v}" for k, v in where.items()]
@@ -37,7 +53,7 @@ def describe_where(where: Mapping[str, Any]) -> str:
 def message(bad: Mapping[str, float], where: str, checkpoint: str | None, path: Any) -> str:
     """The one line a stopped run prints (after ``<prog>: error:``)."""
     what = ", ".join(
-        f"the loss became {value}" if name == "loss" else f"the loss {name} became {value}"
+        f"the loss became {value}" if name == "loss" else f"{name} became {value}"
         for name, value in bad.items()
     )
     kept = (

@@ -60,7 +60,13 @@ import torch
 from coordconv_train.checkpoint import load_checkpoint, save_checkpoint
 from coordconv_train.config import config_to_dict
 from coordconv_train.device import make_accelerator, rng_state, set_rng_state
-from coordconv_train.nonfinite import NonFiniteLoss, describe_where, message, non_finite
+from coordconv_train.nonfinite import (
+    NonFiniteLoss,
+    describe_where,
+    message,
+    non_finite,
+    state_is_finite,
+)
 from coordconv_train.rundir import RunDir, write_atomic
 from coordconv_train.stop import GracefulStop
 from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
@@ -251,7 +257,10 @@ class Run:
     def checkpoint(self, state: dict[str, Any], *, wait: bool = True) -> None:
         """Write ``state`` plus the RNG state to ``checkpoint.safetensors`` atomically (main
         process). With ``wait``, every process first reaches this point, so the checkpoint
-        holds a step all of them finished."""
+        holds a step all of them finished. A state holding a NaN or infinity is not written
+        (:class:`NonFiniteLoss`): the previous checkpoint stays."""
+        if self._bad is None and not state_is_finite(state):
+            self._bad = ({"the weights": float("nan")}, _where_of(state) or "a checkpoint")
         if wait and self.accelerator.num_processes > 1:
             self._agree()  # a barrier that also refuses to save a non-finite state
         elif self._bad is not None:

@@ -134,9 +134,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
         run.log(record, step=step)
         return metrics
 
-    def save() -> None:
-        if loss is not None:  # the state to save must be finite (a checkpoint syncs anyway)
-            run.check_finite(loss.item(), step=step, epoch=step / steps_per_epoch)
+    def save() -> None:  # Run.checkpoint refuses a non-finite state
         run.checkpoint(
             {
                 "model": accelerator.unwrap_model(model).state_dict(),
@@ -200,6 +198,8 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                     save()
             wall += time.perf_counter() - start
             cpu += time.process_time() - cpu_start
+            if loss is not None:  # not evaluated nor saved if the loss went non-finite
+                run.check_finite(loss.item(), step=step, epoch=step / steps_per_epoch)
             # an epoch whose steps are all done is evaluated, also when a stop came at its last
             # step: the resumed run starts with the next epoch and never evaluates this one
             if step % steps_per_epoch == 0 and accelerator.is_main_process:

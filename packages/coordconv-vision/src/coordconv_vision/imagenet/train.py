@@ -124,9 +124,7 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
     total_steps = config.epochs * steps_per_epoch
     last_step = min(total_steps, config.max_steps) if config.max_steps else total_steps
 
-    def save() -> None:
-        if loss is not None:  # the state to save must be finite (a checkpoint syncs anyway)
-            run.check_finite(loss.item(), step=step, epoch=step / steps_per_epoch)
+    def save() -> None:  # Run.checkpoint refuses a non-finite state
         run.checkpoint(
             {
                 "model": accelerator.unwrap_model(model).state_dict(),
@@ -183,6 +181,8 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
                     start = time.perf_counter()
                     save()
             wall += time.perf_counter() - start
+            if loss is not None:  # not evaluated nor saved if the loss went non-finite
+                run.check_finite(loss.item(), step=step, epoch=step / steps_per_epoch)
             # an epoch whose steps are all done is evaluated, also when a stop came at its last
             # step: the resumed run starts with the next epoch and never evaluates this one
             if step % steps_per_epoch == 0 or step >= last_step:

@@ -182,5 +182,6 @@ def run_sweep(config: SweepConfig) -> dict[str, Any]:
     if diverged:  # not in the selection or the figure; named so that none goes unnoticed
         summary["diverged"] = diverged
     write_json_atomic(config.out / "summary.json", summary)
-    size_vs_accuracy(config.out / "size_vs_accuracy.png", rows, f"test_{metric}")
+    if rows:  # not when every grid point diverged
+        size_vs_accuracy(config.out / "size_vs_accuracy.png", rows, f"test_{metric}")
     return summary
