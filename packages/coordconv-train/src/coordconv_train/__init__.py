@@ -44,6 +44,14 @@ What every command promises (the contract; the root README repeats it for users)
 6. Files are written to a temporary name, fsynced and renamed: a kill (even SIGKILL) leaves the
    previous file intact, and a failed write (a full disk) removes its temporary file, keeps the
    previous checkpoint and is a one-line error with status 2.
+7. One writer per run directory: :meth:`RunDir.prepare` takes ``<dir>/.coordconv-run.lock``
+   (:mod:`.lock`; ``flock``, the holder's pid and command inside) and keeps it until the run
+   finishes or stops or the process ends; a second writer is a user error naming the holder's
+   pid. The kernel frees the lock of a killed process, and the next writer takes it over.
+8. A non-finite loss or state stops the run (:meth:`Run.check_finite`, :meth:`Run.checkpoint`):
+   status 2, one line naming the step, the last good checkpoint kept, no ``results.json``.
+   Every JSON written is strict (:mod:`.strict_json`): NaN and infinities become ``null``,
+   their paths listed under ``"non_finite"`` in the outermost object.
 """
 
 from coordconv_train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint

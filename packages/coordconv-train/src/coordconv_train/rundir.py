@@ -3,6 +3,7 @@
 Layout (docs/architecture.md)::
 
     OUT/.coordconv-run     marker: this directory was made by a coordconv tool (JSON, below)
+    OUT/.coordconv-run.lock  while a process writes the run: its lock (coordconv_train.lock)
     OUT/config.json        the resolved config
     OUT/metrics.jsonl      one JSON object per logged step or epoch
     OUT/results.json       the final results
