@@ -166,8 +166,9 @@ def release_dir(path: str | Path) -> None:
 
 
 @atexit.register
-def _release_all() -> None:
-    """At a normal end (also after an error), let go of every lock this process holds."""
+def release_all() -> None:
+    """Let go of every lock this process holds: at the end of a command (:func:`run_cli`,
+    also after an error) and at a normal end of the process."""
     for key in list(_HELD):
         release_dir(key)
 

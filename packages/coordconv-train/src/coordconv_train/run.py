@@ -176,7 +176,11 @@ class Run:
             start_tracking(accelerator, self.project, config)
         accelerator.wait_for_everyone()
         if self.config.resume and self.dir.checkpoint.exists():
-            state = load_checkpoint(self.dir.checkpoint)
+            try:
+                state = load_checkpoint(self.dir.checkpoint)
+            except BaseException:
+                self.dir.release()  # refused: this run never wrote
+                raise
             self._checkpointed = _where_of(state)
             return state
         return None
