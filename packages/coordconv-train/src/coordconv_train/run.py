@@ -219,9 +219,9 @@ class Run:
             return self.stop_requested
         if step % AGREE_EVERY:
             return False
-        return self._agree()
+        return self._agree(f"step {step}")
 
-    def _agree(self) -> bool:
+    def _agree(self, where: str) -> bool:
         """All-reduce (stop requested, non-finite loss seen) over the processes; raise
         :class:`NonFiniteLoss` on every process if any saw one, else whether any must stop."""
         accelerator = self.accelerator
@@ -229,7 +229,7 @@ class Run:
         total = accelerator.reduce(torch.tensor(flags, device=accelerator.device), reduction="sum")
         stop, bad = (float(v) for v in total.tolist())
         if bad > 0:
-            self._raise_non_finite()
+            self._raise_non_finite(where)
         return stop > 0
 
     def check_finite(self, values: float | dict[str, Any], *, step: int, **where: Any) -> None:
@@ -245,8 +245,8 @@ class Run:
         if self.accelerator.num_processes == 1:
             self._raise_non_finite()
 
-    def _raise_non_finite(self) -> None:
-        bad, where = self._bad if self._bad is not None else ({}, "a step")
+    def _raise_non_finite(self, agreed_at: str = "a step") -> None:
+        bad, where = self._bad if self._bad is not None else ({}, agreed_at)
         text = message(bad, where, self._checkpointed, self.path)
         end_tracking(self.accelerator)
         self.dir.release()
@@ -266,7 +266,8 @@ class Run:
         if self._bad is None and not state_is_finite(state):
             self._bad = ({"the weights": float("nan")}, _where_of(state) or "a checkpoint")
         if wait and self.accelerator.num_processes > 1:
-            self._agree()  # a barrier that also refuses to save a non-finite state
+            self._agree(_where_of(state) or "a checkpoint")  # a barrier that also refuses
+            # to save a non-finite state
         elif self._bad is not None:
             self._raise_non_finite()
         if self.is_main:
