@@ -185,7 +185,13 @@ class Plan:
     """Everything checked and decided before anything is written."""
 
     def __init__(self, args: argparse.Namespace, argv: list[str]) -> None:
-        from coordconv_train import UserError, check_removable, check_writable_dir
+        from coordconv_train import (
+            LOCK,
+            UserError,
+            check_not_in_use,
+            check_removable,
+            check_writable_dir,
+        )
         from coordconv_train.tracking import check_log_with
 
         self.args, self.argv = args, argv
@@ -206,7 +212,8 @@ class Plan:
         if self.root.exists() and not self.root.is_dir():
             raise UserError(f"--out {self.root} is a file")
         check_writable_dir(self.root, "--out")
-        if self.root.is_dir() and any(self.root.iterdir()):
+        check_not_in_use(self.root)  # another invocation is writing there (run() takes the lock)
+        if self.root.is_dir() and any(p.name != LOCK for p in self.root.iterdir()):
             marker = self.root / MARKER
             if not marker.exists():
                 raise UserError(
@@ -245,7 +252,11 @@ class Plan:
         return [self.root / "sections" / f"{key}.json" for key in self.selected]
 
     def has_earlier(self) -> bool:
-        return self.root.is_dir() and any(p.name != MARKER for p in self.root.iterdir())
+        from coordconv_train import LOCK
+        from coordconv_train.manifest import MANIFEST
+
+        bookkeeping = (MARKER, LOCK, MANIFEST)
+        return self.root.is_dir() and any(p.name not in bookkeeping for p in self.root.iterdir())
 
     def inputs(self, key: str) -> dict[str, Any]:
         """What must match for a later invocation to reuse this experiment's runs."""
@@ -301,10 +312,11 @@ def fresh_start(plan: Plan) -> None:
 def make_root(plan: Plan) -> None:
     """Create (or reuse) the reproduction folder: a new or empty one gets our file list, and
     ``.reproduce.json`` says which preset it holds."""
-    from coordconv_train import own, write_json_atomic
+    from coordconv_train import LOCK, own, write_json_atomic
     from coordconv_train.manifest import mark
 
-    if not plan.root.is_dir() or not any(plan.root.iterdir()):
+    # the lock this invocation holds is already there; anything else means a folder in use
+    if not plan.root.is_dir() or all(p.name == LOCK for p in plan.root.iterdir()):
         own(plan.root, "dir")
         plan.root.mkdir(parents=True, exist_ok=True)
         mark(plan.root, MADE_BY)
@@ -351,7 +363,11 @@ def _wall_line(plan: Plan, elapsed: float) -> str:
 
 
 def run(plan: Plan) -> int:
+    from coordconv_train import lock_dir
+
     started = time.perf_counter()
+    # one invocation per root, held to the end of the process: a second one exits 2 naming it
+    lock_dir(plan.root)
     from coordconv_train import own, remove_made_by_us, write_json_atomic
 
     if plan.args.fresh:

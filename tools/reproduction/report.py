@@ -52,7 +52,10 @@ class Section:
 
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{self.key}.json"
-        text = json.dumps(asdict(self), indent=2) + "\n"
+        from coordconv_train import strict_json  # here: importing it loads torch
+
+        # strict JSON: a NaN or infinite value is written as null, named in "non_finite"
+        text = strict_json.dumps(asdict(self), indent=2, default=None) + "\n"
         return write_atomic(path, lambda tmp: tmp.write_text(text))
 
     @classmethod

@@ -713,3 +713,173 @@ def test_sigkill_during_a_checkpoint_write_leaves_a_run_that_resume_continues(
         json.loads(line)["epoch"] for line in (killed / "metrics.jsonl").read_text().splitlines()
     ]
     assert logged == [1, 2, 3]
+
+
+# -- 4. One writer per run directory; a non-finite loss stops a run cleanly (issue 24) --------
+
+LOCK_HOLDER = "import sys, time\nfrom coordconv_train import lock_dir\nlock_dir(sys.argv[1])\nprint('locked', flush=True)\ntime.sleep(600)\n"  # fmt: skip
+
+
+def _hold_lock(path: Path) -> subprocess.Popen:
+    """Another process holding ``path``'s run lock (taken through the same API)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def _error_lines(err: str) -> list[str]:
+    """stderr without progress bars: what is not a bar must be the one error line."""
+    assert "Traceback" not in err, err
+    lines = [line for line in err.replace("\r", "\n").splitlines() if line.strip()]
+    return [line for line in lines if "it/s" not in line]
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    proc.kill()  # SIGKILL: its lock file stays behind, stale
+    proc.wait(timeout=30)
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+@pytest.mark.parametrize("trainer", sorted(STOPS))
+def test_every_trainer_refuses_a_run_directory_another_process_writes(
+    trainer: str,
+    inputs: SimpleNamespace,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    command, argv_of, run_dir, _ = STOPS[trainer]
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "run"
+    held = out if trainer == "vision/sweep" else out / run_dir  # a sweep's folder is one run
+    holder = _hold_lock(held)
+    try:
+        before = tree_digest(held)
+        assert _status(_main(command), [*argv_of(inputs), "--out", str(out)]) == 2
+        err = _error_lines(capsys.readouterr().err)
+        assert len(err) == 1, err
+        assert f"is in use by pid {holder.pid} (" in err[0], err
+        assert err[0].endswith("wait for it or stop it")
+        assert tree_digest(held) == before  # nothing written into it
+    finally:
+        _kill(holder)
+
+
+def test_two_resumes_of_one_run_never_log_a_step_twice(
+    inputs: SimpleNamespace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    sigterm_at_second_poll: None,
+) -> None:
+    """A stopped run, resumed while another process holds it: refused in one line naming
+    that process; once the holder is killed, its stale lock is taken over and the run ends
+    with every epoch logged once."""
+    main, out = _main("coordconv-vision"), tmp_path / "run"
+    assert _status(main, [*STOP_NSC, "--out", str(out)]) == 130
+    monkeypatch.undo()
+    logged = (out / "metrics.jsonl").read_bytes() if (out / "metrics.jsonl").exists() else b""
+    holder = _hold_lock(out)
+    try:
+        capsys.readouterr()
+        assert _status(main, [*STOP_NSC, "--out", str(out), "--resume"]) == 2
+        err = _error_lines(capsys.readouterr().err)
+        assert len(err) == 1, err
+        assert f"is in use by pid {holder.pid}" in err[0], err
+        now = (out / "metrics.jsonl").read_bytes() if (out / "metrics.jsonl").exists() else b""
+        assert now == logged
+    finally:
+        _kill(holder)
+    assert _status(main, [*STOP_NSC, "--out", str(out), "--resume"]) == 0
+    epochs = [
+        json.loads(line)["epoch"] for line in (out / "metrics.jsonl").read_text().splitlines()
+    ]
+    assert epochs == [1, 2]
+    assert not (out / ".coordconv-run.lock").exists()  # let go when the run finished
+
+
+@pytest.fixture
+def nan_from_second_backward(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From the second ``accelerator.backward`` on, the gradients are NaN: the weights go
+    non-finite after that step and every later loss is NaN (as a diverging run's do)."""
+    from accelerate import Accelerator
+
+    original, calls = Accelerator.backward, []
+
+    def backward(self, loss, **kwargs):
+        calls.append(1)
+        return original(self, loss * float("nan") if len(calls) >= 2 else loss, **kwargs)
+
+    monkeypatch.setattr(Accelerator, "backward", backward)
+
+
+def _all_finite(state) -> bool:
+    from coordconv_train.nonfinite import state_is_finite
+
+    return state_is_finite(state)
+
+
+@pytest.mark.parametrize("trainer", sorted(STOPS))
+def test_a_non_finite_loss_stops_every_trainer_in_one_line(
+    trainer: str,
+    inputs: SimpleNamespace,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    nan_from_second_backward: None,
+) -> None:
+    """Exit 2 naming the step; no results.json or final weights; whatever checkpoint there is
+    holds finite weights (the last good one)."""
+    from coordconv_train import load_checkpoint
+
+    command, argv_of, run_dir, _ = STOPS[trainer]
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "run"
+    status = _status(_main(command), [*argv_of(inputs), "--out", str(out)])
+    err = "\n".join(_error_lines(capsys.readouterr().err))
+    run = out / run_dir
+    if trainer == "vision/sweep":  # the sweep records the diverged grid point and goes on
+        assert status == 0, err
+        summary = json.loads((out / "summary.json").read_text())
+        assert "became nan at" in summary["diverged"][0]["error"]
+    else:
+        assert status == 2, err
+        assert err.count("\n") == 0, err
+        assert " became nan at " in err, err
+        assert err.startswith(f"{command}: error: "), err
+        assert "no results written" in err, err
+    for name in ("results.json", "model.safetensors", "weights.safetensors"):
+        assert not (run / name).exists(), name
+    if (run / "checkpoint.safetensors").exists():
+        assert _all_finite(load_checkpoint(run / "checkpoint.safetensors"))
+    assert not (run / ".coordconv-run.lock").exists()
+
+
+def test_a_nan_keeps_the_checkpoint_of_the_last_good_epoch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """notsoclevr, 4 batches an epoch: the NaN from the 6th step on stops the run at step 7
+    (epoch 2) and keeps epoch 1's checkpoint, byte for byte."""
+    from accelerate import Accelerator
+
+    main, out = _main("coordconv-vision"), tmp_path / "run"
+    argv = [*STOP_NSC, "--out", str(out)]
+    original, calls, saved = Accelerator.backward, [], {}
+
+    def backward(self, loss, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:  # epoch 1's checkpoint is on disk: remember it
+            saved["bytes"] = (out / "checkpoint.safetensors").read_bytes()
+        return original(self, loss * float("nan") if len(calls) >= 6 else loss, **kwargs)
+
+    monkeypatch.setattr(Accelerator, "backward", backward)
+    assert _status(main, argv) == 2
+    err = capsys.readouterr().err
+    assert "the loss became nan at step 7 (epoch 2, batch 3); the last good checkpoint " in err
+    assert "(epoch 1, batch 0)" in err, err
+    assert (out / "checkpoint.safetensors").read_bytes() == saved["bytes"]
+    assert not (out / "results.json").exists()

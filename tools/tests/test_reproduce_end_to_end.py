@@ -274,3 +274,48 @@ def test_stop_signal_leaves_a_resumable_reproduction(tmp_path):
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
     assert Section.load(out / "sections" / "classification.json").status == "ran"
     assert Section.load(out / "sections" / "vae.json").status == "ran"
+
+
+HOLD_LOCK = "import sys, time\nfrom coordconv_train import lock_dir\nlock_dir(sys.argv[1])\nprint('locked', flush=True)\ntime.sleep(600)\n"  # fmt: skip
+
+
+def _hold(path: Path) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    proc.kill()
+    proc.wait(timeout=30)
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+def test_a_second_invocation_on_the_same_root_is_refused(tmp_path, capsys):
+    """One reproduction per root: refused in one line naming the holder, before the checks
+    (a peek) and when run() takes the lock for the whole invocation; nothing is written."""
+    from coordconv_train import LOCK, UserError
+
+    out = tmp_path / "out"
+    argv = ["--preset", "tiny", "--out", str(out)]
+    holder = _hold(out)
+    try:
+        assert reproduce.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        assert f"is in use by pid {holder.pid} (" in err
+        assert [p.name for p in out.iterdir()] == [LOCK]
+    finally:
+        _kill(holder)
+    plan = reproduce.Plan(reproduce.build_parser().parse_args(argv), argv)  # checks pass now
+    holder = _hold(out)  # another invocation starts between the checks and the run
+    try:
+        with pytest.raises(UserError, match=f"in use by pid {holder.pid}"):
+            reproduce.run(plan)
+        assert [p.name for p in out.iterdir()] == [LOCK]  # no marker, no sections
+    finally:
+        _kill(holder)

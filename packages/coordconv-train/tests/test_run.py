@@ -115,6 +115,7 @@ def test_weights_are_plain_safetensors_written_atomically(tmp_path: Path, monkey
     assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == [
         ".coordconv-files",  # the list of the run's files (issue 24)
         ".coordconv-run",
+        ".coordconv-run.lock",  # held while the run is open (issue 24)
     ]
 
 

@@ -62,3 +62,57 @@ def test_a_signal_on_one_process_stops_both_at_the_same_step(tmp_path: Path) -> 
     # rank 0 never saw a signal; both stop at the first agreement step after rank 1's signal
     assert results == [{"status": "stopped", "step": 10}] * 2
     assert (out / "checkpoint.safetensors").is_file()
+
+
+_NAN_TRAINER = """
+import json, sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coordconv_train import NonFiniteLoss, Run
+
+@dataclass
+class Config:
+    out: Path
+    resume: bool = False
+    overwrite: bool = False
+    device: str = "cpu"
+    amp: bool = False
+    log_with: list = field(default_factory=list)
+
+run = Run(Config(Path(sys.argv[1])), project="test")
+run.open()
+rank = run.accelerator.process_index
+result = None
+with run.stopping():
+    try:
+        for step in range(1, 101):
+            run.check_finite(float("nan") if rank == 1 and step >= 3 else 1.0, step=step)
+            if run.should_stop(step):
+                break
+    except NonFiniteLoss as exc:
+        result = {"step": step, "error": str(exc)}
+Path(sys.argv[1], f"rank{rank}.json").write_text(json.dumps(result))
+"""
+
+
+def test_a_nan_on_one_process_stops_both_at_the_same_agreement(tmp_path: Path) -> None:
+    """Only rank 1 sees the NaN; both raise at the next agreement step (no rank left hanging
+    in a collective), the lock (taken by rank 0 only) is let go."""
+    script, out = tmp_path / "trainer.py", tmp_path / "run"
+    script.write_text(_NAN_TRAINER)
+    cmd = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+        "--master-addr", "127.0.0.1", "--master-port", str(_free_port()),
+        str(script), str(out),
+    ]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert [r["step"] for r in results] == [10, 10]
+    assert results[1]["error"].startswith("the loss became nan at step 3; ")
+    assert results[0]["error"].startswith(
+        "the loss became non-finite on another process at step 10; "
+    )
+    assert not (out / ".coordconv-run.lock").exists()

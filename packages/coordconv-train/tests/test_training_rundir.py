@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from coordconv_train import (
+    LOCK,
     MARKER,
     RunDir,
     UserError,
@@ -63,7 +64,10 @@ def test_overwrite_replaces_a_run_of_ours(tmp_path):
     with pytest.raises(UserError, match=r"already holds a run; pass --resume .* or --overwrite"):
         RunDir(run.path).prepare({"lr": 0.1})
     assert RunDir(run.path).prepare({"lr": 0.3}, overwrite=True) is False
-    assert sorted(p.name for p in run.path.iterdir()) == [MANIFEST, MARKER, "config.json"]
+    # the lock file: this process still holds the directory it just prepared (issue 24)
+    assert sorted(p.name for p in run.path.iterdir()) == sorted(
+        [MANIFEST, MARKER, LOCK, "config.json"]
+    )
     assert json.loads((run.path / "config.json").read_text()) == {"lr": 0.3}
 
 

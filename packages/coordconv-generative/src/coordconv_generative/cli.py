@@ -11,7 +11,6 @@ Subcommands::
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from coordconv_train import (
     config_from_args,
     is_stopped,
     run_cli,
+    strict_json,
 )
 
 
@@ -42,7 +42,7 @@ def _report(results: dict) -> int:
     if is_stopped(results):
         print(f"stopped after {results['step']} steps; rerun with --resume to continue")
         return EXIT_STOPPED
-    print(json.dumps(results, indent=2))
+    print(strict_json.dumps(results, indent=2, default=None))
     return 0
 
 

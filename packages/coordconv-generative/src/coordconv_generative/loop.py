@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from coordconv_generative.data import first_tensor
 from coordconv_train import Run, UserError
+from coordconv_train.nonfinite import state_is_finite
 
 PROJECT = "coordconv-generative"  # the trackers' project name
 
@@ -187,9 +188,17 @@ def train_epochs(
                 accelerator=accelerator, num_workers=cfg.num_workers,
             )  # fmt: skip
             for batch in batches:
-                progress.losses = train_step(batch)
+                try:
+                    progress.losses = train_step(batch)
+                except RuntimeError:  # e.g. a loss that refuses NaN inputs: say why, in a line
+                    if state_is_finite(checkpoint_state()):
+                        raise
+                    nan = {"the weights": float("nan")}
+                    run.check_finite(nan, step=progress.step + 1, epoch=epoch + 1)
+                    raise
                 progress.step += 1
                 step = progress.step
+                run.check_finite(progress.losses, step=step, epoch=epoch + 1)  # floats already
                 bar.update(1)
                 if step % cfg.log_every == 0 or step == total or (log_first_step and step == 1):
                     bar.set_postfix(progress.losses)

@@ -404,7 +404,15 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 obs_t = torch.as_tensor(obs, device=device)
                 with torch.no_grad(), accelerator.autocast():
                     logits, _ = model(obs_t)
-                actions = torch.distributions.Categorical(logits=logits.float()).sample()
+                try:
+                    actions = torch.distributions.Categorical(logits=logits.float()).sample()
+                except (ValueError, RuntimeError):  # NaN logits: torch refuses to sample
+                    if bool(torch.isfinite(logits).all()):
+                        raise
+                    run.check_finite(
+                        {"the policy's logits": float("nan")}, step=update, frames=update * batch
+                    )
+                    raise
                 obs, rewards, terminated, truncated, info = envs.step(actions.cpu().numpy())
                 rewards = np.asarray(rewards, dtype=np.float64)
                 new_lives = lives_of(info, cfg.num_envs)
@@ -453,6 +461,8 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 accelerator=accelerator,
             )
             update += 1
+            # the stats are floats already (read every update): the check costs no sync
+            run.check_finite(stats, step=update, frames=update * batch)
 
             # 4. logging, checkpoints, a stop signal
             bar.update(batch)

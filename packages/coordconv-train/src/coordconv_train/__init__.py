@@ -11,6 +11,9 @@ accelerate, numpy; the ``tensorboard`` extra for ``--log-with tensorboard``).
 - :mod:`.manifest`, :mod:`.removal`: the list of files we made, and the one function that
   deletes (only those)
 - :mod:`.checkpoint`: atomic safetensors checkpoints, truncation detected
+- :mod:`.lock`: one writer per run directory (``.coordconv-run.lock``)
+- :mod:`.nonfinite`: a NaN or infinite loss stops a run cleanly
+- :mod:`.strict_json`: every JSON written is strict (non-finite values as ``null``, noted)
 - :mod:`.stop`: graceful SIGINT/SIGTERM
 - :mod:`.device`: ``--device``, mixed precision, Accelerate, seeding, RNG state
 - :mod:`.cli`: one-line errors, exit statuses
@@ -49,6 +52,14 @@ What every command promises (the contract; the root README repeats it for users)
 6. Files are written to a temporary name, fsynced and renamed: a kill (even SIGKILL) leaves the
    previous file intact, and a failed write (a full disk) removes its temporary file, keeps the
    previous checkpoint and is a one-line error with status 2.
+7. One writer per run directory: :meth:`RunDir.prepare` takes ``<dir>/.coordconv-run.lock``
+   (:mod:`.lock`; ``flock``, the holder's pid and command inside) and keeps it until the run
+   finishes or stops or the process ends; a second writer is a user error naming the holder's
+   pid. The kernel frees the lock of a killed process, and the next writer takes it over.
+8. A non-finite loss or state stops the run (:meth:`Run.check_finite`, :meth:`Run.checkpoint`):
+   status 2, one line naming the step, the last good checkpoint kept, no ``results.json``.
+   Every JSON written is strict (:mod:`.strict_json`): NaN and infinities become ``null``,
+   their paths listed under ``"non_finite"`` in the outermost object.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -80,7 +91,9 @@ if TYPE_CHECKING:  # the names below, imported lazily (PEP 562) so that light us
         set_rng_state,
     )
     from coordconv_train.errors import UserError, describe_os_error
+    from coordconv_train.lock import LOCK, DirInUse, check_not_in_use, lock_dir, release_dir
     from coordconv_train.manifest import own
+    from coordconv_train.nonfinite import NonFiniteLoss
     from coordconv_train.removal import check_removable, remove_made_by_us
     from coordconv_train.run import FINISHED, RESUMABLE, STATUSES, STOPPED, Run, is_stopped
     from coordconv_train.rundir import (
@@ -96,6 +109,12 @@ if TYPE_CHECKING:  # the names below, imported lazily (PEP 562) so that light us
     from coordconv_train.stop import GracefulStop
 
 _LAZY = {
+    "LOCK": "coordconv_train.lock",
+    "DirInUse": "coordconv_train.lock",
+    "check_not_in_use": "coordconv_train.lock",
+    "lock_dir": "coordconv_train.lock",
+    "release_dir": "coordconv_train.lock",
+    "NonFiniteLoss": "coordconv_train.nonfinite",
     "CheckpointError": "coordconv_train.checkpoint",
     "CliParser": "coordconv_train.cli",
     "EXIT_STOPPED": "coordconv_train.cli",
@@ -153,17 +172,21 @@ __all__ = [
     "EXIT_STOPPED",
     "EXIT_USER_ERROR",
     "FINISHED",
+    "LOCK",
     "MARKER",
     "RESUMABLE",
     "STATUSES",
     "STOPPED",
     "CheckpointError",
     "CliParser",
+    "DirInUse",
     "GracefulStop",
+    "NonFiniteLoss",
     "Run",
     "RunDir",
     "UserError",
     "add_config_arguments",
+    "check_not_in_use",
     "check_removable",
     "check_writable_dir",
     "config_from_args",
@@ -175,11 +198,13 @@ __all__ = [
     "is_run_dir",
     "is_stopped",
     "load_checkpoint",
+    "lock_dir",
     "make_accelerator",
     "mark_new_dir",
     "mixed_precision_for",
     "one_line",
     "own",
+    "release_dir",
     "remove_made_by_us",
     "remove_marked_dir",
     "resolve_device",

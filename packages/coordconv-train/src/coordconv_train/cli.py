@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 from coordconv_train.errors import ENVIRONMENT_ERRNOS, UserError, describe_os_error
+from coordconv_train.lock import release_all
 
 EXIT_USER_ERROR = 2
 EXIT_STOPPED = 130  # 128 + SIGINT, what shells report for Ctrl-C; used for SIGTERM as well
@@ -78,5 +79,7 @@ def run_cli(
             file=sys.stderr,
         )
         return EXIT_STOPPED
+    finally:
+        release_all()  # the command is over: its run directories are free again
     print(f"{parser.prog}: error: {message}", file=sys.stderr)
     return EXIT_USER_ERROR

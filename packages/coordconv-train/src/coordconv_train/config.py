@@ -16,6 +16,8 @@ import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from coordconv_train import strict_json
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
@@ -71,8 +73,9 @@ def config_from_args(config_cls: type[T], args: argparse.Namespace) -> T:
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:
-    """JSON-ready dict of a config dataclass (paths as strings, tuples as lists)."""
-    return json.loads(json.dumps(dataclasses.asdict(config), default=str))
+    """JSON-ready dict of a config dataclass (paths as strings, tuples as lists; a non-finite
+    number as ``None``, noted: :mod:`~coordconv_train.strict_json`)."""
+    return json.loads(strict_json.dumps(dataclasses.asdict(config), default=str))
 
 
 def config_from_dict(config_cls: type[T], data: dict[str, Any]) -> T:

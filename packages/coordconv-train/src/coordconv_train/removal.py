@@ -26,6 +26,7 @@ from pathlib import Path
 
 from coordconv_train import manifest
 from coordconv_train.errors import UserError, describe_os_error
+from coordconv_train.lock import LOCK
 
 _TMP = re.compile(r"^\.(?P<name>.+)\.tmp-\d+$")
 
@@ -67,13 +68,15 @@ def _walk(folder: Path, owner: Path, owned: dict[str, str], doomed: list[Path]) 
             else:
                 raise _Refused(path, "is a folder coordconv did not make")
             doomed.append(path)
-        elif folder == owner and child.name == manifest.MANIFEST:
-            continue  # the record itself goes last (below)
+        elif folder == owner and child.name in (manifest.MANIFEST, LOCK):
+            continue  # the record and the writer's lock go last (below)
         elif _is_listed_file(child.name, rel, owned) or _in_tree(rel, owned):
             doomed.append(path)
         else:
             raise _Refused(path, "is not a file coordconv wrote")
     if folder == owner:
+        if (folder / LOCK).exists():
+            doomed.append(folder / LOCK)
         doomed.append(folder / manifest.MANIFEST)
 
 
@@ -141,8 +144,8 @@ def remove_made_by_us(
         doomed, owner = _plan(path)
     except _Refused as refused:
         raise _refusal(flag, refused) from None
-    if keep_folder:
-        doomed.remove(path)
+    if keep_folder:  # the folder stays, and so does the lock its new writer holds
+        doomed = [item for item in doomed if item not in (path, path / LOCK)]
     try:
         for item in doomed:
             if item.is_dir() and not item.is_symlink():

@@ -34,6 +34,14 @@ What it keeps once, for every trainer:
   different steps. :meth:`Run.should_stop` makes them agree: with several processes they
   all-reduce the flag every :data:`AGREE_EVERY` steps, so either all stop at the same step or
   none does (one rank stopping alone would hang the others in their next collective).
+- **One writer per directory.** :meth:`Run.open` takes the run directory's lock
+  (:mod:`~coordconv_train.lock`, main process); :meth:`Run.finish` and :meth:`Run.stopped`
+  let it go (so does the end of the process, even by SIGKILL).
+- **A non-finite loss** stops the run: :meth:`Run.check_finite`, called by every trainer on
+  the loss values it already reads, raises :class:`~coordconv_train.nonfinite.NonFiniteLoss`
+  (one line naming the step, exit 2), before the bad state reaches a checkpoint; the last good
+  checkpoint stays and ``results.json`` is not written. With several processes they agree on
+  it where they agree to stop, and before every checkpoint.
 - **Atomic files.** Checkpoints (:func:`~coordconv_train.checkpoint.save_checkpoint`) and the
   final weights (:meth:`Run.save_weights`) are written to a temporary name, fsynced and
   renamed, on the main process only.
@@ -52,6 +60,13 @@ import torch
 from coordconv_train.checkpoint import load_checkpoint, save_checkpoint
 from coordconv_train.config import config_to_dict
 from coordconv_train.device import make_accelerator, rng_state, set_rng_state
+from coordconv_train.nonfinite import (
+    NonFiniteLoss,
+    describe_where,
+    message,
+    non_finite,
+    state_is_finite,
+)
 from coordconv_train.rundir import RunDir, write_atomic
 from coordconv_train.stop import GracefulStop
 from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
@@ -89,6 +104,8 @@ RESUMABLE: tuple[str, ...] = (
 )
 
 AGREE_EVERY = 10  # steps between the all-reduces by which several processes agree to stop
+# the state keys that say where a checkpoint is (named in the message of a non-finite loss)
+WHERE_KEYS = ("epoch", "batch", "step", "update", "frames")
 
 
 def is_stopped(results: dict[str, Any] | None) -> bool:
@@ -113,6 +130,8 @@ class Run:
         self._tracking = tracking_options(config.log_with, config.out)
         self._accelerator: Any = None
         self._stop: GracefulStop | None = None
+        self._bad: tuple[dict[str, float], str] | None = None  # a non-finite loss seen here
+        self._checkpointed: str | None = None  # where the last checkpoint is, if any
 
     # -- setting up -----------------------------------------------------------------------
 
@@ -157,7 +176,13 @@ class Run:
             start_tracking(accelerator, self.project, config)
         accelerator.wait_for_everyone()
         if self.config.resume and self.dir.checkpoint.exists():
-            return load_checkpoint(self.dir.checkpoint)
+            try:
+                state = load_checkpoint(self.dir.checkpoint)
+            except BaseException:
+                self.dir.release()  # refused: this run never wrote
+                raise
+            self._checkpointed = _where_of(state)
+            return state
         return None
 
     def restore(self, state: dict[str, Any], *, keep: Callable[[dict[str, Any]], bool]) -> None:
@@ -194,8 +219,38 @@ class Run:
             return self.stop_requested
         if step % AGREE_EVERY:
             return False
-        flag = torch.tensor([float(self.stop_requested)], device=accelerator.device)
-        return bool(accelerator.reduce(flag, reduction="sum").item() > 0)
+        return self._agree(f"step {step}")
+
+    def _agree(self, where: str) -> bool:
+        """All-reduce (stop requested, non-finite loss seen) over the processes; raise
+        :class:`NonFiniteLoss` on every process if any saw one, else whether any must stop."""
+        accelerator = self.accelerator
+        flags = [float(self.stop_requested), float(self._bad is not None)]
+        total = accelerator.reduce(torch.tensor(flags, device=accelerator.device), reduction="sum")
+        stop, bad = (float(v) for v in total.tolist())
+        if bad > 0:
+            self._raise_non_finite(where)
+        return stop > 0
+
+    def check_finite(self, values: float | dict[str, Any], *, step: int, **where: Any) -> None:
+        """Stop the run if ``values`` (the loss, or named losses, as numbers the trainer has
+        already read off the device: no extra sync) hold a NaN or infinity at ``step``
+        (``where`` adds e.g. the epoch to the message). One process raises
+        :class:`NonFiniteLoss` at once; several remember it and raise together at their next
+        agreement (:meth:`should_stop`, :meth:`checkpoint`). Finite values change nothing."""
+        bad = non_finite(values)
+        if not bad or self._bad is not None:
+            return
+        self._bad = (bad, describe_where({"step": step, **where}))
+        if self.accelerator.num_processes == 1:
+            self._raise_non_finite()
+
+    def _raise_non_finite(self, agreed_at: str = "a step") -> None:
+        bad, where = self._bad if self._bad is not None else ({}, agreed_at)
+        text = message(bad, where, self._checkpointed, self.path)
+        end_tracking(self.accelerator)
+        self.dir.release()
+        raise NonFiniteLoss(text)
 
     def log(self, record: dict[str, Any], *, step: int) -> None:
         """Append ``record`` to ``metrics.jsonl`` and the trackers (main process only)."""
@@ -206,11 +261,18 @@ class Run:
     def checkpoint(self, state: dict[str, Any], *, wait: bool = True) -> None:
         """Write ``state`` plus the RNG state to ``checkpoint.safetensors`` atomically (main
         process). With ``wait``, every process first reaches this point, so the checkpoint
-        holds a step all of them finished."""
-        if wait:
-            self.accelerator.wait_for_everyone()
+        holds a step all of them finished. A state holding a NaN or infinity is not written
+        (:class:`NonFiniteLoss`): the previous checkpoint stays."""
+        if self._bad is None and not state_is_finite(state):
+            self._bad = ({"the weights": float("nan")}, _where_of(state) or "a checkpoint")
+        if wait and self.accelerator.num_processes > 1:
+            self._agree(_where_of(state) or "a checkpoint")  # a barrier that also refuses
+            # to save a non-finite state
+        elif self._bad is not None:
+            self._raise_non_finite()
         if self.is_main:
             save_checkpoint(self.dir.checkpoint, {**state, "rng": rng_state()})
+        self._checkpointed = _where_of(state)
 
     # -- ending -----------------------------------------------------------------------------
 
@@ -232,6 +294,7 @@ class Run:
             self.dir.write_results(results)
         self.accelerator.wait_for_everyone()
         end_tracking(self.accelerator)
+        self.dir.release()
         return results
 
     def stopped(self, **where: Any) -> dict[str, Any]:
@@ -247,4 +310,11 @@ class Run:
                 self.dir.checkpoint,
             )
         end_tracking(self.accelerator)
+        self.dir.release()
         return {"status": STOPPED, **where}
+
+
+def _where_of(state: dict[str, Any]) -> str | None:
+    """``"epoch 2, batch 0"`` from a checkpoint's state (None if it names no position)."""
+    parts = [f"{k} {state[k]}" for k in WHERE_KEYS if isinstance(state.get(k), int)]
+    return ", ".join(parts) or "the last one"

@@ -3,6 +3,7 @@
 Layout (docs/architecture.md)::
 
     OUT/.coordconv-run     marker: this directory was made by a coordconv tool (JSON, below)
+    OUT/.coordconv-run.lock  while a process writes the run: its lock (coordconv_train.lock)
     OUT/config.json        the resolved config
     OUT/metrics.jsonl      one JSON object per logged step or epoch
     OUT/results.json       the final results
@@ -33,8 +34,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from coordconv_train import manifest
+from coordconv_train import manifest, strict_json
 from coordconv_train.errors import UserError, describe_os_error
+from coordconv_train.lock import LOCK, check_not_in_use, lock_dir, release_dir
 from coordconv_train.removal import check_removable, remove_made_by_us
 
 MARKER = ".coordconv-run"
@@ -85,10 +87,11 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
 
 
 def write_json_atomic(path: str | Path, data: Any) -> Path:
-    """Write ``data`` as indented JSON via a temporary file and rename."""
+    """Write ``data`` as indented strict JSON (:mod:`~coordconv_train.strict_json`: a
+    non-finite number becomes ``null``, noted) via a temporary file and rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=2, sort_keys=False, default=str) + "\n"
+    text = strict_json.dumps(data, indent=2, sort_keys=False, default=str) + "\n"
     return write_atomic(path, lambda tmp: tmp.write_text(text))
 
 
@@ -154,6 +157,16 @@ def check_writable_dir(path: Path, what: str = "--out") -> None:
         raise UserError(f"cannot write {what} {path}: {existing} is not writable")
 
 
+def _remove_empty_dirs(path: Path, created: Path) -> None:
+    """Undo a failed :meth:`RunDir.prepare` that made ``created`` (``path`` or a parent of
+    it): each folder from ``path`` up to ``created`` while it is empty."""
+    for folder in (path, *path.parents):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+        if folder == created:
+            break
+
+
 class RunDir:
     """A run directory: marker, config, metrics log, results and checkpoints."""
 
@@ -211,7 +224,7 @@ class RunDir:
 
     def _holds_anything(self) -> bool:
         return self.path.is_dir() and any(
-            p.name not in (MARKER, manifest.MANIFEST) for p in self.path.iterdir()
+            p.name not in (MARKER, manifest.MANIFEST, LOCK) for p in self.path.iterdir()
         )
 
     def check(
@@ -231,6 +244,7 @@ class RunDir:
         if overwrite and resume:
             raise UserError("--resume and --overwrite exclude each other; give one of them")
         check_writable_dir(self.path)
+        check_not_in_use(self.path)
         if resume:
             old = self.read_config()
             diff = {
@@ -278,10 +292,33 @@ class RunDir:
         Call it after every other input is checked: it is the first thing that writes.
         Resuming a run that has no checkpoint yet restarts it at step 0 (its metrics log is
         emptied); leftover temporary files of an interrupted write are removed.
+
+        It takes the directory's lock (:mod:`~coordconv_train.lock`) first and keeps it until
+        :meth:`release` or the end of the process: a second writer is refused.
         """
-        plan = self.check(
-            config, overwrite=overwrite, resume=resume, ignore_on_resume=ignore_on_resume
-        )
+        args = {"overwrite": overwrite, "resume": resume, "ignore_on_resume": ignore_on_resume}
+        self.check(config, **args)
+        created = _first_missing(self.path)
+        try:
+            lock_dir(self.path)  # DirInUse: another writer; nothing of ours to undo
+        except OSError as exc:
+            raise UserError(f"cannot write the run directory: {describe_os_error(exc)}") from exc
+        try:
+            plan = self.check(config, **args)  # again, now that no one else can change it
+            return self._prepare(plan, config)
+        except BaseException:
+            if created is not None:
+                (self.path / LOCK).unlink(missing_ok=True)  # while still held: no one has it
+            self.release()
+            if created is not None:
+                _remove_empty_dirs(self.path, created)
+            raise
+
+    def release(self) -> None:
+        """Let go of the directory's lock (the run is over; another process may write)."""
+        release_dir(self.path)
+
+    def _prepare(self, plan: Plan, config: dict[str, Any]) -> bool:
         try:
             if plan == "resume":
                 for stale in self.path.glob(f".*{TMP_INFIX}*"):
@@ -320,9 +357,10 @@ class RunDir:
             raise
 
     def log(self, record: dict[str, Any]) -> None:
-        """Append one JSON object to ``metrics.jsonl``."""
+        """Append one strict JSON object to ``metrics.jsonl`` (a non-finite value as ``null``,
+        noted in the record's ``"non_finite"`` list)."""
         with open(self.path / METRICS, "a") as fh:
-            fh.write(json.dumps(record, default=float) + "\n")
+            fh.write(strict_json.dumps(record, default=float) + "\n")
 
     def truncate_metrics(self, keep: Callable[[dict[str, Any]], bool]) -> None:
         """Drop logged records for which ``keep(record)`` is false (used on resume, so the
@@ -330,7 +368,7 @@ class RunDir:
         path = self.path / METRICS
         if not path.exists():
             return
-        text = "".join(json.dumps(r) + "\n" for r in self.metrics() if keep(r))
+        text = "".join(strict_json.dumps(r, default=None) + "\n" for r in self.metrics() if keep(r))
         write_atomic(path, lambda tmp: tmp.write_text(text))
 
     def metrics(self) -> list[dict[str, Any]]:

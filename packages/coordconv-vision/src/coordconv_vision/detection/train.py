@@ -134,7 +134,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
         run.log(record, step=step)
         return metrics
 
-    def save() -> None:
+    def save() -> None:  # Run.checkpoint refuses a non-finite state
         run.checkpoint(
             {
                 "model": accelerator.unwrap_model(model).state_dict(),
@@ -154,6 +154,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
         disable=not accelerator.is_local_main_process,
     )
     interrupted = False
+    loss: torch.Tensor | None = None  # the last step's loss
     with run.stopping():
         while step < total_steps and not interrupted:
             epoch, skip = divmod(step, steps_per_epoch)
@@ -179,6 +180,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                         "train/box_loss": out["box_loss"].item(),
                         "train/score_loss": out["score_loss"].item(),
                     }
+                    run.check_finite(losses, step=step, epoch=step / steps_per_epoch)
                     record = {
                         "step": step,
                         "epoch": step / steps_per_epoch,
@@ -196,6 +198,8 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
                     save()
             wall += time.perf_counter() - start
             cpu += time.process_time() - cpu_start
+            if loss is not None:  # not evaluated nor saved if the loss went non-finite
+                run.check_finite(loss.item(), step=step, epoch=step / steps_per_epoch)
             # an epoch whose steps are all done is evaluated, also when a stop came at its last
             # step: the resumed run starts with the next epoch and never evaluates this one
             if step % steps_per_epoch == 0 and accelerator.is_main_process:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from typing import Any
 
-from coordconv_train import EXIT_STOPPED, add_config_arguments, config_from_args, is_stopped
+from coordconv_train import (
+    EXIT_STOPPED,
+    add_config_arguments,
+    config_from_args,
+    is_stopped,
+    strict_json,
+)
 from coordconv_vision.imagenet.config import ImageNetConfig
 
 EPILOG = """examples:
@@ -31,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     if is_stopped(results):
         print(f"stopped at step {results['step']}; rerun with --resume")
         return EXIT_STOPPED
-    print(json.dumps(results, indent=2))
+    print(strict_json.dumps(results, indent=2, default=None))
     return 0
 
 

@@ -124,7 +124,7 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
     total_steps = config.epochs * steps_per_epoch
     last_step = min(total_steps, config.max_steps) if config.max_steps else total_steps
 
-    def save() -> None:
+    def save() -> None:  # Run.checkpoint refuses a non-finite state
         run.checkpoint(
             {
                 "model": accelerator.unwrap_model(model).state_dict(),
@@ -141,6 +141,7 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
         disable=not accelerator.is_local_main_process,
     )
     interrupted, metrics = False, None
+    loss: torch.Tensor | None = None  # the last step's loss
     with run.stopping():
         while step < last_step and not interrupted:
             epoch, skip = divmod(step, steps_per_epoch)
@@ -170,6 +171,7 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
                 if step % config.log_every == 0 and accelerator.is_main_process:
                     record = {"step": step, "epoch": step / steps_per_epoch}
                     record.update({"train/loss": loss.item(), "lr": peak_lr * factor})
+                    run.check_finite(record["train/loss"], step=step, epoch=record["epoch"])
                     run.log(record, step=step)
                 interrupted = run.should_stop(step)
                 if interrupted or step >= last_step or step % steps_per_epoch == 0:
@@ -179,6 +181,8 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
                     start = time.perf_counter()
                     save()
             wall += time.perf_counter() - start
+            if loss is not None:  # not evaluated nor saved if the loss went non-finite
+                run.check_finite(loss.item(), step=step, epoch=step / steps_per_epoch)
             # an epoch whose steps are all done is evaluated, also when a stop came at its last
             # step: the resumed run starts with the next epoch and never evaluates this one
             if step % steps_per_epoch == 0 or step >= last_step:

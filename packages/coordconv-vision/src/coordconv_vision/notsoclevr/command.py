@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 
-from coordconv_train import EXIT_STOPPED, add_config_arguments, config_from_args, is_stopped
+from coordconv_train import (
+    EXIT_STOPPED,
+    add_config_arguments,
+    config_from_args,
+    is_stopped,
+    strict_json,
+)
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig
 from coordconv_vision.notsoclevr.sweep import SweepConfig
 
@@ -27,7 +32,7 @@ def _run(args: argparse.Namespace) -> int:
     if is_stopped(results):
         print(f"stopped at epoch {results['epoch']}, batch {results['batch']}; rerun with --resume")
         return EXIT_STOPPED
-    print(json.dumps(results, indent=2))
+    print(strict_json.dumps(results, indent=2, default=None))
     return 0
 
 

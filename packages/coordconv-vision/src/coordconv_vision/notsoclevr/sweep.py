@@ -23,6 +23,7 @@ from typing import Any
 from coordconv_data.not_so_clevr import SPLITS
 from coordconv_train import (
     RESUMABLE,
+    NonFiniteLoss,
     RunDir,
     UserError,
     config_to_dict,
@@ -155,13 +156,17 @@ def run_sweep(config: SweepConfig) -> dict[str, Any]:
         ignore_on_resume=SWEEP_RESUMABLE,
     )  # fmt: skip
     metric, higher = HEADLINE[config.task]
-    rows = []
+    rows, diverged = [], []
     for run in runs:
         finished = RunDir(run.out).read_results() if config.resume else None
         if finished is not None:
             results = finished
         else:
-            results = train(dataclasses.replace(run, resume=RunDir(run.out).resumable))
+            try:
+                results = train(dataclasses.replace(run, resume=RunDir(run.out).resumable))
+            except NonFiniteLoss as exc:  # a grid point whose learning rate diverges
+                diverged.append({"run": str(run.out.relative_to(config.out)), "error": str(exc)})
+                continue
             if is_stopped(results):  # {"status": "stopped", ...}: rerun with --resume
                 return results
         rows.append({"run": str(run.out.relative_to(config.out)), **results})
@@ -174,6 +179,9 @@ def run_sweep(config: SweepConfig) -> dict[str, Any]:
         ):
             best[key] = {"score": score, **row}
     summary = {"task": config.task, "selection_metric": f"val_{metric}", "best": best, "runs": rows}
+    if diverged:  # not in the selection or the figure; named so that none goes unnoticed
+        summary["diverged"] = diverged
     write_json_atomic(config.out / "summary.json", summary)
-    size_vs_accuracy(config.out / "size_vs_accuracy.png", rows, f"test_{metric}")
+    if rows:  # not when every grid point diverged
+        size_vs_accuracy(config.out / "size_vs_accuracy.png", rows, f"test_{metric}")
     return summary

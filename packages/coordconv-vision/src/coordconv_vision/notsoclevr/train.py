@@ -153,7 +153,11 @@ def train(config: NotSoClevrConfig) -> dict[str, Any]:
                 optimizer.zero_grad(set_to_none=True)
                 accelerator.backward(loss)
                 optimizer.step()
-                loss_sum, loss_count = loss_sum + loss.item(), loss_count + 1
+                value = loss.item()  # read every step already: the check costs no sync
+                run.check_finite(
+                    value, step=epoch * n_batches + batch + 1, epoch=epoch + 1, batch=batch + 1
+                )
+                loss_sum, loss_count = loss_sum + value, loss_count + 1
                 batch += 1
                 bar.update(1)
                 if run.should_stop(epoch * n_batches + batch):
