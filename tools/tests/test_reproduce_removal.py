@@ -51,6 +51,7 @@ def _our_root(root: Path, tmp_path: Path) -> Path:
         run = RunDir(root / key / "coordconv" / "seed0")
         run.prepare({"lr": 0.1})
         run.write_results({"accuracy": 1.0})
+        run.release()  # the writer is done, as when its worker process ends
         own(root / key / "log.txt")
         (root / key / "log.txt").write_text("log\n")
         _section(key).save(root / "sections")

@@ -128,6 +128,8 @@ def test_overwrite_keeps_the_lock_file_its_process_holds(tmp_path: Path) -> None
     (out / "metrics.jsonl").write_text("{}\n")
     inode = (out / LOCK).stat().st_ino
     RunDir(out).prepare({"lr": 0.2}, overwrite=True)
-    assert sorted(p.name for p in out.iterdir()) == sorted([".coordconv-run", LOCK, "config.json"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [".coordconv-files", ".coordconv-run", LOCK, "config.json"]
+    )
     assert (out / LOCK).stat().st_ino == inode  # the same file: no window for a second writer
     release_dir(out)
