@@ -87,6 +87,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with a one-line error message (usage stays in ``--help``)."""
 
     def error(self, message: str) -> NoReturn:
+        message = " ".join(message.split())  # an argument may hold a line break: one line
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see --help)\n")
 
 

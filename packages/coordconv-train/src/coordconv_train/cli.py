@@ -29,7 +29,8 @@ class CliParser(argparse.ArgumentParser):
     """``argparse.ArgumentParser`` with one-line usage errors (the usage stays in --help)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see --help)\n")
+        # an argument may hold a line break: the message stays one line all the same
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
 def one_line(text: str) -> str:
@@ -78,5 +79,5 @@ def run_cli(
             file=sys.stderr,
         )
         return EXIT_STOPPED
-    print(f"{parser.prog}: error: {message}", file=sys.stderr)
+    print(f"{parser.prog}: error: {one_line(message)}", file=sys.stderr)
     return EXIT_USER_ERROR
