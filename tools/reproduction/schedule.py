@@ -7,6 +7,9 @@ line when an experiment starts and one when it ends, with the elapsed time and a
 what is left (the presets' estimates, scaled by how the finished experiments compared with
 theirs), and a line every few minutes while nothing else happens.
 
+Each worker leads its own process group and dies with this process, however it dies, SIGKILL
+included; what a worker started is ended with it (``reproduction.lifeline``).
+
 SIGINT or SIGTERM stops gracefully: running experiments are told to stop (their training
 commands write a checkpoint), nothing new starts, and a rerun of the same command resumes. A
 second Ctrl-C ends the workers at once.
@@ -27,6 +30,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any, TextIO
 
+from reproduction.lifeline import die_with_parent, end_group_after_exit
 from reproduction.presets import lpt_makespan
 from reproduction.report import Section, minutes
 from reproduction.runner import Context, ExperimentStopped
@@ -100,8 +104,9 @@ def _cpu_seconds() -> float:
     return time.process_time() + child.ru_utime + child.ru_stime
 
 
-def _worker(conn: Any, task: Task, threads: int) -> None:
+def _worker(conn: Any, task: Task, threads: int, parent: int) -> None:
     """Entry point of an experiment's process: threads, signals, log file, run, send back."""
+    die_with_parent(parent)
     if threads > 0:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(threads)
@@ -205,7 +210,9 @@ def run_all(
             while pending and len(running) < jobs and not signals["count"]:
                 task = pending.pop(0)
                 receive, send = context.Pipe(duplex=False)
-                proc = context.Process(target=_worker, args=(send, task, threads), daemon=False)
+                proc = context.Process(
+                    target=_worker, args=(send, task, threads, os.getpid()), daemon=False
+                )
                 proc.start()
                 send.close()
                 running[receive] = (task, time.perf_counter(), proc)
@@ -249,6 +256,7 @@ def _receive(conn: Any, proc: Any, task: Task) -> Section:
     try:
         section = conn.recv()
     except (EOFError, OSError):
+        end_group_after_exit(proc.pid)
         proc.join()
         killed = proc.exitcode is not None and proc.exitcode < 0
         section = Section(
@@ -261,6 +269,7 @@ def _receive(conn: Any, proc: Any, task: Task) -> Section:
             invocation=task.invocation,
             commit=task.commit,
         )
+    end_group_after_exit(proc.pid)  # what the worker started ends with it
     proc.join()
     conn.close()
     return section

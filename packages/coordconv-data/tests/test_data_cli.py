@@ -96,6 +96,8 @@ def test_existing_output_is_kept_without_overwrite(tmp_path, capsys):
         (["generate", "scattered-mnist", "--out", "OUT", "--mnist-dir", "NOWHERE"], "--mnist-dir"),
         (["info", "OUT/absent.npz"], "no such"),
         (["preview", "OUT/absent.npz", "--out", "OUT/p.png"], "no such"),
+        (["info", "OUT/absent.npz", "extra\nline"], "unrecognized arguments"),  # found by fuzz
+        (["generate", "shapes", "--out", "OUT", "--seed", "-1"], "--seed must be >= 0"),  # fuzz
     ],
 )
 def test_bad_input_is_one_line_and_status_2(tmp_path, capsys, argv, message):

@@ -203,3 +203,25 @@ def test_console_script_exit_status_two():
     )
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["entropy", "interpolate"])
+@pytest.mark.parametrize("seed", ["-1", str(2**32), "9" * 40])
+def test_a_seed_no_rng_accepts_is_one_line_status_2(command, seed, tmp_path, capsys):
+    """``interpolate --seed 9...9`` was torch's overflow traceback (found by the argument fuzz)."""
+    argv = [
+        command,
+        "--out",
+        str(tmp_path / "x.png"),
+        "--checkpoint",
+        str(tmp_path),
+        "--seed",
+        seed,
+    ]
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "a seed is an integer in 0..4294967295" in err
+    assert not list(tmp_path.iterdir())

@@ -33,7 +33,8 @@ def _run(dispatch, argv=("train",)):
 
 
 def test_usage_errors_of_the_parser_and_its_subparsers_are_one_line(capsys):
-    for argv in (["fly"], ["train", "--epochs", "x"], ["train", "--nope"]):
+    # an argument holding a line break too (found by the argument fuzz)
+    for argv in (["fly"], ["train", "--epochs", "x"], ["train", "--nope"], ["train", "x\ny"]):
         with pytest.raises(SystemExit) as info:
             _run(lambda args: 0, argv)
         assert info.value.code == EXIT_USER_ERROR

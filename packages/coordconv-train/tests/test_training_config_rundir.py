@@ -67,6 +67,27 @@ def test_bad_choice_exits_with_status_2(capsys):
     assert "invalid choice" in capsys.readouterr().err
 
 
+@dataclass
+class SeededConfig:
+    seed: int = field(default=0, metadata={"help": "random seed"})
+    first_seed: int = field(default=0, metadata={"help": "first of several seeds"})
+
+
+@pytest.mark.parametrize("flag", ["--seed", "--first-seed"])
+@pytest.mark.parametrize("value", ["-1", str(2**32), "1000000000000"])
+def test_a_seed_no_rng_accepts_exits_with_status_2(flag, value, capsys):
+    """A seed outside NumPy's 0..2**32-1 was a traceback mid-run (found by the argument fuzz)."""
+    parser = argparse.ArgumentParser(prog="demo")
+    add_config_arguments(parser, SeededConfig)
+    assert parser.parse_args([flag, str(2**32 - 1)]).__dict__[flag[2:].replace("-", "_")] == (
+        2**32 - 1
+    )
+    with pytest.raises(SystemExit) as info:
+        parser.parse_args([flag, value])
+    assert info.value.code == 2
+    assert "a seed is an integer in 0..4294967295" in capsys.readouterr().err
+
+
 def test_run_cli_turns_user_error_into_status_2(capsys):
     def dispatch(args):
         raise UserError("the data file is truncated")

@@ -232,6 +232,8 @@ def _generate_options(args: argparse.Namespace) -> dict[str, Any]:
         for name in GENERATE_FLAGS
         if args.dataset in GENERATE_FLAGS[name]
     }
+    if options.get("seed", 0) < 0:  # NumPy's SeedSequence takes any integer >= 0
+        raise DatasetError(f"--seed must be >= 0, got {options['seed']}")
     for name in ("n", "n_train", "n_test"):
         if name in options and options[name] < 1:
             flag = "--" + name.replace("_", "-")

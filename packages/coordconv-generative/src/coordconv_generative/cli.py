@@ -23,6 +23,7 @@ from coordconv_train import (
     run_cli,
     strict_json,
 )
+from coordconv_train.config import seed  # 0..2**32-1: a usage error, not a torch traceback
 
 
 def _gan(args: argparse.Namespace) -> int:
@@ -112,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     ent.add_argument("--n", type=int, default=1000, help="images per repeat (default: 1000)")
     ent.add_argument("--repeats", type=int, default=10, help="repeats for the CI (default: 10)")
     ent.add_argument("--bin-size", type=int, default=4, help="histogram cell in px (default: 4)")
-    ent.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    ent.add_argument("--seed", type=seed, default=0, help="random seed (default: 0)")
     ent.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     ent.add_argument(
         "--overwrite", action="store_true", help="replace entropy.json/.png already in --out"
@@ -126,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     interp.add_argument("--out", type=Path, required=True, help="PNG to write (NAME.png)")
     interp.add_argument("--pairs", type=int, default=5, help="rows: random z pairs (default: 5)")
     interp.add_argument("--steps", type=int, default=10, help="images per row (default: 10)")
-    interp.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    interp.add_argument("--seed", type=seed, default=0, help="random seed (default: 0)")
     interp.add_argument(
         "--data",
         type=Path,

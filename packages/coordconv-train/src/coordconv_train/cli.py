@@ -30,7 +30,8 @@ class CliParser(argparse.ArgumentParser):
     """``argparse.ArgumentParser`` with one-line usage errors (the usage stays in --help)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see --help)\n")
+        # an argument may hold a line break: the message stays one line all the same
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
 def one_line(text: str) -> str:
@@ -81,5 +82,5 @@ def run_cli(
         return EXIT_STOPPED
     finally:
         release_all()  # the command is over: its run directories are free again
-    print(f"{parser.prog}: error: {message}", file=sys.stderr)
+    print(f"{parser.prog}: error: {one_line(message)}", file=sys.stderr)
     return EXIT_USER_ERROR

@@ -3,7 +3,9 @@
 One dataclass per experiment (docs/architecture.md): every field has a default and a
 ``help`` entry in its metadata (``field(default=..., metadata={"help": ..., "choices": ...})``);
 :func:`add_config_arguments` turns the fields into ``--field-name`` flags and
-:func:`config_from_args` builds the dataclass back from the parsed namespace.
+:func:`config_from_args` builds the dataclass back from the parsed namespace. A field named
+``seed`` or ``*_seed`` is parsed with :func:`seed`, so a seed no RNG accepts is a usage error
+(found by the argument fuzz, ``tools/tests/test_cli_fuzz.py``), not a traceback mid-run.
 """
 
 from __future__ import annotations
@@ -22,6 +24,17 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 T = TypeVar("T", bound="DataclassInstance")
+
+
+MAX_SEED = 2**32 - 1  # NumPy's global seed (seed_everything) takes no more
+
+
+def seed(text: str) -> int:
+    """``argparse`` type of a random seed: an integer in ``0..MAX_SEED``."""
+    value = int(text)
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"a seed is an integer in 0..{MAX_SEED}, not {text}")
+    return value
 
 
 def _flag(name: str) -> str:
@@ -56,6 +69,8 @@ def add_config_arguments(
             kwargs.update(nargs="+", type=item, help=f"{help_text} (default: {default})")
         else:
             kwargs["type"] = Path if tp is Path else tp
+            if f.name == "seed" or f.name.endswith("_seed"):
+                kwargs["type"] = seed
             kwargs["help"] = f"{help_text} (default: {default})"
             if "choices" in f.metadata:
                 kwargs["choices"] = f.metadata["choices"]
