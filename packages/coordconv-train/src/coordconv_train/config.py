@@ -4,6 +4,12 @@ One dataclass per experiment (docs/architecture.md): every field has a default a
 ``help`` entry in its metadata (``field(default=..., metadata={"help": ..., "choices": ...})``);
 :func:`add_config_arguments` turns the fields into ``--field-name`` flags and
 :func:`config_from_args` builds the dataclass back from the parsed namespace.
+
+Numbers are checked where they are parsed, before anything is allocated or written (the
+contract's point 3, in ``coordconv_train``'s module docstring): a float flag must be finite
+(``inf`` and ``nan`` are refused), and a field may declare bounds once in its metadata,
+``"min"`` / ``"max"`` (inclusive) and ``"above"`` (exclusive), as :data:`LEARNING_RATE` and
+:data:`THREADS` do. A value outside them is argparse's one-line usage error, exit status 2.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import types
 import typing
 from pathlib import Path
@@ -20,6 +27,13 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 T = TypeVar("T", bound="DataclassInstance")
+
+MAX_THREADS = 1024  # torch CPU threads: more than any machine these runs are meant for
+# Bounds to spread into a field's metadata (``metadata={"help": ..., **LEARNING_RATE}``).
+# A rate of 10 already makes every optimiser here diverge at once; above it is a typo.
+LEARNING_RATE: dict[str, float] = {"above": 0.0, "max": 10.0}
+THREADS: dict[str, int] = {"min": 0, "max": MAX_THREADS}
+_BOUNDS = ("above", "min", "max")
 
 
 def _flag(name: str) -> str:
@@ -34,6 +48,46 @@ def _base_type(tp: Any) -> Any:
         if len(args) == 1:
             return args[0]
     return tp
+
+
+def bounds_text(metadata: Any) -> str:
+    """``metadata``'s bounds in words (``"> 0 and <= 10"``); empty if it declares none."""
+    words = {"above": ">", "min": ">=", "max": "<="}
+    return " and ".join(f"{words[k]} {metadata[k]:g}" for k in _BOUNDS if k in metadata)
+
+
+def within_bounds(value: float, metadata: Any) -> bool:
+    """Whether ``value`` is finite (for a float) and inside ``metadata``'s bounds."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return (
+        ("min" not in metadata or value >= metadata["min"])
+        and ("max" not in metadata or value <= metadata["max"])
+        and ("above" not in metadata or value > metadata["above"])
+    )
+
+
+def number_parser(tp: type, metadata: Any = None) -> Any:
+    """An argparse ``type`` for ``int`` or ``float`` that refuses non-finite values and values
+    outside ``metadata``'s bounds, so a huge count or rate is a usage error before any use."""
+    metadata = metadata or {}
+
+    def parse(text: str) -> Any:
+        value = tp(text)  # a ValueError here is argparse's "invalid int value"
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        if not within_bounds(value, metadata):
+            raise argparse.ArgumentTypeError(f"must be {bounds_text(metadata)}, got {text}")
+        return value
+
+    parse.__name__ = tp.__name__  # argparse names the type in its "invalid ... value" message
+    return parse
+
+
+def _arg_type(tp: Any, metadata: Any) -> Any:
+    if tp is float or (tp is int and any(k in metadata for k in _BOUNDS)):
+        return number_parser(tp, metadata)
+    return Path if tp is Path else tp
 
 
 def add_config_arguments(
@@ -51,9 +105,13 @@ def add_config_arguments(
             kwargs["help"] = f"{help_text} (default: {default})"
         elif typing.get_origin(tp) in (list, tuple):
             (item,) = {a for a in typing.get_args(tp) if a is not Ellipsis}
-            kwargs.update(nargs="+", type=item, help=f"{help_text} (default: {default})")
+            kwargs.update(
+                nargs="+",
+                type=_arg_type(item, f.metadata),
+                help=f"{help_text} (default: {default})",
+            )
         else:
-            kwargs["type"] = Path if tp is Path else tp
+            kwargs["type"] = _arg_type(tp, f.metadata)
             kwargs["help"] = f"{help_text} (default: {default})"
             if "choices" in f.metadata:
                 kwargs["choices"] = f.metadata["choices"]
@@ -61,13 +119,32 @@ def add_config_arguments(
 
 
 def config_from_args(config_cls: type[T], args: argparse.Namespace) -> T:
-    """Build ``config_cls`` from the namespace filled by :func:`add_config_arguments`."""
+    """Build ``config_cls`` from the namespace filled by :func:`add_config_arguments`; a
+    number outside its field's bounds (a namespace not made by that parser) is a
+    :class:`~coordconv_train.errors.UserError`."""
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls)}
     hints = typing.get_type_hints(config_cls)
     for name, value in values.items():
         if typing.get_origin(_base_type(hints[name])) is tuple and value is not None:
             values[name] = tuple(value)
-    return config_cls(**values)
+    config = config_cls(**values)
+    check_bounds(config)
+    return config
+
+
+def check_bounds(config: Any) -> None:
+    """Refuse (:class:`~coordconv_train.errors.UserError`) a number of ``config`` that is not
+    finite or lies outside its field's declared bounds."""
+    from coordconv_train.errors import UserError
+
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, bool) or not isinstance(item, int | float):
+                continue
+            if not within_bounds(item, f.metadata):
+                limits = bounds_text(f.metadata) or "finite"
+                raise UserError(f"--{f.name.replace('_', '-')} must be {limits}, got {item}")
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:
