@@ -27,11 +27,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
-
-from coordconv_data import not_so_clevr, scattered_mnist, shapes
 from coordconv_data.errors import DatasetError
-from coordconv_data.npz_format import read_meta
+
+# numpy and the dataset modules are imported inside the functions, after main() has made
+# SIGTERM a KeyboardInterrupt: a stop while they load is one line and status 130
 
 PROG = "coordconv-data"
 FILES = {
@@ -40,11 +39,7 @@ FILES = {
     "shapes": "shapes.npz",
 }
 COCO_DIR = "scattered_mnist_coco"
-LOADERS = {
-    "not-so-clevr": not_so_clevr.load,
-    "scattered-mnist": scattered_mnist.load,
-    "shapes": shapes.load,
-}
+DATASETS = ("not-so-clevr", "scattered-mnist", "shapes")
 # generate's dataset-specific flags (None/False when not given) and the datasets they apply to;
 # not-so-clevr is the fixed set of 3,136 positions and takes none of them
 GENERATE_FLAGS = {
@@ -60,6 +55,9 @@ GENERATE_FLAGS = {
     "no_coco": ("scattered-mnist",),
 }
 GENERATE_DEFAULTS = {"seed": 0, "n": 50_000, "min_gap": 2, "n_train": 9000, "n_test": 1000}
+# images one generate may make: 20x the paper's 50,000 (shapes: 12 KiB each, 12 GB in memory);
+# a larger --n is refused before anything is allocated
+MAX_IMAGES = 1_000_000
 MAX_PREVIEW = 1024  # images in one preview grid (a 3x-scaled 8-column PNG of ~25k px height)
 EXIT_USER_ERROR, EXIT_STOPPED = 2, 130
 # OSErrors of the machine's or the user's making (full disk, read-only folder): one line, 2.
@@ -90,7 +88,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def _loader(dataset: str) -> Any:
+    """The ``load(path)`` of one of :data:`DATASETS`."""
+    from coordconv_data import not_so_clevr, scattered_mnist, shapes
+
+    return {"not-so-clevr": not_so_clevr, "scattered-mnist": scattered_mnist, "shapes": shapes}[
+        dataset
+    ].load
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from coordconv_data import shapes
+
     parser = _Parser(
         prog=PROG,
         description="Generate the CoordConv paper's datasets deterministically "
@@ -111,7 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="shapes, scattered-mnist: random seed (default: 0)"
     )
     gen.add_argument(
-        "--n", type=int, default=None, help="shapes: number of images (default: 50000)"
+        "--n",
+        type=int,
+        default=None,
+        help=f"shapes: number of images, 1..{MAX_IMAGES:,} (default: 50000)",
     )
     gen.add_argument("--antialias", action="store_true", help="shapes: anti-aliased circle edges")
     gen.add_argument(
@@ -178,10 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
         with _sigterm_as_interrupt():
+            args = build_parser().parse_args(argv)
             {"generate": _generate, "info": _info, "preview": _preview}[args.command](args)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
@@ -190,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         if exc.errno not in _ENVIRONMENT_ERRNOS:
             raise
-        return _fail(f"{exc.strerror}: {exc.filename}")
+        named = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+        return _fail(f"{exc.strerror or exc}: {' -> '.join(named)}" if named else str(exc))
     except KeyboardInterrupt:
         print(f"{PROG}: stopped by a signal; no partial file was left", file=sys.stderr)
         return EXIT_STOPPED
@@ -251,13 +263,15 @@ def _generate_options(args: argparse.Namespace) -> dict[str, Any]:
         if args.dataset in GENERATE_FLAGS[name]
     }
     for name in ("n", "n_train", "n_test"):
-        if name in options and options[name] < 1:
+        if name in options and not 1 <= options[name] <= MAX_IMAGES:
             flag = "--" + name.replace("_", "-")
-            raise DatasetError(f"{flag} must be >= 1, got {options[name]}")
+            raise DatasetError(f"{flag} must be in 1..{MAX_IMAGES:,}, got {options[name]}")
     return options
 
 
 def _generate(args: argparse.Namespace) -> None:
+    from coordconv_data import not_so_clevr, scattered_mnist, shapes
+
     options = _generate_options(args)
     out: Path = args.out
     _check_writable_dir(out, "--out")
@@ -295,11 +309,15 @@ def _generate(args: argparse.Namespace) -> None:
 
 
 def _info(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from coordconv_data.npz_format import read_meta
+
     meta = read_meta(args.file)
     dataset = meta.get("dataset")
-    if dataset not in LOADERS:
+    if dataset not in DATASETS:
         raise DatasetError(f"{args.file} holds unknown dataset {dataset!r}")
-    LOADERS[dataset](args.file)  # full check: version, checksum, array shapes
+    _loader(dataset)(args.file)  # full check: version, checksum, array shapes
     print(f"{args.file}: {dataset}, format version {meta['version']}, checksum OK")
     for key, value in sorted(meta.items()):
         if key not in ("format", "dataset", "version"):
@@ -312,6 +330,9 @@ def _info(args: argparse.Namespace) -> None:
 
 
 def _preview(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from coordconv_data.npz_format import read_meta
     from coordconv_data.preview import grid_image
 
     if not 1 <= args.count <= MAX_PREVIEW:
@@ -324,11 +345,11 @@ def _preview(args: argparse.Namespace) -> None:
     if args.out.exists() and not args.overwrite:
         raise DatasetError(f"{args.out} exists; pass --overwrite to replace it")
     dataset = read_meta(args.file).get("dataset")
-    if dataset not in LOADERS:
+    if dataset not in DATASETS:
         raise DatasetError(f"{args.file} holds unknown dataset {dataset!r}")
     if args.split is not None and dataset != "scattered-mnist":
         raise DatasetError(f"--split applies to scattered-mnist only; {args.file} holds {dataset}")
-    data = LOADERS[dataset](args.file)
+    data = _loader(dataset)(args.file)
     boxes = None
     if dataset == "not-so-clevr":
         pick = (
