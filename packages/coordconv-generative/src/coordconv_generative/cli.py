@@ -22,6 +22,7 @@ from coordconv_train import (
     config_from_args,
     run_cli,
 )
+from coordconv_train.cli import console_main
 
 
 def _gan(args: argparse.Namespace) -> int:
@@ -141,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``coordconv-generative`` console script."""
-    return run_cli(build_parser(), argv, lambda args: args.func(args))
+    return console_main(
+        "coordconv-generative", lambda: run_cli(build_parser(), argv, lambda args: args.func(args))
+    )
 
 
 if __name__ == "__main__":

@@ -45,9 +45,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from coordconv_train.checkpoint import load_checkpoint, save_checkpoint
 from coordconv_train.config import config_to_dict
@@ -55,6 +53,9 @@ from coordconv_train.device import make_accelerator, rng_state, set_rng_state
 from coordconv_train.rundir import RunDir, write_atomic
 from coordconv_train.stop import GracefulStop
 from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
+
+if TYPE_CHECKING:  # torch is imported where it is used: `import coordconv_train` stays light
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,8 @@ class Run:
             return self.stop_requested
         if step % AGREE_EVERY:
             return False
+        import torch
+
         flag = torch.tensor([float(self.stop_requested)], device=accelerator.device)
         return bool(accelerator.reduce(flag, reduction="sum").item() > 0)
 
