@@ -265,7 +265,7 @@ def _generate_options(args: argparse.Namespace) -> dict[str, Any]:
     for name in ("n", "n_train", "n_test"):
         if name in options and not 1 <= options[name] <= MAX_IMAGES:
             flag = "--" + name.replace("_", "-")
-            raise DatasetError(f"{flag} must be in 1..{MAX_IMAGES:,}, got {options[name]}")
+            raise DatasetError(f"{flag} must be >= 1 and <= {MAX_IMAGES:,}, got {options[name]}")
     return options
 
 
