@@ -214,20 +214,16 @@ def _damaged_runs(p: SimpleNamespace, root: Path) -> SimpleNamespace:
         intact[name] = checkpoint.read_bytes()
         checkpoint.write_bytes(checkpoint.read_bytes()[: checkpoint.stat().st_size // 2])
         setattr(runs, name.split("/")[1], out)
-    import shutil
-
     from coordconv_train import MARKER
 
     # an intact checkpoint of another trainer (GAN) in a vision run, of another model
     # (--model coordconv) in an A2C run (--model conv): foreign to the run they sit in
 
-    runs.foreign_trainer = root / "foreign-trainer"
-    shutil.copytree(runs.notsoclevr, runs.foreign_trainer)
+    runs.foreign_trainer = _moved_run(runs.notsoclevr, root / "foreign-trainer")
     (runs.foreign_trainer / "checkpoint.safetensors").write_bytes(intact["generative/gan"])
     other = root / "rl-coordconv"
     assert _status(_main("coordconv-rl"), [*RL, *TINY_ENV, "--model", "coordconv", "--out", str(other)]) == 0  # fmt: skip
-    runs.foreign_model = root / "foreign-model"
-    shutil.copytree(runs.train, runs.foreign_model)
+    runs.foreign_model = _moved_run(runs.train, root / "foreign-model")
     (runs.foreign_model / "checkpoint.safetensors").write_bytes(
         (other / "checkpoint.safetensors").read_bytes()
     )
@@ -236,6 +232,16 @@ def _damaged_runs(p: SimpleNamespace, root: Path) -> SimpleNamespace:
     (runs.bad_config / MARKER).write_text('{"format": "coordconv-run-1"}\n')
     (runs.bad_config / "config.json").write_text('{"task": "classifica')
     return runs
+
+
+def _moved_run(run: Path, to: Path) -> Path:
+    """A copy of ``run`` at ``to`` whose config.json says so (a resume there finds its config)."""
+    import shutil
+
+    shutil.copytree(run, to)
+    config = json.loads((to / "config.json").read_text())
+    (to / "config.json").write_text(json.dumps({**config, "out": str(to)}))
+    return to
 
 
 def _tiny_gan_weights(path: Path) -> Path:
@@ -505,7 +511,6 @@ CASES: dict[str, tuple[str, Argv]] = {
     "generative/gan/lr-d-inf": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--lr-d", "inf", "--out", str(t.out)]),
     "generative/gan/lr-g-1e30": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--lr-g", "1e30", "--out", str(t.out)]),
     "generative/vae/lr-nan": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--lr", "nan", "--out", str(t.out)]),
-    "generative/vae/lr-negative": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--lr", "-0.1", "--out", str(t.out)]),
     "generative/interpolate/meta-width-divisor-zero": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.width_zero), "--out", str(t.root / "i.png")]),
     "generative/interpolate/meta-latent-1e12": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.huge_latent), "--out", str(t.root / "i.png")]),
     "generative/interpolate/meta-not-an-object": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.not_an_object), "--out", str(t.root / "i.png")]),
@@ -513,7 +518,6 @@ CASES: dict[str, tuple[str, Argv]] = {
     "generative/interpolate/meta-other-than-the-tensors": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.other_shapes), "--out", str(t.root / "i.png")]),
     "vision/notsoclevr/lr-inf": ("coordconv-vision", lambda p, t: [*NSC, "--lr", "inf", "--out", str(t.out)]),
     "vision/notsoclevr/lr-1e30": ("coordconv-vision", lambda p, t: [*NSC, "--lr", "1e30", "--out", str(t.out)]),
-    "vision/notsoclevr/lr-nan": ("coordconv-vision", lambda p, t: [*NSC, "--lr", "nan", "--out", str(t.out)]),
     "vision/notsoclevr/resume-a-checkpoint-of-another-trainer": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(p.runs.foreign_trainer), "--resume"]),
     "vision/sweep/lr-inf": ("coordconv-vision", lambda p, t: [*SWEEP, "--coordconv-lrs", "inf", "--out", str(t.out)]),
     "vision/detect/lr-1e30": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.det), "--lr", "1e30", "--out", str(t.out)]),

@@ -115,29 +115,23 @@ class BoundedConfig:
         ["--threads", str(10**12)],
         ["--threads", "-1"],
         ["--rates", "0.1", "inf"],
-        ["--scale", "-inf"],  # every float flag must be finite, bounds declared or not
+        ["--scale=-inf"],  # every float flag must be finite, bounds declared or not
     ],
 )
-def test_numbers_outside_their_bounds_are_usage_errors(argv, capsys):
+def test_numbers_outside_their_bounds_are_user_errors(argv):
     parser = argparse.ArgumentParser(prog="demo")
     add_config_arguments(parser, BoundedConfig)
-    with pytest.raises(SystemExit) as info:
-        parser.parse_args(argv)
-    assert info.value.code == 2
-    err = capsys.readouterr().err
-    assert f"argument {argv[0]}:" in err
+    with pytest.raises(UserError, match=f"^{argv[0].split('=')[0]} must be "):
+        config_from_args(BoundedConfig, parser.parse_args(argv))
 
 
-def test_numbers_inside_their_bounds_parse_and_a_namespace_is_checked_too():
+def test_numbers_inside_their_bounds_are_kept():
     parser = argparse.ArgumentParser(prog="demo")
     add_config_arguments(parser, BoundedConfig)
-    args = parser.parse_args(
-        ["--lr", "10", "--threads", "1024", "--rates", "1e-9", "--scale", "-3"]
+    argv = ["--lr", "10", "--threads", "1024", "--rates", "1e-9", "--scale", "-3"]
+    assert config_from_args(BoundedConfig, parser.parse_args(argv)) == BoundedConfig(
+        10.0, 1024, (1e-9,), -3.0
     )
-    assert config_from_args(BoundedConfig, args) == BoundedConfig(10.0, 1024, (1e-9,), -3.0)
-    args.lr = float("inf")  # a namespace not made by the parser: config_from_args checks it
-    with pytest.raises(UserError, match="--lr must be > 0 and <= 10, got inf"):
-        config_from_args(BoundedConfig, args)
 
 
 @pytest.mark.parametrize("name", ["garbage", "mps", "cuda:64"])

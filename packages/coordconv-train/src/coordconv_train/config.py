@@ -5,11 +5,12 @@ One dataclass per experiment (docs/architecture.md): every field has a default a
 :func:`add_config_arguments` turns the fields into ``--field-name`` flags and
 :func:`config_from_args` builds the dataclass back from the parsed namespace.
 
-Numbers are checked where they are parsed, before anything is allocated or written (the
-contract's point 3, in ``coordconv_train``'s module docstring): a float flag must be finite
-(``inf`` and ``nan`` are refused), and a field may declare bounds once in its metadata,
-``"min"`` / ``"max"`` (inclusive) and ``"above"`` (exclusive), as :data:`LEARNING_RATE` and
-:data:`THREADS` do. A value outside them is argparse's one-line usage error, exit status 2.
+Numbers are checked by :func:`config_from_args`, the first thing a command does, before
+anything is allocated or written (the contract's point 3, in ``coordconv_train``'s module
+docstring): every float must be finite (``inf`` and ``nan`` are refused), and a field may
+declare bounds once in its metadata, ``"min"`` / ``"max"`` (inclusive) and ``"above"``
+(exclusive), as :data:`LEARNING_RATE` and :data:`THREADS` do. A value outside them is a
+:class:`~coordconv_train.errors.UserError`: one line, exit status 2.
 """
 
 from __future__ import annotations
@@ -67,29 +68,6 @@ def within_bounds(value: float, metadata: Any) -> bool:
     )
 
 
-def number_parser(tp: type, metadata: Any = None) -> Any:
-    """An argparse ``type`` for ``int`` or ``float`` that refuses non-finite values and values
-    outside ``metadata``'s bounds, so a huge count or rate is a usage error before any use."""
-    metadata = metadata or {}
-
-    def parse(text: str) -> Any:
-        value = tp(text)  # a ValueError here is argparse's "invalid int value"
-        if isinstance(value, float) and not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-        if not within_bounds(value, metadata):
-            raise argparse.ArgumentTypeError(f"must be {bounds_text(metadata)}, got {text}")
-        return value
-
-    parse.__name__ = tp.__name__  # argparse names the type in its "invalid ... value" message
-    return parse
-
-
-def _arg_type(tp: Any, metadata: Any) -> Any:
-    if tp is float or (tp is int and any(k in metadata for k in _BOUNDS)):
-        return number_parser(tp, metadata)
-    return Path if tp is Path else tp
-
-
 def add_config_arguments(
     parser: argparse.ArgumentParser, config_cls: type[DataclassInstance]
 ) -> None:
@@ -105,13 +83,9 @@ def add_config_arguments(
             kwargs["help"] = f"{help_text} (default: {default})"
         elif typing.get_origin(tp) in (list, tuple):
             (item,) = {a for a in typing.get_args(tp) if a is not Ellipsis}
-            kwargs.update(
-                nargs="+",
-                type=_arg_type(item, f.metadata),
-                help=f"{help_text} (default: {default})",
-            )
+            kwargs.update(nargs="+", type=item, help=f"{help_text} (default: {default})")
         else:
-            kwargs["type"] = _arg_type(tp, f.metadata)
+            kwargs["type"] = Path if tp is Path else tp
             kwargs["help"] = f"{help_text} (default: {default})"
             if "choices" in f.metadata:
                 kwargs["choices"] = f.metadata["choices"]
@@ -120,8 +94,8 @@ def add_config_arguments(
 
 def config_from_args(config_cls: type[T], args: argparse.Namespace) -> T:
     """Build ``config_cls`` from the namespace filled by :func:`add_config_arguments`; a
-    number outside its field's bounds (a namespace not made by that parser) is a
-    :class:`~coordconv_train.errors.UserError`."""
+    number that is not finite or lies outside its field's bounds is a
+    :class:`~coordconv_train.errors.UserError` (:func:`check_bounds`)."""
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls)}
     hints = typing.get_type_hints(config_cls)
     for name, value in values.items():
