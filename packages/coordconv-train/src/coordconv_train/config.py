@@ -86,7 +86,8 @@ def add_config_arguments(
             kwargs.update(nargs="+", type=item, help=f"{help_text} (default: {default})")
         else:
             kwargs["type"] = Path if tp is Path else tp
-            kwargs["help"] = f"{help_text} (default: {default})"
+            limits = bounds_text(f.metadata)
+            kwargs["help"] = f"{help_text} (default: {default}{'; ' + limits if limits else ''})"
             if "choices" in f.metadata:
                 kwargs["choices"] = f.metadata["choices"]
         parser.add_argument(_flag(f.name), **kwargs)
