@@ -192,6 +192,7 @@ class Plan:
             check_removable,
             check_writable_dir,
         )
+        from coordconv_train.config import MAX_THREADS
         from coordconv_train.tracking import check_log_with
 
         self.args, self.argv = args, argv
@@ -202,12 +203,12 @@ class Plan:
             raise UserError(str(exc)) from None
         self.selected = args.only or list(ORDER)
         self.root = (args.out or ROOT / "runs" / "reproduce" / args.preset).resolve()
+        if not (1 <= args.jobs <= MAX_THREADS and 0 <= args.threads <= MAX_THREADS):
+            raise UserError(f"--jobs must be in 1..{MAX_THREADS} and --threads in 0..{MAX_THREADS}")
         self.jobs = args.jobs
         self.threads = args.threads or max(1, usable_cores() // max(args.jobs, 1))
         self.data = {name: getattr(args, name) for name in DATA_FLAGS}
         check_data_paths(args)
-        if args.jobs < 1 or args.threads < 0:
-            raise UserError("--jobs must be >= 1 and --threads >= 0")
         self.log_with = check_log_with(args.log_with)
         if self.root.exists() and not self.root.is_dir():
             raise UserError(f"--out {self.root} is a file")
@@ -220,7 +221,7 @@ class Plan:
                     f"{self.root} is not empty and was not made by tools/reproduce.py; "
                     "choose another --out"
                 )
-            made_for = json.loads(marker.read_text()).get("preset")
+            made_for = _read_object(marker).get("preset")
             if made_for != self.preset:
                 raise UserError(f"{self.root} holds the {made_for} preset, not {self.preset}")
         self.publish = _publish_target(args.publish) if args.publish else None
@@ -239,7 +240,7 @@ class Plan:
         if not args.fresh:
             for key in self.selected:
                 stored = self.root / key / "inputs.json"
-                if stored.exists() and json.loads(stored.read_text()) != self.inputs(key):
+                if stored.exists() and _read_object(stored) != self.inputs(key):
                     raise UserError(
                         f"{self.root / key} holds runs of a different {key} budget or data "
                         f"(the preset changed?); rerun with --fresh --only {key}"
@@ -279,6 +280,24 @@ class Plan:
 
     def missing_data(self, key: str) -> bool:
         return key in NEEDS_DATA and self.data[NEEDS_DATA[key]] is None
+
+
+def _read_object(path: Path) -> dict[str, Any]:
+    """A JSON object this tool wrote (``.reproduce.json``, ``inputs.json``); a damaged one is
+    a :class:`~coordconv_train.UserError` naming it."""
+    from coordconv_train import UserError
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise UserError(
+            f"{path} is damaged ({type(exc).__name__}); restore it, or choose another --out"
+        ) from None
+    if not isinstance(data, dict):
+        raise UserError(
+            f"{path} is damaged (not a JSON object); restore it, or choose another --out"
+        )
+    return data
 
 
 def _publish_target(path: Path) -> Path:
@@ -447,9 +466,12 @@ def _publish(plan: Plan, sections: list[Section]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from coordconv_train import run_cli
+    from coordconv_train.cli import console_main
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    return run_cli(build_parser(), argv, lambda args: run(Plan(args, argv)))
+    return console_main(
+        "reproduce", lambda: run_cli(build_parser(), argv, lambda args: run(Plan(args, argv)))
+    )
 
 
 if __name__ == "__main__":

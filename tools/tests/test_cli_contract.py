@@ -125,8 +125,76 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     p.rl_tree = root / "rl-tree"
     (p.rl_tree / "MsPacman" / "conv" / "seed0").mkdir(parents=True)
     (p.rl_tree / "MsPacman" / "conv" / "seed0" / "results.json").write_text("{cut sho")
+    p.huge_npz = _npz_declaring(root / "huge.npz", 10**12)
+    p.idx_overflow = _idx_dir_declaring(root / "idx-overflow", (2**31, 2**31, 4))
+    p.crafted_weights = _crafted_weights(p.weights, root / "crafted")
+    p.damaged_reproduce = root / "damaged-reproduce"
+    p.damaged_reproduce.mkdir()
+    (p.damaged_reproduce / ".reproduce.json").write_text('{"preset": "qu')
+    (p.damaged_reproduce / "REPORT.md").write_text("an earlier report\n")
+    p.rl_no_seed = root / "rl-no-seed"
+    for seed, results in enumerate(({"seed": 0}, {})):
+        run = p.rl_no_seed / "MsPacman" / "conv" / f"seed{seed}"
+        run.mkdir(parents=True)
+        results |= {"env": "ALE/MsPacman-v5", "model": "conv", "final_score": 1.0, "frames": 20}
+        (run / "results.json").write_text(json.dumps(results))
     p.runs = _damaged_runs(p, root / "runs")
     return p
+
+
+def _npz_declaring(path: Path, elements: int) -> Path:
+    """A shapes archive, valid but for one member whose .npy header declares ``elements``
+    bytes it does not hold (a crafted file: loading it naively allocates them)."""
+    import zipfile
+
+    from coordconv_data import shapes
+
+    good = shapes.save(shapes.generate(4, seed=0), path.with_suffix(".good.npz"))
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "kinds.npy":
+                header = {"descr": "|u1", "fortran_order": False, "shape": (elements,)}
+                member = __import__("io").BytesIO()
+                np.lib.format.write_array_header_1_0(member, header)
+                data = member.getvalue() + b"\x00" * 16
+            dst.writestr(name, data)
+    good.unlink()
+    return path
+
+
+def _idx_dir_declaring(folder: Path, shape: tuple[int, ...]) -> Path:
+    """An MNIST IDX folder whose training images declare ``shape`` (an overflowing product)."""
+    from coordconv_data.mnist_source import IDX_NAMES, write_idx
+
+    folder.mkdir()
+    for key, stem in IDX_NAMES.items():
+        write_idx(folder / stem, np.zeros((2, 28, 28) if "images" in key else (2,), np.uint8))
+    header = bytes([0, 0, 0x08, len(shape)]) + b"".join(n.to_bytes(4, "big") for n in shape)
+    (folder / IDX_NAMES["train_images"]).write_bytes(header)
+    return folder
+
+
+def _crafted_weights(good: Path, folder: Path) -> SimpleNamespace:
+    """Copies of a good GAN weights file whose metadata was edited."""
+    from safetensors.torch import load_file, save_file
+
+    folder.mkdir()
+    tensors = load_file(good)
+    good_meta = {"kind": "gan", "arch": "shapes", "model": "coordconv-gd", "width_divisor": 64}
+    crafted = {
+        "width_zero": {**good_meta, "width_divisor": 0},
+        "huge_latent": {**good_meta, "kind": "vae", "latent": 10**12},
+        "not_an_object": [1, 2],
+        "no_model": {k: v for k, v in good_meta.items() if k != "model"},
+        "other_shapes": {**good_meta, "width_divisor": 8},
+    }
+    out = SimpleNamespace()
+    for name, meta in crafted.items():
+        path = folder / f"{name}.safetensors"
+        save_file(tensors, str(path), metadata={"coordconv_generative": json.dumps(meta)})
+        setattr(out, name, path)
+    return out
 
 
 # Runs that stopped part-way (no results.json) with a checkpoint cut short, per trainer: the
@@ -137,21 +205,43 @@ RESUMED: dict[str, tuple[str, Callable[[SimpleNamespace], list[str]]]] = {}
 def _damaged_runs(p: SimpleNamespace, root: Path) -> SimpleNamespace:
     """Finished tiny runs of every trainer, then made unfinished and damaged: results.json
     removed and the checkpoint cut in half; plus marked directories with a damaged config."""
-    runs = SimpleNamespace()
+    runs, intact = SimpleNamespace(), {}
     for name, (command, argv_of) in RESUMED.items():
         out = root / name.replace("/", "-")
         assert _status(_main(command), [*argv_of(p), "--out", str(out)]) == 0, name
         (out / "results.json").unlink()
         checkpoint = out / "checkpoint.safetensors"
+        intact[name] = checkpoint.read_bytes()
         checkpoint.write_bytes(checkpoint.read_bytes()[: checkpoint.stat().st_size // 2])
         setattr(runs, name.split("/")[1], out)
     from coordconv_train import MARKER
 
+    # an intact checkpoint of another trainer (GAN) in a vision run, of another model
+    # (--model coordconv) in an A2C run (--model conv): foreign to the run they sit in
+
+    runs.foreign_trainer = _moved_run(runs.notsoclevr, root / "foreign-trainer")
+    (runs.foreign_trainer / "checkpoint.safetensors").write_bytes(intact["generative/gan"])
+    other = root / "rl-coordconv"
+    assert _status(_main("coordconv-rl"), [*RL, *TINY_ENV, "--model", "coordconv", "--out", str(other)]) == 0  # fmt: skip
+    runs.foreign_model = _moved_run(runs.train, root / "foreign-model")
+    (runs.foreign_model / "checkpoint.safetensors").write_bytes(
+        (other / "checkpoint.safetensors").read_bytes()
+    )
     runs.bad_config = root / "bad-config"
     runs.bad_config.mkdir()
     (runs.bad_config / MARKER).write_text('{"format": "coordconv-run-1"}\n')
     (runs.bad_config / "config.json").write_text('{"task": "classifica')
     return runs
+
+
+def _moved_run(run: Path, to: Path) -> Path:
+    """A copy of ``run`` at ``to`` whose config.json says so (a resume there finds its config)."""
+    import shutil
+
+    shutil.copytree(run, to)
+    config = json.loads((to / "config.json").read_text())
+    (to / "config.json").write_text(json.dumps({**config, "out": str(to)}))
+    return to
 
 
 def _tiny_gan_weights(path: Path) -> Path:
@@ -410,6 +500,37 @@ CASES: dict[str, tuple[str, Argv]] = {
     "reproduce/publish-into-a-users-folder": ("reproduce", lambda p, t: ["--fresh", "--publish", str(t.foreign), "--out", str(t.out)]),
     "reproduce/publish-under-a-file": ("reproduce", lambda p, t: ["--fresh", "--publish", str(t.under_file), "--out", str(t.out)]),
     "reproduce/jobs-zero": ("reproduce", lambda p, t: ["--jobs", "0", "--out", str(t.out)]),
+    # ---- issue 24: what used to end in a traceback (sizes and counts bounded before any
+    # allocation, non-finite or absurd rates refused, crafted files named, foreign checkpoints)
+    "data/generate/shapes-n-huge": ("coordconv-data", lambda p, t: ["generate", "shapes", "--n", str(10**12), "--out", str(t.out)]),
+    "data/generate/mnist-n-train-huge": ("coordconv-data", lambda p, t: ["generate", "scattered-mnist", "--n-train", str(10**12), "--out", str(t.out)]),
+    "data/generate/mnist-dir-idx-dims-overflow": ("coordconv-data", lambda p, t: ["generate", "scattered-mnist", "--mnist-dir", str(p.idx_overflow), "--out", str(t.out)]),
+    "data/info/npz-header-declares-1e12-elements": ("coordconv-data", lambda p, t: ["info", str(p.huge_npz)]),
+    "data/preview/npz-header-declares-1e12-elements": ("coordconv-data", lambda p, t: ["preview", str(p.huge_npz), "--out", str(t.root / "g.png")]),
+    "generative/gan/data-declares-1e12-elements": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.huge_npz), "--out", str(t.out)]),
+    "generative/gan/lr-d-inf": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--lr-d", "inf", "--out", str(t.out)]),
+    "generative/gan/lr-g-1e30": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--lr-g", "1e30", "--out", str(t.out)]),
+    "generative/vae/lr-nan": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--lr", "nan", "--out", str(t.out)]),
+    "generative/interpolate/meta-width-divisor-zero": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.width_zero), "--out", str(t.root / "i.png")]),
+    "generative/interpolate/meta-latent-1e12": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.huge_latent), "--out", str(t.root / "i.png")]),
+    "generative/interpolate/meta-not-an-object": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.not_an_object), "--out", str(t.root / "i.png")]),
+    "generative/interpolate/meta-without-model": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.no_model), "--out", str(t.root / "i.png")]),
+    "generative/interpolate/meta-other-than-the-tensors": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.other_shapes), "--out", str(t.root / "i.png")]),
+    "vision/notsoclevr/lr-inf": ("coordconv-vision", lambda p, t: [*NSC, "--lr", "inf", "--out", str(t.out)]),
+    "vision/notsoclevr/lr-1e30": ("coordconv-vision", lambda p, t: [*NSC, "--lr", "1e30", "--out", str(t.out)]),
+    "vision/notsoclevr/resume-a-checkpoint-of-another-trainer": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(p.runs.foreign_trainer), "--resume"]),
+    "vision/sweep/lr-inf": ("coordconv-vision", lambda p, t: [*SWEEP, "--coordconv-lrs", "inf", "--out", str(t.out)]),
+    "vision/detect/lr-1e30": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.det), "--lr", "1e30", "--out", str(t.out)]),
+    "vision/imagenet/base-lr-inf": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--base-lr", "inf", "--out", str(t.out)]),
+    "rl/train/lr-inf": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--lr", "inf", "--out", str(t.out)]),
+    "rl/train/lr-1e30": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--lr", "1e30", "--out", str(t.out)]),
+    "rl/train/threads-1e12": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--threads", str(10**12), "--out", str(t.out)]),
+    "rl/experiment/threads-1e12": ("coordconv-rl", lambda p, t: [*EXP, "--games", "coordconv_rl/TargetReach-v0", "--threads", str(10**12), "--out", str(t.out)]),
+    "rl/train/resume-a-checkpoint-of-another-model": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(p.runs.foreign_model), "--resume"]),
+    "rl/report/a-seed-missing": ("coordconv-rl", lambda p, t: ["report", str(p.rl_no_seed)]),
+    "reproduce/threads-1e12": ("reproduce", lambda p, t: ["--threads", str(10**12), "--only", "classification", "--out", str(t.out)]),
+    "reproduce/damaged-reproduce-json": ("reproduce", lambda p, t: ["--only", "classification", "--out", str(p.damaged_reproduce)]),
+    "reproduce/mnist-idx-dims-overflow": ("reproduce", lambda p, t: ["--mnist", str(p.idx_overflow), "--only", "detection", "--out", str(t.out)]),
 }  # fmt: skip
 
 
@@ -437,6 +558,36 @@ def test_bad_input_is_one_line_status_2_and_changes_nothing(
     assert err.endswith("\n")
     assert "error:" in err, err
     assert tree_digest(folder, inputs.root) == before, f"{case} changed the file tree"
+
+
+# TORCH_DEVICE (read by --device auto) naming no device: one line, as a bad --device is.
+TORCH_DEVICE_CASES = {
+    "coordconv-vision": lambda p, t: [*NSC, "--device", "auto", "--out", str(t.out)],
+    "coordconv-generative": lambda p, t: [*GAN, "--data", str(p.shapes), "--device", "auto", "--out", str(t.out)],
+    "coordconv-rl": lambda p, t: [*RL, *TINY_ENV, "--device", "auto", "--out", str(t.out)],
+}  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("command", sorted(TORCH_DEVICE_CASES))
+def test_a_garbage_torch_device_is_one_line_status_2_and_changes_nothing(
+    command: str,
+    inputs: SimpleNamespace,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    t = _case_folder(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TORCH_DEVICE", "garbage")
+    before = tree_digest(tmp_path, inputs.root)
+    status = _status(_main(command), TORCH_DEVICE_CASES[command](inputs, t))
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert "Traceback" not in err, err
+    assert err.count("\n") == 1, err
+    assert "TORCH_DEVICE" in err, err
+    assert tree_digest(tmp_path, inputs.root) == before
 
 
 # A few cases end to end in a real process: the installed entry point, no traceback.
@@ -644,6 +795,83 @@ def test_a_full_disk_during_a_checkpoint_write_is_one_line_status_2_and_resumabl
         json.loads(line)["epoch"] for line in (out / "metrics.jsonl").read_text().splitlines()
     ]
     assert logged == [1, 2, 3]
+
+
+def test_a_full_disk_without_a_file_name_names_the_file_being_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A write to an open file that fills the disk raises ENOSPC without a file name: the one
+    line still says which file (it used to end in ": None")."""
+    import errno
+
+    from coordconv_data import npz_format
+    from coordconv_data.cli import main
+
+    def disk_full(handle, arrays):
+        handle.write(b"PK\x03\x04 part of an archive")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(npz_format, "_write_zip", disk_full)
+    out = tmp_path / "data"
+    assert main(["generate", "shapes", "--n", "4", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err, err
+    assert "None" not in err, err
+    assert str(out / "shapes.npz") in err, err
+    assert not [p for p in out.rglob("*") if p.is_file()]
+
+
+# --------------------------------------------------------------------------- start-up signals
+
+# A stand-in for the first heavy module a command imports (torch; numpy for coordconv-data,
+# which needs no torch) that announces itself and then takes long: a signal sent then arrives
+# while it is importing, as it would during the seconds a real torch import takes.
+_SLOW_IMPORT = """
+import os, pathlib, time
+pathlib.Path(os.environ["TORCH_IMPORTING_FLAG"]).write_text("importing")
+time.sleep(120)
+"""
+STARTUP_COMMANDS = {
+    "coordconv-data": ("numpy", ["-m", "coordconv_data.cli", "generate", "shapes", "--n", "4"]),
+    "coordconv-vision": ("torch", ["-m", "coordconv_vision.cli", *NSC]),
+    "coordconv-generative": ("torch", ["-m", "coordconv_generative.cli", *GAN]),
+    "coordconv-rl": ("torch", ["-m", "coordconv_rl.cli", *RL, *TINY_ENV]),
+    "reproduce": ("torch", [str(TOOLS / "reproduce.py"), "--only", "classification"]),
+}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("command", sorted(STARTUP_COMMANDS))
+def test_a_signal_while_torch_imports_exits_130_with_one_line(
+    command: str, signum: int, tmp_path: Path
+) -> None:
+    slow, argv = STARTUP_COMMANDS[command]
+    stub = tmp_path / "stub"
+    (stub / slow).mkdir(parents=True)
+    (stub / slow / "__init__.py").write_text(_SLOW_IMPORT)
+    flag = tmp_path / "importing"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(stub), os.environ.get("PYTHONPATH", "")]),
+        "TORCH_IMPORTING_FLAG": str(flag),
+    }
+    out = tmp_path / "out"
+    cmd = [sys.executable, *argv, "--out", str(out)]
+    proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not flag.exists():
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline, f"{slow} was never imported"
+        time.sleep(0.02)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err, err
+    assert err.count("\n") == 1, err
+    assert "stopped" in err, err
+    assert not out.exists()
 
 
 # --------------------------------------------------------------------------- SIGKILL mid-write

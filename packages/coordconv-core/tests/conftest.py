@@ -15,7 +15,13 @@ import torch
 @pytest.fixture(scope="session")
 def device() -> torch.device:
     """The device named by ``TORCH_DEVICE`` (default CPU); TF32 off so fp32 comparisons are exact."""
-    dev = torch.device(os.environ.get("TORCH_DEVICE", "cpu"))
+    name = os.environ.get("TORCH_DEVICE", "cpu")
+    try:
+        dev = torch.device(name)
+    except RuntimeError:
+        dev = None
+    if dev is None:  # outside the except block: the message alone, no torch traceback
+        pytest.fail(f"TORCH_DEVICE={name!r} is not a torch device (cpu, cuda, cuda:1, ...)")
     if dev.type == "cuda":
         if not torch.cuda.is_available():
             pytest.fail("TORCH_DEVICE=cuda but no CUDA device is available")

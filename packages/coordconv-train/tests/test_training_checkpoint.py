@@ -161,3 +161,26 @@ def test_a_write_that_fails_part_way_keeps_the_previous_checkpoint(tmp_path, mon
     assert path.read_bytes() == before
     assert load_checkpoint(path)["step"] == 1
     assert [p.name for p in tmp_path.iterdir()] == ["ck.safetensors"]  # no temporary file left
+
+
+def test_a_checkpoint_of_another_run_is_refused_by_name(tmp_path):
+    """A checkpoint remembers its run's config.json: copied into a run of another model or
+    another trainer it is refused on load, naming what differs; a resumable setting (epochs)
+    may differ."""
+    import json
+
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    for run, model in ((mine, "conv"), (other, "coordconv")):
+        run.mkdir()
+        (run / "config.json").write_text(json.dumps({"model": model, "epochs": 3, "out": str(run)}))
+        save_checkpoint(run / "checkpoint.safetensors", {"step": 1})
+    (mine / "checkpoint.safetensors").write_bytes((other / "checkpoint.safetensors").read_bytes())
+    with pytest.raises(CheckpointError, match="another run \\(model 'coordconv', not 'conv'\\)"):
+        load_checkpoint(mine / "checkpoint.safetensors")
+    (mine / "config.json").write_text(json.dumps({"arch": "lsun", "out": str(mine)}))
+    with pytest.raises(CheckpointError, match="foreign checkpoint"):
+        load_checkpoint(mine / "checkpoint.safetensors")
+    (mine / "config.json").write_text(
+        json.dumps({"model": "coordconv", "epochs": 9, "out": str(mine)})
+    )
+    assert load_checkpoint(mine / "checkpoint.safetensors")["step"] == 1

@@ -115,3 +115,60 @@ def test_resolve_device(monkeypatch):
         with pytest.raises(UserError, match="no CUDA device"):
             resolve_device("cuda")
         assert resolve_device("auto").type == "cpu"
+
+
+@dataclass
+class BoundedConfig:
+    lr: float = field(default=0.01, metadata={"help": "rate", "above": 0.0, "max": 10.0})
+    threads: int = field(default=0, metadata={"help": "threads", "min": 0, "max": 1024})
+    rates: tuple[float, ...] = field(default=(0.1,), metadata={"help": "rates", "above": 0.0})
+    scale: float = field(default=1.0, metadata={"help": "no declared bounds"})
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--lr", "inf"],
+        ["--lr", "nan"],
+        ["--lr", "1e30"],
+        ["--lr", "0"],
+        ["--lr", "-0.1"],
+        ["--threads", str(10**12)],
+        ["--threads", "-1"],
+        ["--rates", "0.1", "inf"],
+        ["--scale=-inf"],  # every float flag must be finite, bounds declared or not
+    ],
+)
+def test_numbers_outside_their_bounds_are_user_errors(argv):
+    parser = argparse.ArgumentParser(prog="demo")
+    add_config_arguments(parser, BoundedConfig)
+    with pytest.raises(UserError, match=f"^{argv[0].split('=')[0]} must be "):
+        config_from_args(BoundedConfig, parser.parse_args(argv))
+
+
+def test_numbers_inside_their_bounds_are_kept():
+    parser = argparse.ArgumentParser(prog="demo")
+    add_config_arguments(parser, BoundedConfig)
+    argv = ["--lr", "10", "--threads", "1024", "--rates", "1e-9", "--scale", "-3"]
+    assert config_from_args(BoundedConfig, parser.parse_args(argv)) == BoundedConfig(
+        10.0, 1024, (1e-9,), -3.0
+    )
+
+
+@pytest.mark.parametrize("name", ["garbage", "mps", "cuda:64"])
+def test_a_torch_device_of_the_environment_that_is_not_here_is_a_user_error(monkeypatch, name):
+    monkeypatch.setenv("TORCH_DEVICE", name)
+    with pytest.raises(UserError, match="TORCH_DEVICE"):
+        resolve_device("auto")
+    monkeypatch.setenv("TORCH_DEVICE", "cpu")
+    assert resolve_device("auto").type == "cpu"
+
+
+def test_importing_coordconv_train_does_not_import_torch():
+    """What lets a console script handle a signal while torch is importing (console_main)."""
+    import subprocess
+    import sys
+
+    code = "import sys, coordconv_train; print('torch' in sys.modules, 'numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -27,15 +27,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from coordconv_data import not_so_clevr, scattered_mnist, shapes
 from coordconv_data.errors import DatasetError
-from coordconv_data.npz_format import read_meta
 from coordconv_train.cli import EXIT_STOPPED, EXIT_USER_ERROR, CliParser, sigterm_as_interrupt
 from coordconv_train.errors import ENVIRONMENT_ERRNOS, UserError, describe_os_error
 from coordconv_train.removal import check_removable
 from coordconv_train.rundir import check_writable_dir
+
+# numpy and the dataset modules are imported inside the functions, after main() has made
+# SIGTERM a KeyboardInterrupt: a stop while they load is one line and status 130
 
 PROG = "coordconv-data"
 FILES = {
@@ -44,11 +43,7 @@ FILES = {
     "shapes": "shapes.npz",
 }
 COCO_DIR = "scattered_mnist_coco"
-LOADERS = {
-    "not-so-clevr": not_so_clevr.load,
-    "scattered-mnist": scattered_mnist.load,
-    "shapes": shapes.load,
-}
+DATASETS = ("not-so-clevr", "scattered-mnist", "shapes")
 # generate's dataset-specific flags (None/False when not given) and the datasets they apply to;
 # not-so-clevr is the fixed set of 3,136 positions and takes none of them
 GENERATE_FLAGS = {
@@ -64,6 +59,9 @@ GENERATE_FLAGS = {
     "no_coco": ("scattered-mnist",),
 }
 GENERATE_DEFAULTS = {"seed": 0, "n": 50_000, "min_gap": 2, "n_train": 9000, "n_test": 1000}
+# images one generate may make: 20x the paper's 50,000 (shapes: 12 KiB each, 12 GB in memory);
+# a larger --n is refused before anything is allocated
+MAX_IMAGES = 1_000_000
 MAX_PREVIEW = 1024  # images in one preview grid (a 3x-scaled 8-column PNG of ~25k px height)
 __all__ = ["EXIT_STOPPED", "EXIT_USER_ERROR", "build_parser", "main"]
 
@@ -79,7 +77,18 @@ class _Formatter(argparse.HelpFormatter):
         return text
 
 
+def _loader(dataset: str) -> Any:
+    """The ``load(path)`` of one of :data:`DATASETS`."""
+    from coordconv_data import not_so_clevr, scattered_mnist, shapes
+
+    return {"not-so-clevr": not_so_clevr, "scattered-mnist": scattered_mnist, "shapes": shapes}[
+        dataset
+    ].load
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from coordconv_data import shapes
+
     parser = CliParser(
         prog=PROG,
         description="Generate the CoordConv paper's datasets deterministically "
@@ -100,7 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="shapes, scattered-mnist: random seed (default: 0)"
     )
     gen.add_argument(
-        "--n", type=int, default=None, help="shapes: number of images (default: 50000)"
+        "--n",
+        type=int,
+        default=None,
+        help=f"shapes: number of images, 1..{MAX_IMAGES:,} (default: 50000)",
     )
     gen.add_argument("--antialias", action="store_true", help="shapes: anti-aliased circle edges")
     gen.add_argument(
@@ -167,10 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
         with sigterm_as_interrupt():
+            args = build_parser().parse_args(argv)
             {"generate": _generate, "info": _info, "preview": _preview}[args.command](args)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
@@ -205,6 +216,8 @@ def _refuse_existing(target: Path, coco: Path | None, overwrite: bool) -> None:
             "move it away or choose another --out"
         )
     if target.exists():
+        from coordconv_data.npz_format import read_meta
+
         try:
             read_meta(target)
         except DatasetError:
@@ -235,13 +248,15 @@ def _generate_options(args: argparse.Namespace) -> dict[str, Any]:
     if options.get("seed", 0) < 0:  # NumPy's SeedSequence takes any integer >= 0
         raise DatasetError(f"--seed must be >= 0, got {options['seed']}")
     for name in ("n", "n_train", "n_test"):
-        if name in options and options[name] < 1:
+        if name in options and not 1 <= options[name] <= MAX_IMAGES:
             flag = "--" + name.replace("_", "-")
-            raise DatasetError(f"{flag} must be >= 1, got {options[name]}")
+            raise DatasetError(f"{flag} must be >= 1 and <= {MAX_IMAGES:,}, got {options[name]}")
     return options
 
 
 def _generate(args: argparse.Namespace) -> None:
+    from coordconv_data import not_so_clevr, scattered_mnist, shapes
+
     options = _generate_options(args)
     out: Path = args.out
     check_writable_dir(out, "--out")
@@ -279,11 +294,15 @@ def _generate(args: argparse.Namespace) -> None:
 
 
 def _info(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from coordconv_data.npz_format import read_meta
+
     meta = read_meta(args.file)
     dataset = meta.get("dataset")
-    if dataset not in LOADERS:
+    if dataset not in DATASETS:
         raise DatasetError(f"{args.file} holds unknown dataset {dataset!r}")
-    LOADERS[dataset](args.file)  # full check: version, checksum, array shapes
+    _loader(dataset)(args.file)  # full check: version, checksum, array shapes
     print(f"{args.file}: {dataset}, format version {meta['version']}, checksum OK")
     for key, value in sorted(meta.items()):
         if key not in ("format", "dataset", "version"):
@@ -296,6 +315,9 @@ def _info(args: argparse.Namespace) -> None:
 
 
 def _preview(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from coordconv_data.npz_format import read_meta
     from coordconv_data.preview import grid_image
 
     if not 1 <= args.count <= MAX_PREVIEW:
@@ -308,11 +330,11 @@ def _preview(args: argparse.Namespace) -> None:
     if args.out.exists() and not args.overwrite:
         raise DatasetError(f"{args.out} exists; pass --overwrite to replace it")
     dataset = read_meta(args.file).get("dataset")
-    if dataset not in LOADERS:
+    if dataset not in DATASETS:
         raise DatasetError(f"{args.file} holds unknown dataset {dataset!r}")
     if args.split is not None and dataset != "scattered-mnist":
         raise DatasetError(f"--split applies to scattered-mnist only; {args.file} holds {dataset}")
-    data = LOADERS[dataset](args.file)
+    data = _loader(dataset)(args.file)
     boxes = None
     if dataset == "not-so-clevr":
         pick = (

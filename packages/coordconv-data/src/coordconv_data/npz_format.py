@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import zipfile
 import zlib
@@ -150,7 +151,33 @@ def _open(path: str | os.PathLike[str]) -> Iterator[Any]:
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise DatasetError(f"{path} is a single .npy array, not a coordconv-data archive")
         with archive:
+            _check_declared_sizes(archive.zip, path)
             yield archive
+
+
+def _check_declared_sizes(archive: zipfile.ZipFile, path: str | os.PathLike[str]) -> None:
+    """Refuse an archive whose ``.npy`` headers declare more bytes than the members hold (a
+    damaged or crafted file), from the headers alone: numpy would allocate what a header
+    declares, say 10^12 elements, before finding the data short."""
+    for info in archive.infolist():
+        try:
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                read_header = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
+                shape, _, dtype = read_header(member)
+                header_bytes = member.tell()
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise DatasetError(f"{path} is corrupt: member {info.filename} ({exc})") from exc
+        declared = math.prod(shape) * dtype.itemsize  # Python integers: no overflow
+        if declared != info.file_size - header_bytes:
+            raise DatasetError(
+                f"{path} is corrupt: member {info.filename} declares shape {shape} of {dtype} "
+                f"({declared:,} bytes) but holds {info.file_size - header_bytes:,}"
+            )
 
 
 def _meta(archive: Any, path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from coordconv_train import (
     run_cli,
     strict_json,
 )
+from coordconv_train.cli import console_main
 from coordconv_train.config import seed  # 0..2**32-1: a usage error, not a torch traceback
 
 
@@ -143,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``coordconv-generative`` console script."""
-    return run_cli(build_parser(), argv, lambda args: args.func(args))
+    return console_main(
+        "coordconv-generative", lambda: run_cli(build_parser(), argv, lambda args: args.func(args))
+    )
 
 
 if __name__ == "__main__":

@@ -17,11 +17,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from coordconv_generative.models import build_gan, build_vae
+from coordconv_generative.models import ARCHS, MODELS, build_gan, build_vae
 from coordconv_train import UserError, write_atomic
 
 WEIGHTS = "weights.safetensors"
 _META_KEY = "coordconv_generative"
+# What a weights file's metadata may ask to build (the trainers' --width-divisor and --latent
+# declare the same bounds), checked before any model is allocated.
+WIDTH_DIVISOR = {"min": 1, "max": 1024}
+LATENT = {"min": 1, "max": 1024}
 
 
 def save_weights(path: str | Path, modules: dict[str, nn.Module], meta: dict[str, Any]) -> Path:
@@ -61,7 +65,41 @@ def load_weights(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tens
         raise UserError(f"{path} is not a coordconv-generative weights file") from exc
     except Exception as exc:  # safetensors' own errors for damaged files
         raise UserError(f"{path} is damaged or not safetensors ({exc})") from exc
-    return meta, tensors
+    return _checked_meta(meta, path), tensors
+
+
+def _checked_meta(meta: Any, path: Path) -> dict[str, Any]:
+    """The metadata of a weights file, refused (:class:`UserError`) unless it names a model
+    the trainers build: kind, arch, model, and width divisor and latent size within bounds."""
+    bad = f"{path} has damaged or foreign metadata"
+    if not isinstance(meta, dict):
+        raise UserError(f"{bad} (not an object)")
+    meta = {"kind": "gan", **meta}
+    allowed = {"kind": ("gan", "vae"), "model": MODELS}
+    if meta["kind"] == "gan":
+        allowed["arch"] = ARCHS
+    for key, choices in allowed.items():
+        if meta.get(key) not in choices:
+            raise UserError(f"{bad} ({key} {meta.get(key)!r}, not one of {', '.join(choices)})")
+    numbers = {"width_divisor": WIDTH_DIVISOR} | (
+        {"latent": LATENT} if meta["kind"] == "vae" else {}
+    )
+    for key, bounds in numbers.items():
+        value = meta.get(key)
+        if not (isinstance(value, int) and bounds["min"] <= value <= bounds["max"]):
+            raise UserError(f"{bad} ({key} {value!r}, not in {bounds['min']}..{bounds['max']})")
+    return meta
+
+
+def _load(module: nn.Module, tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """Load ``tensors`` into ``module``; tensors of another model are a :class:`UserError`."""
+    try:
+        module.load_state_dict(tensors)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
+        raise UserError(
+            f"{path}: its tensors do not fit the model its metadata names ({first})"
+        ) from None
 
 
 def _sub_state(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
@@ -103,17 +141,15 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Trai
     if meta.get("kind") == "vae":
         vae = build_vae(meta["model"], meta["latent"], meta["width_divisor"])
         module: nn.Module = vae.decoder
-        module.load_state_dict(_sub_state(tensors, "decoder"))
+        _load(module, _sub_state(tensors, "decoder"), Path(path))
         z_dim, output_range = meta["latent"], (0.0, 1.0)
     else:
         pair = build_gan(meta["arch"], meta["model"], meta["width_divisor"])
         module = pair.generator
-        module.load_state_dict(_sub_state(tensors, "generator"))
+        _load(module, _sub_state(tensors, "generator"), Path(path))
         z_dim, output_range = pair.z_dim, (-1.0, 1.0)
-    name = f"{meta['model']} {meta.get('kind', 'gan').upper()}"
-    return TrainedGenerator(
-        module.to(device).eval(), meta.get("kind", "gan"), z_dim, name, output_range
-    )
+    name = f"{meta['model']} {meta['kind'].upper()}"
+    return TrainedGenerator(module.to(device).eval(), meta["kind"], z_dim, name, output_range)
 
 
 def load_encoder(path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
@@ -123,5 +159,5 @@ def load_encoder(path: str | Path, device: str | torch.device = "cpu") -> nn.Mod
     if meta.get("kind") != "vae":
         raise UserError(f"{path} holds a GAN; only a VAE has an encoder")
     vae = build_vae(meta["model"], meta["latent"], meta["width_divisor"])
-    vae.encoder.load_state_dict(_sub_state(tensors, "encoder"))
+    _load(vae.encoder, _sub_state(tensors, "encoder"), Path(path))
     return vae.encoder.to(device).eval()

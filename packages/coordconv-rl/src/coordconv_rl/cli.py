@@ -13,9 +13,6 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from coordconv_rl.a2c import A2CConfig, train
-from coordconv_rl.experiment import ExperimentConfig, parse_shard, run_experiment
-from coordconv_rl.report import write_report
 from coordconv_train import (
     EXIT_STOPPED,
     CliParser,
@@ -24,11 +21,17 @@ from coordconv_train import (
     is_stopped,
     run_cli,
 )
+from coordconv_train.cli import console_main
+
+PROG = "coordconv-rl"
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    from coordconv_rl.a2c import A2CConfig  # torch and the games: imported under console_main
+    from coordconv_rl.experiment import ExperimentConfig
+
     parser = CliParser(
-        prog="coordconv-rl",
+        prog=PROG,
         description="A2C agents on Atari, conv vs CoordConv (Liu et al. 2018, S8 / table S7).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split("Examples::", 1)[1],
@@ -64,6 +67,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from coordconv_rl.a2c import A2CConfig, train
+    from coordconv_rl.experiment import ExperimentConfig, parse_shard, run_experiment
+    from coordconv_rl.report import write_report
+
     if args.command == "train":
         results = train(config_from_args(A2CConfig, args))
         if is_stopped(results):
@@ -83,7 +90,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``coordconv-rl`` console script."""
-    return run_cli(_build_parser(), argv, _dispatch)
+    return console_main(PROG, lambda: run_cli(_build_parser(), argv, _dispatch))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,12 @@ def collect(root: Path, metric: str = "final_score") -> dict[str, dict[str, list
             raise UserError(f"{path} is not the results.json of a coordconv-rl run")
         if results.get(metric) is None:
             continue
+        for key in ("seed", "frames", metric):
+            if isinstance(results.get(key), bool) or not isinstance(results.get(key), int | float):
+                raise UserError(
+                    f"{path} lacks a number for {key!r} (a damaged or edited results.json); "
+                    "rerun that run or move it out of the tree"
+                )
         results["_dir"] = str(path.parent)
         found[results["env"]][results.get("variant", results["model"])].append(results)
     for by_variant in found.values():

@@ -8,6 +8,11 @@ disk) removes its temporary file, keeps the previous checkpoint and raises
 :class:`CheckpointError`. A file cut short on disk is refused with :class:`CheckpointError`
 instead of being loaded. Nothing is ever unpickled.
 
+A checkpoint written into a run directory also records the run's ``config.json``; loading it
+back there compares the two (what a resume may change, :data:`~coordconv_train.run.RESUMABLE`,
+aside), so the checkpoint of another trainer or another model copied into a run is refused by
+name (:class:`CheckpointError`) before anything is loaded into a model or written.
+
 Tensors that share memory (tied weights: one tensor under two names) are stored once and come
 back as one tensor, so the sharing survives the round trip; other overlapping views of one
 storage are stored as copies (safetensors refuses overlapping tensors).
@@ -17,12 +22,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from coordconv_train.errors import UserError, describe_os_error
 from coordconv_train.rundir import write_atomic
+
+if TYPE_CHECKING:  # torch is imported where it is used: `import coordconv_train` stays light
+    import torch
 
 _FORMAT = "coordconv-checkpoint-1"
 
@@ -68,6 +74,8 @@ class _Tensors:
 
 
 def _flatten(obj: Any, tensors: _Tensors, prefix: str) -> Any:
+    import torch
+
     if isinstance(obj, torch.Tensor):
         return {"__tensor__": tensors.add(obj)}
     if isinstance(obj, dict):
@@ -108,6 +116,9 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
     tensors = _Tensors()
     tree = _flatten(state, tensors, "state")
     metadata = {"format": _FORMAT, "tree": json.dumps(tree)}
+    config = _run_config(path)
+    if config is not None:
+        metadata["config"] = json.dumps(config)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, lambda tmp: save_file(tensors.tensors, str(tmp), metadata=metadata))
@@ -135,6 +146,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
                 )
             tensors = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118 (safe_open has no __iter__)
         tree = json.loads(meta["tree"])
+        made_for = json.loads(meta["config"]) if "config" in meta else None
     except CheckpointError:
         raise
     except Exception as exc:  # safetensors raises its own error types for truncated headers/data
@@ -142,4 +154,36 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
             f"checkpoint {path} is damaged or truncated ({type(exc).__name__}: {exc}); "
             "start the run over with --overwrite"
         ) from exc
+    _check_made_for(path, made_for)
     return _unflatten(tree, tensors)
+
+
+def _run_config(path: Path) -> dict[str, Any] | None:
+    """The ``config.json`` of the run directory holding ``path``, if it is one."""
+    try:
+        config = json.loads((path.parent / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return config if isinstance(config, dict) else None
+
+
+def _check_made_for(path: Path, made_for: Any) -> None:
+    """Refuse a checkpoint that another run wrote (another trainer, another model or setting)."""
+    from coordconv_train.run import RESUMABLE  # run imports this module
+
+    config = _run_config(path)
+    if not isinstance(made_for, dict) or config is None:
+        return  # a checkpoint outside a run directory, or written before checkpoints said
+    start_over = "give the --out of the run it belongs to, or start this one over with --overwrite"
+    if set(made_for) != set(config):
+        raise CheckpointError(
+            f"--resume: {path} is a foreign checkpoint, written by another trainer than the "
+            f"run in {path.parent}; {start_over}"
+        )
+    differs = [k for k in config if k not in RESUMABLE and k != "out" and made_for[k] != config[k]]
+    if differs:
+        detail = ", ".join(f"{k} {made_for[k]!r}, not {config[k]!r}" for k in differs[:3])
+        raise CheckpointError(
+            f"--resume: {path} is the checkpoint of another run ({detail}), mismatched with "
+            f"the run in {path.parent}; {start_over}"
+        )

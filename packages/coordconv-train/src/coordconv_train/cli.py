@@ -7,6 +7,11 @@ subparsers inherit the class). :func:`run_cli` parses, dispatches, and turns
   foreign folder) into ``prog: error: message`` on one stderr line and :data:`EXIT_USER_ERROR`;
 - SIGINT / SIGTERM outside a training loop (which checkpoints and returns
   :data:`EXIT_STOPPED` itself) into one stderr line and :data:`EXIT_STOPPED`.
+
+:func:`console_main` wraps a console script's whole ``main`` (building the parser imports
+torch, seconds before :func:`run_cli` runs), so a signal while it starts is that same one line
+and status, not a traceback (SIGINT) or death by signal, status 143 (SIGTERM). It works only
+because ``import coordconv_train`` itself does not import torch.
 """
 
 from __future__ import annotations
@@ -52,6 +57,18 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def console_main(prog: str, body: Callable[[], int]) -> int:
+    """``body()`` (a console script's work: build the parser, :func:`run_cli`) with SIGTERM
+    raising ``KeyboardInterrupt`` from the start; a stop before :func:`run_cli` takes over is
+    one stderr line and :data:`EXIT_STOPPED`. Import only light modules before calling it."""
+    try:
+        with sigterm_as_interrupt():
+            return body()
+    except KeyboardInterrupt:
+        print(f"{prog}: stopped by a signal while starting; nothing was written", file=sys.stderr)
+        return EXIT_STOPPED
 
 
 def run_cli(

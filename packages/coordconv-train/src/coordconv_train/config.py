@@ -6,6 +6,13 @@ One dataclass per experiment (docs/architecture.md): every field has a default a
 :func:`config_from_args` builds the dataclass back from the parsed namespace. A field named
 ``seed`` or ``*_seed`` is parsed with :func:`seed`, so a seed no RNG accepts is a usage error
 (found by the argument fuzz, ``tools/tests/test_cli_fuzz.py``), not a traceback mid-run.
+
+Numbers are checked by :func:`config_from_args`, the first thing a command does, before
+anything is allocated or written (the contract's point 3, in ``coordconv_train``'s module
+docstring): every float must be finite (``inf`` and ``nan`` are refused), and a field may
+declare bounds once in its metadata, ``"min"`` / ``"max"`` (inclusive) and ``"above"``
+(exclusive), as :data:`LEARNING_RATE` and :data:`THREADS` do. A value outside them is a
+:class:`~coordconv_train.errors.UserError`: one line, exit status 2.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import types
 import typing
 from pathlib import Path
@@ -24,6 +32,13 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 T = TypeVar("T", bound="DataclassInstance")
+
+MAX_THREADS = 1024  # torch CPU threads: more than any machine these runs are meant for
+# Bounds to spread into a field's metadata (``metadata={"help": ..., **LEARNING_RATE}``).
+# A rate of 10 already makes every optimiser here diverge at once; above it is a typo.
+LEARNING_RATE: dict[str, float] = {"above": 0.0, "max": 10.0}
+THREADS: dict[str, int] = {"min": 0, "max": MAX_THREADS}
+_BOUNDS = ("above", "min", "max")
 
 
 MAX_SEED = 2**32 - 1  # NumPy's global seed (seed_everything) takes no more
@@ -51,6 +66,23 @@ def _base_type(tp: Any) -> Any:
     return tp
 
 
+def bounds_text(metadata: Any) -> str:
+    """``metadata``'s bounds in words (``"> 0 and <= 10"``); empty if it declares none."""
+    words = {"above": ">", "min": ">=", "max": "<="}
+    return " and ".join(f"{words[k]} {metadata[k]:g}" for k in _BOUNDS if k in metadata)
+
+
+def within_bounds(value: float, metadata: Any) -> bool:
+    """Whether ``value`` is finite (for a float) and inside ``metadata``'s bounds."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return (
+        ("min" not in metadata or value >= metadata["min"])
+        and ("max" not in metadata or value <= metadata["max"])
+        and ("above" not in metadata or value > metadata["above"])
+    )
+
+
 def add_config_arguments(
     parser: argparse.ArgumentParser, config_cls: type[DataclassInstance]
 ) -> None:
@@ -71,20 +103,40 @@ def add_config_arguments(
             kwargs["type"] = Path if tp is Path else tp
             if f.name == "seed" or f.name.endswith("_seed"):
                 kwargs["type"] = seed
-            kwargs["help"] = f"{help_text} (default: {default})"
+            limits = bounds_text(f.metadata)
+            kwargs["help"] = f"{help_text} (default: {default}{'; ' + limits if limits else ''})"
             if "choices" in f.metadata:
                 kwargs["choices"] = f.metadata["choices"]
         parser.add_argument(_flag(f.name), **kwargs)
 
 
 def config_from_args(config_cls: type[T], args: argparse.Namespace) -> T:
-    """Build ``config_cls`` from the namespace filled by :func:`add_config_arguments`."""
+    """Build ``config_cls`` from the namespace filled by :func:`add_config_arguments`; a
+    number that is not finite or lies outside its field's bounds is a
+    :class:`~coordconv_train.errors.UserError` (:func:`check_bounds`)."""
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls)}
     hints = typing.get_type_hints(config_cls)
     for name, value in values.items():
         if typing.get_origin(_base_type(hints[name])) is tuple and value is not None:
             values[name] = tuple(value)
-    return config_cls(**values)
+    config = config_cls(**values)
+    check_bounds(config)
+    return config
+
+
+def check_bounds(config: Any) -> None:
+    """Refuse (:class:`~coordconv_train.errors.UserError`) a number of ``config`` that is not
+    finite or lies outside its field's declared bounds."""
+    from coordconv_train.errors import UserError
+
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, bool) or not isinstance(item, int | float):
+                continue
+            if not within_bounds(item, f.metadata):
+                limits = bounds_text(f.metadata) or "finite"
+                raise UserError(f"--{f.name.replace('_', '-')} must be {limits}, got {item}")
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:

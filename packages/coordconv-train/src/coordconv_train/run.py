@@ -53,9 +53,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from coordconv_train.checkpoint import load_checkpoint, save_checkpoint
 from coordconv_train.config import config_to_dict
@@ -70,6 +68,9 @@ from coordconv_train.nonfinite import (
 from coordconv_train.rundir import RunDir, write_atomic
 from coordconv_train.stop import GracefulStop
 from coordconv_train.tracking import end_tracking, start_tracking, tracking_options
+
+if TYPE_CHECKING:  # torch is imported where it is used: `import coordconv_train` stays light
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +225,8 @@ class Run:
     def _agree(self, where: str) -> bool:
         """All-reduce (stop requested, non-finite loss seen) over the processes; raise
         :class:`NonFiniteLoss` on every process if any saw one, else whether any must stop."""
+        import torch
+
         accelerator = self.accelerator
         flags = [float(self.stop_requested), float(self._bad is not None)]
         total = accelerator.reduce(torch.tensor(flags, device=accelerator.device), reduction="sum")

@@ -79,8 +79,10 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # a write to an open file (a full disk) names no file
         raise
     _fsync_dir(path.parent)
     return path

@@ -13,6 +13,9 @@ import importlib
 from collections.abc import Sequence
 
 from coordconv_train import CliParser, run_cli
+from coordconv_train.cli import console_main
+
+PROG = "coordconv-vision"
 
 COMMAND_MODULES: tuple[str, ...] = (
     "coordconv_vision.notsoclevr.command",
@@ -25,7 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered subcommand."""
     parser = CliParser(
-        prog="coordconv-vision",
+        prog=PROG,
         description=(
             "CoordConv vision experiments (Liu et al., NeurIPS 2018): the Not-so-Clevr "
             "coordinate tasks, ImageNet and scattered-MNIST detection."
@@ -43,7 +46,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``coordconv-vision`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
-    return run_cli(build_parser(), argv, _dispatch)
+    return console_main(PROG, lambda: run_cli(build_parser(), argv, _dispatch))
 
 
 if __name__ == "__main__":

@@ -67,8 +67,9 @@ from coordconv_generative.models import (
     build_gan,
     count_parameters,
 )
-from coordconv_generative.weights import WEIGHTS, TrainedGenerator, save_weights
+from coordconv_generative.weights import WEIGHTS, WIDTH_DIVISOR, TrainedGenerator, save_weights
 from coordconv_train import UserError, seed_everything
+from coordconv_train.config import LEARNING_RATE
 from coordconv_train.tracking import LOG_WITH_HELP
 
 
@@ -95,8 +96,12 @@ class GanConfig:
     )
     epochs: int = field(default=50, metadata={"help": "passes over the training set"})
     batch_size: int = field(default=64, metadata={"help": "images per batch (per process)"})
-    lr_d: float = field(default=1e-4, metadata={"help": "discriminator Adam learning rate"})
-    lr_g: float = field(default=5e-4, metadata={"help": "generator Adam learning rate"})
+    lr_d: float = field(
+        default=1e-4, metadata={"help": "discriminator Adam learning rate", **LEARNING_RATE}
+    )
+    lr_g: float = field(
+        default=5e-4, metadata={"help": "generator Adam learning rate", **LEARNING_RATE}
+    )
     beta1: float = field(
         default=0.5, metadata={"help": "Adam beta1 (DCGAN's 0.5; the paper gives none)"}
     )
@@ -170,7 +175,8 @@ class GanConfig:
         default=None, metadata={"help": "stop after this many iterations (CI-sized runs)"}
     )
     width_divisor: int = field(
-        default=1, metadata={"help": "divide every channel width (1 = the paper's models)"}
+        default=1,
+        metadata={"help": "divide every channel width (1 = the paper's models)", **WIDTH_DIVISOR},
     )
     num_workers: int = field(default=0, metadata={"help": "DataLoader worker processes"})
     log_every: int = field(

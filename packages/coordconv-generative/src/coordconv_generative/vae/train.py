@@ -31,8 +31,15 @@ from coordconv_generative.loop import epoch_steps, new_run, open_run, train_epoc
 from coordconv_generative.models import MODELS, build_vae, count_parameters
 from coordconv_generative.vae.model import vae_loss
 from coordconv_generative.vae.reconstruction import reconstruction_metrics
-from coordconv_generative.weights import WEIGHTS, TrainedGenerator, save_weights
+from coordconv_generative.weights import (
+    LATENT,
+    WEIGHTS,
+    WIDTH_DIVISOR,
+    TrainedGenerator,
+    save_weights,
+)
 from coordconv_train import UserError, seed_everything
+from coordconv_train.config import LEARNING_RATE
 from coordconv_train.tracking import LOG_WITH_HELP
 
 
@@ -48,13 +55,15 @@ class VaeConfig:
             "choices": list(MODELS),
         },
     )
-    latent: int = field(default=8, metadata={"help": "latent dimensions (table S5: 8)"})
+    latent: int = field(default=8, metadata={"help": "latent dimensions (table S5: 8)", **LATENT})
     recon_weight: float = field(
         default=50.0, metadata={"help": "weight of the reconstruction term against the KL term"}
     )
     epochs: int = field(default=50, metadata={"help": "passes over the training set"})
     batch_size: int = field(default=64, metadata={"help": "images per batch (per process)"})
-    lr: float = field(default=0.005, metadata={"help": "Adam learning rate (S7.2: 0.005)"})
+    lr: float = field(
+        default=0.005, metadata={"help": "Adam learning rate (S7.2: 0.005)", **LEARNING_RATE}
+    )
     n_train: int | None = field(
         default=None, metadata={"help": "use only the first N training images"}
     )
@@ -77,7 +86,8 @@ class VaeConfig:
         default=None, metadata={"help": "stop after this many steps (CI-sized runs)"}
     )
     width_divisor: int = field(
-        default=1, metadata={"help": "divide every channel width (1 = the paper's models)"}
+        default=1,
+        metadata={"help": "divide every channel width (1 = the paper's models)", **WIDTH_DIVISOR},
     )
     num_workers: int = field(default=0, metadata={"help": "DataLoader worker processes"})
     log_every: int = field(default=50, metadata={"help": "steps between metrics.jsonl records"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coordconv_train.config import LEARNING_RATE
 from coordconv_train.tracking import LOG_WITH_HELP
 
 DETECTOR_MODELS = ("conv", "coordconv")
@@ -63,7 +64,10 @@ class DetectionConfig:
     )
     lr: float = field(
         default=1e-3,
-        metadata={"help": "Adam learning rate (deviation: the official setting is not published)"},
+        metadata={
+            "help": "Adam learning rate (deviation: the official setting is not published)",
+            **LEARNING_RATE,
+        },
     )
     weight_decay: float = field(default=0.0, metadata={"help": "Adam weight decay"})
     hidden_channels: int | None = field(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coordconv_train.config import LEARNING_RATE
 from coordconv_train.tracking import LOG_WITH_HELP
 from coordconv_vision.imagenet.models import CONVERT_CHOICES
 
@@ -45,7 +46,10 @@ class ImageNetConfig:
     batch_size: int = field(default=256, metadata={"help": "images per process per step"})
     base_lr: float = field(
         default=0.1,
-        metadata={"help": "learning rate per 256 images: lr = base_lr * global batch / 256"},
+        metadata={
+            "help": "learning rate per 256 images: lr = base_lr * global batch / 256",
+            **LEARNING_RATE,
+        },
     )
     momentum: float = field(default=0.9, metadata={"help": "SGD momentum"})
     weight_decay: float = field(default=1e-4, metadata={"help": "SGD weight decay"})

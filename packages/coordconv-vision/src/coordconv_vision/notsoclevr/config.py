@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from coordconv_train import UserError
+from coordconv_train.config import LEARNING_RATE
 from coordconv_train.tracking import LOG_WITH_HELP
 from coordconv_vision.notsoclevr.models import (
     MODELS_FOR_TASK,
@@ -91,7 +92,8 @@ class NotSoClevrConfig:
         metadata={"help": "training epochs (None: the paper's setting for task/model)"},
     )
     lr: float | None = field(
-        default=None, metadata={"help": "Adam learning rate (None: paper default)"}
+        default=None,
+        metadata={"help": "Adam learning rate (None: paper default)", **LEARNING_RATE},
     )
     wd: float | None = field(
         default=None,

@@ -30,6 +30,7 @@ from coordconv_train import (
     is_stopped,
     write_json_atomic,
 )
+from coordconv_train.config import LEARNING_RATE
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.figures import size_vs_accuracy
 from coordconv_vision.notsoclevr.models import MODELS_FOR_TASK
@@ -59,14 +60,14 @@ class SweepConfig:
     )
     lrs: tuple[float, ...] = field(
         default=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05),
-        metadata={"help": "deconv/conv learning rates"},
+        metadata={"help": "deconv/conv learning rates", **LEARNING_RATE},
     )
     wds: tuple[float, ...] = field(
         default=(0.001, 0.01), metadata={"help": "deconv/conv weight decays"}
     )
     batch_sizes: tuple[int, ...] = field(default=(16, 32), metadata={"help": "minibatch sizes"})
     coordconv_lrs: tuple[float, ...] = field(
-        default=(0.01, 0.001, 0.005), metadata={"help": "CoordConv learning rates"}
+        default=(0.01, 0.001, 0.005), metadata={"help": "CoordConv learning rates", **LEARNING_RATE}
     )
     epochs: int | None = field(
         default=None,
