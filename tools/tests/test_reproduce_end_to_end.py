@@ -190,7 +190,7 @@ def test_folder_not_made_by_the_tool_is_refused(tmp_path, capsys):
     ("args", "message"),
     [
         (["--imagenet", "nope"], "--imagenet nope is not a directory"),
-        (["--jobs", "0"], "--jobs must be >= 1"),
+        (["--jobs", "0"], "--jobs must be in 1..1024"),
         (["--log-with", "nosuchtracker"], "unknown tracker 'nosuchtracker'"),
     ],
 )

@@ -23,6 +23,7 @@ from coordconv_train import (
     remove_made_by_us,
     write_json_atomic,
 )
+from coordconv_train.lock import LOCK
 from coordconv_train.manifest import MANIFEST, entries, is_marked, mark
 
 
@@ -69,7 +70,10 @@ def outside(tmp_path: Path) -> Path:
 def test_a_run_of_ours_is_replaced_by_overwrite(tmp_path: Path) -> None:
     run = _our_run(tmp_path / "run")
     assert RunDir(run.path).prepare({"lr": 0.2}, overwrite=True) is False
-    assert sorted(p.name for p in run.path.iterdir()) == [MANIFEST, MARKER, "config.json"]
+    # the lock: this process holds the run it just prepared (one writer per run directory)
+    assert sorted(p.name for p in run.path.iterdir()) == sorted(
+        [MANIFEST, MARKER, LOCK, "config.json"]
+    )
 
 
 def _refused(run: RunDir, tmp_path: Path, offending: Path) -> None:
@@ -134,7 +138,10 @@ def test_overwrite_of_the_current_folder_keeps_it(tmp_path, monkeypatch) -> None
     assert RunDir(".").prepare({"lr": 0.2}, overwrite=True) is False
     assert Path.cwd() == run.path
     assert is_marked(".")
-    assert sorted(p.name for p in run.path.iterdir()) == [MANIFEST, MARKER, "config.json"]
+    # the lock: this process holds the run it just prepared (one writer per run directory)
+    assert sorted(p.name for p in run.path.iterdir()) == sorted(
+        [MANIFEST, MARKER, LOCK, "config.json"]
+    )
     Path("mine.txt").write_text("mine\n")
     before = tree_digest(tmp_path)
     with pytest.raises(UserError, match=r"mine\.txt is not a file coordconv wrote"):
