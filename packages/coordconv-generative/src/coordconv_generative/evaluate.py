@@ -118,6 +118,9 @@ def _encoded_pairs(
     return mu[:pairs], mu[pairs:]
 
 
+MAX_STRIP = 256  # rows or images per row of an interpolation figure; more is a typo
+
+
 def run_interpolate(
     checkpoint: Path,
     out: Path,
@@ -133,8 +136,8 @@ def run_interpolate(
     for both GANs and VAEs, as in S7.1 and S7.2), one pair per row; written to the PNG ``out``
     (an existing one only with ``overwrite``). With ``data`` (VAEs only; not the paper's), the
     ends of each row are the posterior means of two random images of that shapes ``.npz``."""
-    if pairs < 1 or steps < 2:
-        raise UserError("need --pairs >= 1 and --steps >= 2")
+    if not (1 <= pairs <= MAX_STRIP and 2 <= steps <= MAX_STRIP):  # before any allocation
+        raise UserError(f"need --pairs in 1..{MAX_STRIP} and --steps in 2..{MAX_STRIP}")
     out = Path(out)
     if out.suffix.lower() != ".png":
         raise UserError(f"interpolate writes a PNG: give --out NAME.png, not {out}")

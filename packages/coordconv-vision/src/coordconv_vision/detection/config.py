@@ -72,7 +72,11 @@ class DetectionConfig:
     weight_decay: float = field(default=0.0, metadata={"help": "Adam weight decay"})
     hidden_channels: int | None = field(
         default=None,
-        metadata={"help": "channels of the RPN hidden conv(s) (default: 32 official, 64 ours)"},
+        metadata={
+            "help": "channels of the RPN hidden conv(s) (default: 32 official, 64 ours)",
+            "min": 1,
+            "max": 4096,
+        },
     )
     train_limit: int = field(
         default=0, metadata={"help": "use only the first N training images (0: all)"}

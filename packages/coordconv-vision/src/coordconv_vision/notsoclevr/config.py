@@ -33,6 +33,9 @@ from coordconv_vision.notsoclevr.models import (
     WHERE_LOSSES,
 )
 
+# a channel multiplier's bounds: the paper's figure S1 uses 1-3; past 64 the models no longer
+# fit in memory, so a larger value is a typo, refused before anything is allocated
+CHANNEL_MULT: dict[str, int] = {"min": 1, "max": 64}
 TRAIN_FRACTION = 0.8  # the paper's uniform split: 80% train / 20% test (S2)
 
 # (task, model) -> defaults. CoordConv: no schedule, converges in a few epochs (S2, S4).
@@ -114,7 +117,11 @@ class NotSoClevrConfig:
         },
     )
     channel_mult: int | None = field(
-        default=None, metadata={"help": "channel multiplier c of figure S1 (None: paper default)"}
+        default=None,
+        metadata={
+            "help": "channel multiplier c of figure S1 (None: paper default)",
+            **CHANNEL_MULT,
+        },
     )
     where_loss: str | None = field(
         default=None,

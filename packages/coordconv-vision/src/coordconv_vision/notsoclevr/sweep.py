@@ -31,7 +31,7 @@ from coordconv_train import (
     write_json_atomic,
 )
 from coordconv_train.config import LEARNING_RATE
-from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
+from coordconv_vision.notsoclevr.config import CHANNEL_MULT, NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.figures import size_vs_accuracy
 from coordconv_vision.notsoclevr.models import MODELS_FOR_TASK
 from coordconv_vision.notsoclevr.tasks import HEADLINE
@@ -56,7 +56,7 @@ class SweepConfig:
         default=(2, 3, 4), metadata={"help": "deconv filter sizes"}
     )
     channel_mults: tuple[int, ...] = field(
-        default=(1, 2, 3), metadata={"help": "deconv channel multipliers"}
+        default=(1, 2, 3), metadata={"help": "deconv channel multipliers", **CHANNEL_MULT}
     )
     lrs: tuple[float, ...] = field(
         default=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05),
