@@ -43,7 +43,12 @@ What every command promises (the contract; the root README repeats it for users)
    previous checkpoint and is a one-line error with status 2.
 """
 
-from coordconv_train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from coordconv_train.checkpoint import (
+    CheckpointError,
+    load_checkpoint,
+    save_checkpoint,
+    training_state,
+)
 from coordconv_train.cli import (
     EXIT_STOPPED,
     EXIT_USER_ERROR,
@@ -123,6 +128,7 @@ __all__ = [
     "save_checkpoint",
     "seed_everything",
     "set_rng_state",
+    "training_state",
     "write_atomic",
     "write_json_atomic",
 ]
