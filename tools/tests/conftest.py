@@ -1,10 +1,46 @@
-"""Make ``tools/`` importable (``reproduction`` package, ``reproduce`` script) in its tests."""
+"""Make ``tools/`` importable (``reproduction`` package, ``reproduce`` script) in its tests, and
+write the image folders that stand in for the user's data (ImageNet, LSUN)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 TOOLS = Path(__file__).resolve().parent.parent
 if str(TOOLS) not in sys.path:
     sys.path.insert(0, str(TOOLS))
+
+
+def write_image_folder(
+    root: Path,
+    classes: int,
+    per_class: int,
+    size: int = 32,
+    *,
+    high: int = 60,
+    squares: bool = True,
+) -> Path:
+    """Write ``root/class<k>/<i>.png``: noise below ``high`` (seeded), and with ``squares`` a
+    bright square at each class's own place, so the classes can be learned."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for k in range(classes):
+        folder = root / f"class{k}"
+        folder.mkdir(parents=True)
+        for i in range(per_class):
+            img = rng.integers(0, high, (size, size, 3), dtype=np.uint8)
+            if squares:
+                img[4 + 6 * k : 12 + 6 * k, 4:12] = 255
+            Image.fromarray(img).save(folder / f"{i}.png")
+    return root
+
+
+@pytest.fixture(scope="session")
+def image_folder() -> Callable[..., Path]:
+    """:func:`write_image_folder`, for tests and module fixtures."""
+    return write_image_folder
