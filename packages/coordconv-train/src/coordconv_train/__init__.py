@@ -8,10 +8,10 @@ accelerate, numpy; the ``tensorboard`` extra for ``--log-with tensorboard``).
   checkpoint, finish), with the statuses and :data:`RESUMABLE`
 - :mod:`.config`: config dataclasses <-> CLI flags <-> ``config.json``
 - :mod:`.rundir`: the run directory (marker, config, ``metrics.jsonl``, ``results.json``)
-- :mod:`.checkpoint`: atomic safetensors checkpoints, truncation detected
+- :mod:`.checkpoint`: atomic safetensors checkpoints, truncation detected; a trainer's state
 - :mod:`.stop`: graceful SIGINT/SIGTERM
 - :mod:`.device`: ``--device``, mixed precision, Accelerate, seeding, RNG state
-- :mod:`.cli`: one-line errors, exit statuses
+- :mod:`.cli`: one-line errors, exit statuses; a trainer's subcommand and its printed results
 
 What every command promises (the contract; the root README repeats it for users)
 -------------------------------------------------------------------------------
