@@ -15,16 +15,10 @@ if str(TOOLS) not in sys.path:
 
 
 def write_image_folder(
-    root: Path,
-    classes: int,
-    per_class: int,
-    size: int = 32,
-    *,
-    high: int = 60,
-    squares: bool = True,
+    root: Path, classes: int, per_class: int, size: int = 32, *, learnable: bool = True
 ) -> Path:
-    """Write ``root/class<k>/<i>.png``: noise below ``high`` (seeded), and with ``squares`` a
-    bright square at each class's own place, so the classes can be learned."""
+    """Write ``root/class<k>/<i>.png`` (seeded): ``learnable``, dim noise with a bright square at
+    each class's own place, so a classifier can learn the classes; otherwise noise only."""
     import numpy as np
     from PIL import Image
 
@@ -33,8 +27,8 @@ def write_image_folder(
         folder = root / f"class{k}"
         folder.mkdir(parents=True)
         for i in range(per_class):
-            img = rng.integers(0, high, (size, size, 3), dtype=np.uint8)
-            if squares:
+            img = rng.integers(0, 60 if learnable else 255, (size, size, 3), dtype=np.uint8)
+            if learnable:
                 img[4 + 6 * k : 12 + 6 * k, 4:12] = 255
             Image.fromarray(img).save(folder / f"{i}.png")
     return root

@@ -46,8 +46,8 @@ def data(tmp_path_factory, image_folder) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("data")
     det = scattered_mnist.generate(scattered_mnist.load_digits(), n_train=32, n_test=8, seed=0)
     imagenet = root / "imagenet"
-    image_folder(imagenet / "train", classes=2, per_class=4, high=255, squares=False)
-    image_folder(imagenet / "val", classes=2, per_class=2, high=255, squares=False)
+    image_folder(imagenet / "train", classes=2, per_class=4, learnable=False)
+    image_folder(imagenet / "val", classes=2, per_class=2, learnable=False)
     return {
         "detection": scattered_mnist.save(det, root / "scattered_mnist.npz"),
         "shapes": shapes.save(shapes.generate(n=32, seed=0), root / "shapes.npz"),
