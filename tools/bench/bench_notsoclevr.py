@@ -23,25 +23,20 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sweeps"))
+from notsoclevr_seeds import parse_seeds  # the sweeps' "0-9" / "0,3,7" seed lists
 
 from coordconv_train import flush_denormals, seed_everything
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.data import TaskData, load_task_data
 from coordconv_vision.notsoclevr.models import build_model, count_parameters
 from coordconv_vision.notsoclevr.train import batch_loss, evaluate, make_optimizer
-
-
-def parse_seeds(text: str) -> list[int]:
-    """``"0-9"`` or ``"0,3,7"`` -> sorted seeds."""
-    seeds: set[int] = set()
-    for part in text.split(","):
-        low, _, high = part.partition("-")
-        seeds.update(range(int(low), int(high or low) + 1))
-    return sorted(seeds)
 
 
 def train_until(

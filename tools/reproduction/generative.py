@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 from reproduction.presets import flags
-from reproduction.report import Section, copy_figure
+from reproduction.report import Section, copy_figure, not_run
 from reproduction.runner import Context
 
 
@@ -258,18 +258,11 @@ def lsun(ctx: Context) -> Section:
     root = ctx.data_paths.get("lsun")
     what = LSUN_WHAT
     if root is None:
-        return Section(
-            key="lsun",
-            title=LSUN_TITLE,
-            status="not run",
-            what=what,
-            headline=[[LSUN_CLAIM, "not run: no LSUN here", LSUN_PAPER, "not run"]],
-            notes=[
-                "LSUN cannot be shipped or downloaded here, and no --lsun path was given.",
-                "To run it: `python tools/reproduce.py --only lsun --lsun /path/to/bedroom_images` "
-                "(a folder of images, e.g. LSUN bedroom exported to JPEG).",
-            ],
+        how = (
+            "`python tools/reproduce.py --only lsun --lsun /path/to/bedroom_images` "
+            "(a folder of images, e.g. LSUN bedroom exported to JPEG)."
         )
+        return not_run("lsun", "LSUN", LSUN_TITLE, what, LSUN_CLAIM, LSUN_PAPER, how)
     from coordconv_generative.cli import main
 
     budget = ctx.budget

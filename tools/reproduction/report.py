@@ -65,6 +65,24 @@ class Section:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+def not_run(
+    key: str, data: str, title: str, what: str, claim: str, paper: str, how: str
+) -> Section:
+    """The section of an experiment on the user's ``data`` (ImageNet, LSUN) when no ``--key``
+    path was given: not run, and ``how`` to run it."""
+    return Section(
+        key=key,
+        title=title,
+        status="not run",
+        what=what,
+        headline=[[claim, f"not run: no {data} here", paper, "not run"]],
+        notes=[
+            f"{data} cannot be shipped or downloaded here, and no --{key} path was given.",
+            f"To run it: {how}",
+        ],
+    )
+
+
 def load_sections(directory: Path, order: list[str]) -> list[Section]:
     """The sections saved in ``directory``, in ``order`` (unknown keys last)."""
     found = [Section.load(p) for p in sorted(directory.glob("*.json"))]

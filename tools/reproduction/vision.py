@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from reproduction.presets import flags
-from reproduction.report import Section, copy_figure
+from reproduction.report import Section, copy_figure, not_run
 from reproduction.runner import Context
 from reproduction.seeds import count, mean_std, per_seed, success
 
@@ -257,16 +257,9 @@ def imagenet(ctx: Context) -> Section:
             "python tools/reproduce.py --preset paper --only imagenet --imagenet "
             "/path/to/imagenet (ImageFolder layout: train/<class>/*.JPEG, val/<class>/*.JPEG)"
         )
-        return Section(
-            key="imagenet",
-            title=IMAGENET_TITLE,
-            status="not run",
-            what=what,
-            headline=[[IMAGENET_CLAIM, "not run: no ImageNet here", IMAGENET_PAPER, "not run"]],
-            notes=[
-                "ImageNet cannot be shipped or downloaded here, and no --imagenet path was given.",
-                f"To run it: `{command}`; multi-GPU: see packages/coordconv-vision/README.md.",
-            ],
+        how = f"`{command}`; multi-GPU: see packages/coordconv-vision/README.md."
+        return not_run(
+            "imagenet", "ImageNet", IMAGENET_TITLE, what, IMAGENET_CLAIM, IMAGENET_PAPER, how
         )
     from coordconv_vision.cli import main
     from coordconv_vision.compare import compare_results, default_direction

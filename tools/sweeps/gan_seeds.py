@@ -34,7 +34,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from notsoclevr_seeds import kernel_table, parse_seeds, read_log, split_passthrough
+from notsoclevr_seeds import (
+    add_seeds_and_kernels,
+    kernel_table,
+    read_log,
+    seeds_of,
+    split_passthrough,
+    sweep_parser,
+)
 
 from coordconv_generative.entropy import DETECT_FLOOR, SPREAD_FLOOR_PX, clears_floors
 
@@ -105,24 +112,16 @@ def summarise(records: list[dict]) -> bool:
 
 def main() -> int:
     argv, extra = split_passthrough(sys.argv[1:])
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        epilog="Flags after -- go to `coordconv-generative gan` (e.g. -- --r1 5).",
-    )
+    parser = sweep_parser(__doc__, "coordconv-generative gan", "--r1 5")
     parser.add_argument("--models", nargs="+", default=["conv", "coordconv-gd"],
                         choices=["conv", "coordconv", "coordconv-gd"])  # fmt: skip
-    parser.add_argument("--seeds", default="0-4", help="e.g. 0-4 or 0,3,7 (default: 0-4)")
-    parser.add_argument("--kernels", nargs="+", default=["default"],
-                        help="CPU kernel paths: default, or an ATEN_CPU_CAPABILITY value")  # fmt: skip
+    add_seeds_and_kernels(parser, "0-4", ["default"])
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time (one thread each)")
     parser.add_argument("--data", type=Path, help="shapes .npz (default: 2,000 made here)")
     parser.add_argument("--name", default="gan", help="log and run-folder name")
     parser.add_argument("--out", type=Path, default=Path("runs/sweeps"), help="sweep folder")
     args = parser.parse_args(argv)
-    try:
-        seeds = parse_seeds(args.seeds)
-    except ValueError:
-        parser.error(f"--seeds: expected e.g. 0-4 or 0,3,7, got {args.seeds!r}")
+    seeds = seeds_of(parser, args)
     if args.jobs < 1:
         parser.error("--jobs must be >= 1")
     if args.data is not None and not args.data.is_file():

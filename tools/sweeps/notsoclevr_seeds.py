@@ -51,6 +51,31 @@ def parse_seeds(text: str) -> list[int]:
     return sorted(seeds)
 
 
+def sweep_parser(doc: str, command: str, example: str) -> argparse.ArgumentParser:
+    """The parser of a seed sweep (this one and ``gan_seeds.py``): described by the first line
+    of ``doc``, its epilog naming the ``command`` that flags after ``--`` go to."""
+    return argparse.ArgumentParser(
+        description=doc.splitlines()[0],
+        epilog=f"Flags after -- go to `{command}` (e.g. -- {example}).",
+    )
+
+
+def add_seeds_and_kernels(parser: argparse.ArgumentParser, seeds: str, kernels: list[str]) -> None:
+    """A sweep's ``--seeds`` (read by :func:`seeds_of`) and ``--kernels``, with these defaults."""
+    parser.add_argument("--seeds", default=seeds, help=f"e.g. {seeds} or 0,3,7 (default: {seeds})")
+    parser.add_argument("--kernels", nargs="+", default=kernels,
+                        help="CPU kernel paths: default, or an ATEN_CPU_CAPABILITY value")  # fmt: skip
+
+
+def seeds_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[int]:
+    """``args.seeds`` parsed; a malformed list is a usage error of ``parser`` (exit 2)."""
+    try:
+        return parse_seeds(args.seeds)
+    except ValueError:
+        parser.error(f"--seeds: expected e.g. {parser.get_default('seeds')} or 0,3,7, "
+                     f"got {args.seeds!r}")  # fmt: skip
+
+
 def split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
     """``[own flags] -- [flags for the trained command]`` -> the two lists."""
     if "--" not in argv:
@@ -133,26 +158,18 @@ def summarise(task: str, records: list[dict]) -> bool:
 
 def main() -> int:
     argv, extra = split_passthrough(sys.argv[1:])
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        epilog="Flags after -- go to `coordconv-vision notsoclevr` (e.g. -- --lr 0.01).",
-    )
+    parser = sweep_parser(__doc__, "coordconv-vision notsoclevr", "--lr 0.01")
     parser.add_argument("--task", choices=sorted(SUCCESS), default="classification")
     parser.add_argument(
         "--splits", nargs="+", choices=["uniform", "quadrant"], default=["quadrant"]
     )
-    parser.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,3,7 (default: 0-9)")
-    parser.add_argument("--kernels", nargs="+", default=["default", "avx2"],
-                        help="CPU kernel paths: default, or an ATEN_CPU_CAPABILITY value")  # fmt: skip
+    add_seeds_and_kernels(parser, "0-9", ["default", "avx2"])
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
     parser.add_argument("--name", default="", help="log name (default: the task)")
     parser.add_argument("--out", type=Path, default=Path("runs/sweeps"), help="log directory")
     parser.add_argument("--kernel", help=argparse.SUPPRESS)  # set in the worker subprocesses
     args = parser.parse_args(argv)
-    try:
-        parse_seeds(args.seeds)
-    except ValueError:
-        parser.error(f"--seeds: expected e.g. 0-9 or 0,3,7, got {args.seeds!r}")
+    seeds_of(parser, args)
     args.out.mkdir(parents=True, exist_ok=True)
     log = args.out / f"{args.name or args.task}.jsonl"
     if args.kernel:

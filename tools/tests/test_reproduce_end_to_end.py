@@ -203,26 +203,11 @@ def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys):
     assert not out.exists()
 
 
-def _image_folder(root: Path, classes: int, per_class: int, size: int = 32) -> None:
-    """Write ``root/<class>/<i>.png`` images: class k is a bright square at its own place."""
-    import numpy as np
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    for k in range(classes):
-        folder = root / f"class{k}"
-        folder.mkdir(parents=True)
-        for i in range(per_class):
-            img = rng.integers(0, 60, (size, size, 3), dtype=np.uint8)
-            img[4 + 6 * k : 12 + 6 * k, 4:12] = 255
-            Image.fromarray(img).save(folder / f"{i}.png")
-
-
-def test_imagenet_and_lsun_run_on_user_folders(tmp_path):
+def test_imagenet_and_lsun_run_on_user_folders(tmp_path, image_folder):
     imagenet, lsun = tmp_path / "imagenet", tmp_path / "lsun"
-    _image_folder(imagenet / "train", classes=3, per_class=4)
-    _image_folder(imagenet / "val", classes=3, per_class=2)
-    _image_folder(lsun / "bedroom", classes=1, per_class=8, size=64)
+    image_folder(imagenet / "train", classes=3, per_class=4)
+    image_folder(imagenet / "val", classes=3, per_class=2)
+    image_folder(lsun / "bedroom", classes=1, per_class=8, size=64)
     out = tmp_path / "out"
     proc = _reproduce(
         REPO,

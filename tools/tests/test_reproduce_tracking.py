@@ -12,9 +12,7 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 pytest.importorskip("tensorboard")
 
@@ -41,26 +39,15 @@ def assert_tracked(run: Path, project: str, step_key: str) -> None:
         assert [v for _, v in logged] == pytest.approx([v for _, v in sorted(points)], rel=1e-6)
 
 
-def _folder(root: Path, classes: int, per_class: int, size: int = 32) -> Path:
-    rng = np.random.default_rng(0)
-    for k in range(classes):
-        folder = root / f"class{k}"
-        folder.mkdir(parents=True)
-        for i in range(per_class):
-            img = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
-            Image.fromarray(img).save(folder / f"{i}.png")
-    return root
-
-
 @pytest.fixture(scope="module")
-def data(tmp_path_factory) -> dict[str, Path]:
+def data(tmp_path_factory, image_folder) -> dict[str, Path]:
     from coordconv_data import scattered_mnist, shapes
 
     root = tmp_path_factory.mktemp("data")
     det = scattered_mnist.generate(scattered_mnist.load_digits(), n_train=32, n_test=8, seed=0)
     imagenet = root / "imagenet"
-    _folder(imagenet / "train", classes=2, per_class=4)
-    _folder(imagenet / "val", classes=2, per_class=2)
+    image_folder(imagenet / "train", classes=2, per_class=4, learnable=False)
+    image_folder(imagenet / "val", classes=2, per_class=2, learnable=False)
     return {
         "detection": scattered_mnist.save(det, root / "scattered_mnist.npz"),
         "shapes": shapes.save(shapes.generate(n=32, seed=0), root / "shapes.npz"),

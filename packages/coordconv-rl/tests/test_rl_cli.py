@@ -33,6 +33,7 @@ RESULT_KEYS = {
 }
 DEVICE = os.environ.get("TORCH_DEVICE", "cpu")  # TORCH_DEVICE=cuda: same tests on a GPU
 TINY = ["--env", TINY_ENV_ID, "--device", DEVICE, "--threads", "1", "--no-progress"]
+CPU = ["--device", "cpu", "--threads", "1", "--no-progress"]
 
 
 def _records(path):
@@ -97,11 +98,7 @@ def test_train_gymnasium_wrapper_backend(tmp_path):
             "1",
             "--eval-max-steps",
             "5",
-            "--device",
-            "cpu",
-            "--threads",
-            "1",
-            "--no-progress",
+            *CPU,
             "--out",
             str(tmp_path),
         ]
@@ -171,11 +168,7 @@ def test_experiment_then_report(tmp_path):
         "4",
         "--eval-episodes",
         "4",
-        "--device",
-        "cpu",
-        "--threads",
-        "1",
-        "--no-progress",
+        *CPU,
         "--out",
         str(root),
     ]

@@ -69,28 +69,12 @@ def test_bad_combination_is_a_clear_error(
     assert code == 2
     assert "does not apply" in capsys.readouterr().err
     assert main(["notsoclevr", "--epochs", "0", "--out", str(tmp_path / "x")]) == 2
-    argv = [
-        "notsoclevr",
-        "--task",
-        "classification",
-        "--where-loss",
-        "joint",
-        "--out",
-        str(tmp_path / "w"),
-    ]
-    assert main(argv) == 2
-    assert "--where-loss applies only" in capsys.readouterr().err
-    argv = [
-        "notsoclevr",
-        "--model",
-        "deconv",
-        "--init",
-        "equivariant",
-        "--out",
-        str(tmp_path / "i"),
-    ]
-    assert main(argv) == 2
-    assert "--init equivariant applies only" in capsys.readouterr().err
+    for flags, out, error in [
+        (["--task", "classification", "--where-loss", "joint"], "w", "--where-loss applies only"),
+        (["--model", "deconv", "--init", "equivariant"], "i", "--init equivariant applies only"),
+    ]:
+        assert main(["notsoclevr", *flags, "--out", str(tmp_path / out)]) == 2
+        assert error in capsys.readouterr().err
     assert not (tmp_path / "i").exists()  # refused before anything is written
 
 

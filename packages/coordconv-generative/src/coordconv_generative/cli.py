@@ -15,37 +15,28 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from coordconv_train import (
-    EXIT_STOPPED,
     CliParser,
-    add_config_arguments,
+    add_config_command,
     config_from_args,
-    is_stopped,
+    report_results,
     run_cli,
-    strict_json,
 )
 from coordconv_train.cli import console_main
 from coordconv_train.config import seed  # 0..2**32-1: a usage error, not a torch traceback
+
+STOPPED = "stopped after {step} steps; rerun with --resume to continue"
 
 
 def _gan(args: argparse.Namespace) -> int:
     from coordconv_generative.gan.train import GanConfig, train_gan
 
-    return _report(train_gan(config_from_args(GanConfig, args)))
+    return report_results(train_gan(config_from_args(GanConfig, args)), STOPPED)
 
 
 def _vae(args: argparse.Namespace) -> int:
     from coordconv_generative.vae.train import VaeConfig, train_vae
 
-    return _report(train_vae(config_from_args(VaeConfig, args)))
-
-
-def _report(results: dict) -> int:
-    """Print a trainer's results; a run stopped by a signal exits with status 130."""
-    if is_stopped(results):
-        print(f"stopped after {results['step']} steps; rerun with --resume to continue")
-        return EXIT_STOPPED
-    print(strict_json.dumps(results, indent=2, default=None))
-    return 0
+    return report_results(train_vae(config_from_args(VaeConfig, args)), STOPPED)
 
 
 def _entropy(args: argparse.Namespace) -> int:
@@ -90,16 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
         "mode collapse (figure 7, S10).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    gan = sub.add_parser(
+    add_config_command(
+        sub,
         "gan",
+        GanConfig,
+        _gan,
         help="train a GAN (table S4 shapes, table S6 LSUN-style folder)",
         description="Train a GAN. FILE = coordconv-data shapes .npz; DIR = folder of images.",
     )
-    add_config_arguments(gan, GanConfig)
-    gan.set_defaults(func=_gan)
-    vae = sub.add_parser("vae", help="train a VAE on colored shapes (table S5)")
-    add_config_arguments(vae, VaeConfig)
-    vae.set_defaults(func=_vae)
+    add_config_command(sub, "vae", VaeConfig, _vae, help="train a VAE on colored shapes (table S5)")
 
     ent = sub.add_parser(
         "entropy",

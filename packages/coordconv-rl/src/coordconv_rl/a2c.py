@@ -36,7 +36,7 @@ from coordconv_rl.evaluate import evaluate
 from coordconv_rl.games import TINY_ENV_ID, resolve_env_id
 from coordconv_rl.networks import ARCHS, COORD_INITS, MODELS, make_network, variant_name
 from coordconv_rl.rmsprop_tf import OPTIMIZERS, make_optimizer, optimizer_for
-from coordconv_train import Run, UserError, config_to_dict, seed_everything
+from coordconv_train import Run, UserError, config_to_dict, seed_everything, training_state
 from coordconv_train.config import LEARNING_RATE, THREADS
 from coordconv_train.tracking import LOG_WITH_HELP
 
@@ -374,15 +374,16 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
 
     def checkpoint() -> None:
         run.checkpoint(
-            {
-                "model": accelerator.unwrap_model(model).state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "update": update,
-                "wall_time_s": wall_before + time.time() - start,
-                "cpu_time_s": cpu_before + time.process_time() - cpu_start,
-                "recent_returns": list(recent),
-                "config": config_to_dict(cfg),
-            }
+            training_state(
+                accelerator,
+                model,
+                optimizer,
+                update=update,
+                wall_time_s=wall_before + time.time() - start,
+                cpu_time_s=cpu_before + time.process_time() - cpu_start,
+                recent_returns=list(recent),
+                config=config_to_dict(cfg),
+            )
         )
 
     # rollout storage; obs stay uint8 on the device: (T, N, C, H, W)

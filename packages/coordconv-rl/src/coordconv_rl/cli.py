@@ -16,7 +16,7 @@ from pathlib import Path
 from coordconv_train import (
     EXIT_STOPPED,
     CliParser,
-    add_config_arguments,
+    add_config_command,
     config_from_args,
     is_stopped,
     run_cli,
@@ -37,19 +37,23 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("Examples::", 1)[1],
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    p_train = sub.add_parser(
+    add_config_command(
+        sub,
         "train",
+        A2CConfig,
+        _train,
         help="train one A2C agent; writes config.json, metrics.jsonl, checkpoints, results.json",
         description="Train one A2C agent (OpenAI-baselines defaults) on one environment.",
     )
-    add_config_arguments(p_train, A2CConfig)
-    p_exp = sub.add_parser(
+    add_config_command(
+        sub,
         "experiment",
+        ExperimentConfig,
+        _experiment,
         help="run the conv x CoordConv x game x seed grid into OUT/<game>/<model>/seed<k> (resumable)",
         description="Run the table S7 grid; finished runs are skipped, unfinished ones resumed. "
         "Extra A2C flags (e.g. --num-envs, --device) come from the train subcommand's list.",
     )
-    add_config_arguments(p_exp, ExperimentConfig)
     p_rep = sub.add_parser(
         "report",
         help="table S7 (markdown + JSON: Welch t-test, IQM with stratified-bootstrap 95%% CIs) "
@@ -63,25 +67,32 @@ def _build_parser() -> argparse.ArgumentParser:
         default="final_score",
         help="score per run: evaluation mean (default) or mean of the last 100 training games",
     )
+    p_rep.set_defaults(func=_report)
     return parser
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _train(args: argparse.Namespace) -> int:
     from coordconv_rl.a2c import A2CConfig, train
+
+    results = train(config_from_args(A2CConfig, args))
+    if is_stopped(results):
+        return EXIT_STOPPED
+    if results is not None:
+        print(f"final score {results['final_score']} over {len(results['eval_returns'])} games")
+    return 0
+
+
+def _experiment(args: argparse.Namespace) -> int:
     from coordconv_rl.experiment import ExperimentConfig, parse_shard, run_experiment
+
+    cfg = config_from_args(ExperimentConfig, args)
+    parse_shard(cfg.shard)
+    return 0 if run_experiment(cfg) is not None else EXIT_STOPPED
+
+
+def _report(args: argparse.Namespace) -> int:
     from coordconv_rl.report import write_report
 
-    if args.command == "train":
-        results = train(config_from_args(A2CConfig, args))
-        if is_stopped(results):
-            return EXIT_STOPPED
-        if results is not None:
-            print(f"final score {results['final_score']} over {len(results['eval_returns'])} games")
-        return 0
-    if args.command == "experiment":
-        cfg = config_from_args(ExperimentConfig, args)
-        parse_shard(cfg.shard)
-        return 0 if run_experiment(cfg) is not None else EXIT_STOPPED
     paths = write_report(args.root, metric=args.metric)
     for path in paths:
         print(path)
@@ -90,7 +101,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``coordconv-rl`` console script."""
-    return console_main(PROG, lambda: run_cli(_build_parser(), argv, _dispatch))
+    return console_main(PROG, lambda: run_cli(_build_parser(), argv, lambda args: args.func(args)))
 
 
 if __name__ == "__main__":

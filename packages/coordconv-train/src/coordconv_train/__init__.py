@@ -10,13 +10,13 @@ accelerate, numpy; the ``tensorboard`` extra for ``--log-with tensorboard``).
 - :mod:`.rundir`: the run directory (marker, config, ``metrics.jsonl``, ``results.json``)
 - :mod:`.manifest`, :mod:`.removal`: the list of files we made, and the one function that
   deletes (only those)
-- :mod:`.checkpoint`: atomic safetensors checkpoints, truncation detected
+- :mod:`.checkpoint`: atomic safetensors checkpoints, truncation detected; a trainer's state
 - :mod:`.lock`: one writer per run directory (``.coordconv-run.lock``)
 - :mod:`.nonfinite`: a NaN or infinite loss stops a run cleanly
 - :mod:`.strict_json`: every JSON written is strict (non-finite values as ``null``, noted)
 - :mod:`.stop`: graceful SIGINT/SIGTERM
 - :mod:`.device`: ``--device``, mixed precision, Accelerate, seeding, RNG state
-- :mod:`.cli`: one-line errors, exit statuses
+- :mod:`.cli`: one-line errors, exit statuses; a trainer's subcommand and its printed results
 
 What every command promises (the contract; the root README repeats it for users)
 -------------------------------------------------------------------------------
@@ -66,12 +66,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names below, imported lazily (PEP 562) so that light users
     # (coordconv-data's CLI: errors, removal) do not import torch
-    from coordconv_train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from coordconv_train.checkpoint import (
+        CheckpointError,
+        load_checkpoint,
+        save_checkpoint,
+        training_state,
+    )
     from coordconv_train.cli import (
         EXIT_STOPPED,
         EXIT_USER_ERROR,
         CliParser,
+        add_config_command,
+        log_to_stdout,
         one_line,
+        report_results,
         run_cli,
     )
     from coordconv_train.config import (
@@ -148,6 +156,10 @@ _LAZY = {
     "rng_state": "coordconv_train.device",
     "run_cli": "coordconv_train.cli",
     "save_checkpoint": "coordconv_train.checkpoint",
+    "training_state": "coordconv_train.checkpoint",
+    "add_config_command": "coordconv_train.cli",
+    "log_to_stdout": "coordconv_train.cli",
+    "report_results": "coordconv_train.cli",
     "seed_everything": "coordconv_train.device",
     "set_rng_state": "coordconv_train.device",
     "write_atomic": "coordconv_train.rundir",
@@ -186,6 +198,7 @@ __all__ = [
     "RunDir",
     "UserError",
     "add_config_arguments",
+    "add_config_command",
     "check_not_in_use",
     "check_removable",
     "check_writable_dir",
@@ -199,6 +212,7 @@ __all__ = [
     "is_stopped",
     "load_checkpoint",
     "lock_dir",
+    "log_to_stdout",
     "make_accelerator",
     "mark_new_dir",
     "mixed_precision_for",
@@ -207,12 +221,14 @@ __all__ = [
     "release_dir",
     "remove_made_by_us",
     "remove_marked_dir",
+    "report_results",
     "resolve_device",
     "rng_state",
     "run_cli",
     "save_checkpoint",
     "seed_everything",
     "set_rng_state",
+    "training_state",
     "write_atomic",
     "write_json_atomic",
 ]

@@ -103,6 +103,18 @@ def _unflatten(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
     return obj
 
 
+def training_state(
+    accelerator: Any, model: torch.nn.Module, optimizer: torch.optim.Optimizer, **counters: Any
+) -> dict[str, Any]:
+    """A trainer's checkpoint state: the (unwrapped) model's and the optimiser's state dicts,
+    then ``counters`` (step, times, ...) in the order given; for :meth:`Run.checkpoint`."""
+    return {
+        "model": accelerator.unwrap_model(model).state_dict(),
+        "optimizer": optimizer.state_dict(),
+        **counters,
+    }
+
+
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
     """Write ``state`` to ``path`` atomically (temporary file, fsync, rename).
 

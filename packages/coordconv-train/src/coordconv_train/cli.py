@@ -12,20 +12,28 @@ subparsers inherit the class). :func:`run_cli` parses, dispatches, and turns
 torch, seconds before :func:`run_cli` runs), so a signal while it starts is that same one line
 and status, not a traceback (SIGINT) or death by signal, status 143 (SIGTERM). It works only
 because ``import coordconv_train`` itself does not import torch.
+
+A training command is :func:`add_config_command` (its flags are a config dataclass's fields)
+and ends in :func:`report_results` (the results as JSON, or where a stopped run is and exit
+:data:`EXIT_STOPPED`); :func:`log_to_stdout` sends its progress and stop notice to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from coordconv_train import strict_json
+from coordconv_train.config import add_config_arguments
 from coordconv_train.errors import ENVIRONMENT_ERRNOS, UserError, describe_os_error
 from coordconv_train.lock import release_all
+from coordconv_train.run import is_stopped
 
 EXIT_USER_ERROR = 2
 EXIT_STOPPED = 130  # 128 + SIGINT, what shells report for Ctrl-C; used for SIGTERM as well
@@ -37,6 +45,39 @@ class CliParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # an argument may hold a line break: the message stays one line all the same
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {one_line(message)} (see --help)\n")
+
+
+def add_config_command(
+    subparsers: Any,
+    name: str,
+    config_cls: type,
+    func: Callable[[argparse.Namespace], int],
+    **parser_kwargs: Any,
+) -> argparse.ArgumentParser:
+    """Add subcommand ``name`` whose flags are ``config_cls``'s fields and whose handler is
+    ``func`` (``args.func``); ``parser_kwargs`` go to ``add_parser`` (help, description...)."""
+    parser = subparsers.add_parser(name, **parser_kwargs)
+    add_config_arguments(parser, config_cls)
+    parser.set_defaults(func=func)
+    return parser
+
+
+def log_to_stdout(level: int) -> None:
+    """Log messages (progress, a stop notice: which signal, where the checkpoint is) as bare
+    lines on stdout: stderr holds nothing but an error's one line."""
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stdout)
+
+
+def report_results(results: Mapping[str, Any], stopped: str) -> int:
+    """Print a trainer's ``results`` and return the command's exit status: the results as
+    indented JSON and 0, or, for a run stopped by a signal, ``stopped`` formatted with the
+    results (e.g. ``"stopped at step {step}; rerun with --resume"``) and :data:`EXIT_STOPPED`.
+    The JSON is strict (:mod:`.strict_json`): NaN and infinities as ``null``, noted."""
+    if is_stopped(results):
+        print(stopped.format_map(results))
+        return EXIT_STOPPED
+    print(strict_json.dumps(results, indent=2, default=None))
+    return 0
 
 
 def one_line(text: str) -> str:

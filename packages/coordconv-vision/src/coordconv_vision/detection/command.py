@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from typing import Any
 
-from coordconv_train import (
-    EXIT_STOPPED,
-    add_config_arguments,
-    config_from_args,
-    is_stopped,
-    strict_json,
-)
+from coordconv_train import add_config_command, config_from_args, log_to_stdout, report_results
 from coordconv_vision.detection.config import DetectionConfig
 
 EPILOG = """examples:
@@ -28,21 +21,18 @@ def run(args: argparse.Namespace) -> int:
     """Train from the parsed flags; print the final results."""
     from coordconv_vision.detection.train import train_detector
 
-    # the stop notice (which signal, where the checkpoint is) on stdout: stderr holds nothing
-    # but an error's one line
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
+    log_to_stdout(logging.WARNING)
     results = train_detector(config_from_args(DetectionConfig, args))
-    if is_stopped(results):
-        print(f"stopped at step {results['step']}; rerun with --resume")
-        return EXIT_STOPPED
-    print(strict_json.dumps(results, indent=2, default=None))
-    return 0
+    return report_results(results, "stopped at step {step}; rerun with --resume")
 
 
 def register(subparsers: Any) -> None:
     """Add the ``detect`` subcommand."""
-    parser = subparsers.add_parser(
+    add_config_command(
+        subparsers,
         "detect",
+        DetectionConfig,
+        run,
         help="region proposals on scattered MNIST, conv vs CoordConv (S6, table S3)",
         description=(
             "Train the Faster R-CNN-style region-proposal model of S6 (no classification head) on "
@@ -51,5 +41,3 @@ def register(subparsers: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_config_arguments(parser, DetectionConfig)
-    parser.set_defaults(func=run)

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from coordconv_train import Run, UserError, seed_everything
+from coordconv_train import Run, UserError, seed_everything, training_state
 from coordconv_vision.detection.config import (
     ANCHOR_LAYOUTS,
     DETECTOR_MODELS,
@@ -136,13 +136,9 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
 
     def save() -> None:  # Run.checkpoint refuses a non-finite state
         run.checkpoint(
-            {
-                "model": accelerator.unwrap_model(model).state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "step": step,
-                "wall_time_s": wall,
-                "cpu_time_s": cpu,
-            }
+            training_state(
+                accelerator, model, optimizer, step=step, wall_time_s=wall, cpu_time_s=cpu
+            )
         )
 
     if step == 0 and accelerator.is_main_process:

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from typing import Any
 
-from coordconv_train import (
-    EXIT_STOPPED,
-    add_config_arguments,
-    config_from_args,
-    is_stopped,
-    strict_json,
-)
+from coordconv_train import add_config_command, config_from_args, log_to_stdout, report_results
 from coordconv_vision.imagenet.config import ImageNetConfig
 
 EPILOG = """examples:
@@ -29,21 +22,18 @@ def run(args: argparse.Namespace) -> int:
     """Train from the parsed flags; print the final results."""
     from coordconv_vision.imagenet.train import train
 
-    # the stop notice (which signal, where the checkpoint is) on stdout: stderr holds nothing
-    # but an error's one line
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
+    log_to_stdout(logging.WARNING)
     results = train(config_from_args(ImageNetConfig, args))
-    if is_stopped(results):
-        print(f"stopped at step {results['step']}; rerun with --resume")
-        return EXIT_STOPPED
-    print(strict_json.dumps(results, indent=2, default=None))
-    return 0
+    return report_results(results, "stopped at step {step}; rerun with --resume")
 
 
 def register(subparsers: Any) -> None:
     """Add the ``imagenet`` subcommand."""
-    parser = subparsers.add_parser(
+    add_config_command(
+        subparsers,
         "imagenet",
+        ImageNetConfig,
+        run,
         help="ImageNet classification with ResNet-50 / CoordConv ResNet-50 (S5, table S2)",
         description=(
             "Train and evaluate a classifier on an ImageNet-layout folder (train/<class>/*, "
@@ -53,5 +43,3 @@ def register(subparsers: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_config_arguments(parser, ImageNetConfig)
-    parser.set_defaults(func=run)

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, RandomSampler
 from tqdm import tqdm
 
-from coordconv_train import Run, UserError, seed_everything
+from coordconv_train import Run, UserError, seed_everything, training_state
 from coordconv_vision.imagenet.config import ImageNetConfig
 from coordconv_vision.imagenet.data import EpochSeeded, image_folders
 from coordconv_vision.imagenet.models import build_classifier, count_parameters
@@ -125,14 +125,7 @@ def train(config: ImageNetConfig) -> dict[str, Any]:
     last_step = min(total_steps, config.max_steps) if config.max_steps else total_steps
 
     def save() -> None:  # Run.checkpoint refuses a non-finite state
-        run.checkpoint(
-            {
-                "model": accelerator.unwrap_model(model).state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "step": step,
-                "wall_time_s": wall,
-            }
-        )
+        run.checkpoint(training_state(accelerator, model, optimizer, step=step, wall_time_s=wall))
 
     bar = tqdm(
         total=last_step,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 
 from coordconv_train import (
     EXIT_STOPPED,
-    add_config_arguments,
+    add_config_command,
     config_from_args,
     is_stopped,
-    strict_json,
+    log_to_stdout,
+    report_results,
 )
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig
 from coordconv_vision.notsoclevr.sweep import SweepConfig
@@ -26,20 +26,15 @@ EPILOG_RUN = """examples:
 def _run(args: argparse.Namespace) -> int:
     from coordconv_vision.notsoclevr.train import train
 
-    # progress on stdout: stderr holds nothing but an error's one line
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    log_to_stdout(logging.INFO)
     results = train(config_from_args(NotSoClevrConfig, args))
-    if is_stopped(results):
-        print(f"stopped at epoch {results['epoch']}, batch {results['batch']}; rerun with --resume")
-        return EXIT_STOPPED
-    print(strict_json.dumps(results, indent=2, default=None))
-    return 0
+    return report_results(results, "stopped at epoch {epoch}, batch {batch}; rerun with --resume")
 
 
 def _sweep(args: argparse.Namespace) -> int:
     from coordconv_vision.notsoclevr.sweep import run_sweep
 
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
+    log_to_stdout(logging.WARNING)
     summary = run_sweep(config_from_args(SweepConfig, args))
     if is_stopped(summary):
         print("sweep stopped; rerun with --resume")
@@ -52,8 +47,11 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the Not-so-Clevr subcommands to the ``coordconv-vision`` parser."""
-    p = subparsers.add_parser(
+    add_config_command(
+        subparsers,
         "notsoclevr",
+        NotSoClevrConfig,
+        _run,
         help="train one model on a Not-so-Clevr coordinate task (paper S1-S4)",
         description="Train one model on a supervised Not-so-Clevr task: coordinate "
         "classification, coordinate regression or supervised rendering. Unset "
@@ -61,13 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG_RUN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_config_arguments(p, NotSoClevrConfig)
-    p.set_defaults(func=_run)
-    s = subparsers.add_parser(
+    add_config_command(
+        subparsers,
         "sweep",
+        SweepConfig,
+        _sweep,
         help="model-size sweep of figure S2 (deconv grid vs CoordConv), best by validation",
         description="Run a grid of Not-so-Clevr models, keep the best per model and split by "
         "validation (carved out of train), write summary.json and the fig. S2 scatter.",
     )
-    add_config_arguments(s, SweepConfig)
-    s.set_defaults(func=_sweep)
