@@ -92,3 +92,35 @@ def test_a_dataset_file_not_ours_is_kept(data: Path, tmp_path, capsys, kind) -> 
     else:
         npz.write_bytes(b"the user's own archive")
     _refused(tmp_path, data, capsys, npz)
+
+
+@pytest.mark.parametrize("kind", ["a user's PNG", "a user's text", "a link"])
+def test_preview_overwrite_keeps_a_file_it_did_not_write(
+    data: Path, tmp_path, capsys, kind
+) -> None:
+    from PIL import Image
+
+    out = tmp_path / "figure.png"
+    if kind == "a link":
+        Image.new("RGB", (4, 4)).save(tmp_path / "elsewhere.png")
+        out.symlink_to(tmp_path / "elsewhere.png")
+    elif kind == "a user's PNG":
+        Image.new("RGB", (4, 4)).save(out)
+    else:
+        out.write_text("not even a PNG")
+    capsys.readouterr()
+    before = tree_digest(tmp_path)
+    npz = str(data / "scattered_mnist.npz")
+    assert main(["preview", npz, "--out", str(out), "--overwrite"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"coordconv-data: error: refusing --overwrite: {out} ")
+    assert tree_digest(tmp_path) == before
+
+
+def test_preview_overwrite_replaces_its_own_preview(data: Path, tmp_path) -> None:
+    out, npz = tmp_path / "figure.png", str(data / "scattered_mnist.npz")
+    assert main(["preview", npz, "--out", str(out), "--count", "1"]) == 0
+    first = out.read_bytes()
+    assert main(["preview", npz, "--out", str(out), "--count", "2", "--overwrite"]) == 0
+    assert out.read_bytes() != first  # replaced: two images now, not one

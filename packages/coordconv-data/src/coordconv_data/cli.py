@@ -22,7 +22,6 @@ writable-folder check, which ``OSError``\ s are the machine's) is :mod:`coordcon
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from coordconv_data.errors import DatasetError
 from coordconv_train.cli import EXIT_STOPPED, EXIT_USER_ERROR, CliParser, sigterm_as_interrupt
 from coordconv_train.errors import ENVIRONMENT_ERRNOS, UserError, describe_os_error
 from coordconv_train.removal import check_removable
-from coordconv_train.rundir import check_writable_dir
+from coordconv_train.rundir import check_writable_dir, write_atomic
 
 # numpy and the dataset modules are imported inside the functions, after main() has made
 # SIGTERM a KeyboardInterrupt: a stop while they load is one line and status 130
@@ -329,6 +328,11 @@ def _preview(args: argparse.Namespace) -> None:
     check_writable_dir(args.out.parent, "the folder of --out")
     if args.out.exists() and not args.overwrite:
         raise DatasetError(f"{args.out} exists; pass --overwrite to replace it")
+    if args.out.is_symlink() or (args.out.exists() and not _is_our_preview(args.out)):
+        raise DatasetError(
+            f"refusing --overwrite: {args.out} is not a preview coordconv-data wrote, so it is "
+            "not replaced; move it away or choose another --out"
+        )
     dataset = read_meta(args.file).get("dataset")
     if dataset not in DATASETS:
         raise DatasetError(f"{args.file} holds unknown dataset {dataset!r}")
@@ -348,14 +352,26 @@ def _preview(args: argparse.Namespace) -> None:
         images, boxes = split.images[: args.count], split.boxes[: args.count]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     image = grid_image(images, boxes=boxes)
-    tmp = args.out.with_name(f".{args.out.name}.tmp-{os.getpid()}")
-    try:
-        image.save(tmp, format="PNG")
-        os.replace(tmp, args.out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()  # names the file as ours: a later --overwrite may replace it
+    info.add_text(PREVIEW_KEY, PREVIEW_MADE_BY)
+    write_atomic(args.out, lambda tmp: image.save(tmp, format="PNG", pnginfo=info))
     print(f"wrote {args.out}")
+
+
+PREVIEW_KEY, PREVIEW_MADE_BY = "Software", "coordconv-data preview"
+
+
+def _is_our_preview(path: Path) -> bool:
+    """Whether ``path`` is a PNG that ``preview`` wrote (its text chunk says so)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.format == "PNG" and image.info.get(PREVIEW_KEY) == PREVIEW_MADE_BY
+    except (OSError, UnidentifiedImageError):
+        return False
 
 
 if __name__ == "__main__":
