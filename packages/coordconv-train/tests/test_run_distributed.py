@@ -9,12 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-_TRAINER = """
+# both trainers below start the same way: a tiny config and an opened Run on each process
+_OPEN_RUN = """
 import json, os, signal, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coordconv_train import Run
+from coordconv_train import NonFiniteLoss, Run
 
 @dataclass
 class Config:
@@ -29,7 +30,11 @@ run = Run(Config(Path(sys.argv[1])), project="test")
 run.open()
 rank = run.accelerator.process_index
 result = None
-with run.stopping():
+"""
+
+_TRAINER = (
+    _OPEN_RUN
+    + """with run.stopping():
     for step in range(1, 101):
         if rank == 1 and step == 3:  # only this process is told to stop
             signal.raise_signal(signal.SIGTERM)
@@ -39,6 +44,7 @@ with run.stopping():
             break
 Path(sys.argv[1], f"rank{rank}.json").write_text(json.dumps(result))
 """
+)
 
 
 def _free_port() -> int:
@@ -64,27 +70,9 @@ def test_a_signal_on_one_process_stops_both_at_the_same_step(tmp_path: Path) -> 
     assert (out / "checkpoint.safetensors").is_file()
 
 
-_NAN_TRAINER = """
-import json, sys
-from dataclasses import dataclass, field
-from pathlib import Path
-
-from coordconv_train import NonFiniteLoss, Run
-
-@dataclass
-class Config:
-    out: Path
-    resume: bool = False
-    overwrite: bool = False
-    device: str = "cpu"
-    amp: bool = False
-    log_with: list = field(default_factory=list)
-
-run = Run(Config(Path(sys.argv[1])), project="test")
-run.open()
-rank = run.accelerator.process_index
-result = None
-with run.stopping():
+_NAN_TRAINER = (
+    _OPEN_RUN
+    + """with run.stopping():
     try:
         for step in range(1, 101):
             run.check_finite(float("nan") if rank == 1 and step >= 3 else 1.0, step=step)
@@ -94,6 +82,7 @@ with run.stopping():
         result = {"step": step, "error": str(exc)}
 Path(sys.argv[1], f"rank{rank}.json").write_text(json.dumps(result))
 """
+)
 
 
 def test_a_nan_on_one_process_stops_both_at_the_same_agreement(tmp_path: Path) -> None:
