@@ -9,7 +9,8 @@ from coordconv_vision.cli import COMMAND_MODULES, build_parser, main
 
 def test_every_command_module_registers_a_subcommand() -> None:
     parser = build_parser()
-    assert "coordconv_vision.notsoclevr.command" in COMMAND_MODULES
+    assert "coordconv_vision.notsoclevr.train" in COMMAND_MODULES
+    assert "coordconv_vision.notsoclevr.sweep" in COMMAND_MODULES
     assert parser.parse_args(["notsoclevr"]).func is not None
 
 

@@ -9,10 +9,12 @@ import torch
 from coordconv_vision.notsoclevr.data import (
     carve_validation,
     coords_to_model,
+    iou,
     load_task_data,
+    loss_fn,
+    metric_sums,
     model_to_pixels,
 )
-from coordconv_vision.notsoclevr.tasks import iou, loss_fn, metric_sums
 
 
 def test_classification_targets_are_the_centre_pixel_index() -> None:

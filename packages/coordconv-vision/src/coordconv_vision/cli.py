@@ -18,7 +18,8 @@ from coordconv_train.cli import console_main
 PROG = "coordconv-vision"
 
 COMMAND_MODULES: tuple[str, ...] = (
-    "coordconv_vision.notsoclevr.command",
+    "coordconv_vision.notsoclevr.train",
+    "coordconv_vision.notsoclevr.sweep",
     "coordconv_vision.imagenet.command",
     "coordconv_vision.detection.command",
     "coordconv_vision.compare",

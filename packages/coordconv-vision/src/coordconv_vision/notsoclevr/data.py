@@ -1,11 +1,17 @@
-"""Not-so-Clevr as device tensors for the three supervised tasks (paper S1-S4; docs/architecture.md).
+"""Not-so-Clevr's three supervised tasks: their tensors, losses and metrics (paper S1-S4).
 
 The whole dataset is 3,136 examples, so it lives on the training device as tensors and batches
 are index tensors. Per task:
 
-- classification: input (x, y) (N, 2) -> target pixel index ``y * 64 + x`` (N,) int64
-- regression: input one-hot image (N, 1, 64, 64) -> target (x, y) (N, 2) float32
-- rendering: input (x, y) (N, 2) -> target square image (N, 64, 64) float32
+- classification: input (x, y) (N, 2) -> target pixel index ``y * 64 + x`` (N,) int64;
+  softmax cross-entropy over the 4,096 pixels; accuracy = argmax is the centre.
+- regression: input one-hot image (N, 1, 64, 64) -> target (x, y) (N, 2) float32; MSE on the
+  (scaled) coordinates; pixel error = mean Euclidean distance in pixels, accuracy = the rounded
+  prediction is exactly the centre.
+- rendering: input (x, y) (N, 2) -> target square image (N, 64, 64) float32; pixelwise sigmoid
+  cross-entropy; IOU of the thresholded (p > 0.5) image with the square, averaged over examples.
+  With a where loss (``--where-loss joint|separate``, the official code's intermediate loss) the
+  painter's where logits also get the classification loss.
 
 Coordinates are scaled to [-1, 1] by default (pixel 0 -> -1, 63 -> 1, the AddCoords convention);
 ``raw_coords=True`` keeps the integer pixels 4..59 as the official code fed them. The validation
@@ -18,11 +24,24 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from coordconv_data import not_so_clevr
 
 TASKS = ("classification", "regression", "rendering")
 CANVAS = not_so_clevr.CANVAS
+# task -> the metric names (without train_/test_ prefix) that results.json carries
+METRICS: dict[str, tuple[str, ...]] = {
+    "classification": ("accuracy",),
+    "regression": ("accuracy", "pixel_error"),
+    "rendering": ("iou",),
+}
+# task -> (headline metric, True if higher is better), used to pick sweep winners
+HEADLINE: dict[str, tuple[str, bool]] = {
+    "classification": ("accuracy", True),
+    "regression": ("pixel_error", False),
+    "rendering": ("iou", True),
+}
 
 
 @dataclass(frozen=True)
@@ -91,3 +110,47 @@ def load_task_data(
     else:
         inputs, targets = torch.from_numpy(data.onehots).float()[:, None], model_coords
     return TaskData(inputs, targets, coords, *(torch.from_numpy(i) for i in (train, val, test)))
+
+
+def loss_fn(task: str, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean loss of a batch. ``outputs``: (N, 64, 64) logits or (N, 2) coordinates."""
+    outputs = outputs.float()
+    if task == "classification":
+        return F.cross_entropy(outputs.flatten(1), targets)  # (N, 4096) vs (N,)
+    if task == "rendering":
+        return F.binary_cross_entropy_with_logits(outputs, targets)
+    return F.mse_loss(outputs, targets)
+
+
+def where_loss_fn(where_logits: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+    """Softmax cross-entropy of (N, 64, 64) where logits against the centre pixels (N, 2) (x, y)."""
+    return F.cross_entropy(where_logits.float().flatten(1), centre_index(coords))
+
+
+def iou(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Per-example IOU of ``logits > 0`` (sigmoid > 0.5) with binary ``targets``: (N, H, W) -> (N,)."""
+    painted = logits > 0
+    truth = targets > 0.5
+    inter = (painted & truth).flatten(1).sum(1).float()
+    union = (painted | truth).flatten(1).sum(1).float()
+    return inter / union.clamp_min(1.0)
+
+
+def metric_sums(
+    task: str,
+    outputs: torch.Tensor,
+    targets: torch.Tensor,
+    coords: torch.Tensor,
+    *,
+    raw_coords: bool = False,
+) -> dict[str, float]:
+    """Sums over the batch of every metric of ``task`` (divide by the count for means)."""
+    outputs = outputs.float()
+    if task == "classification":
+        return {"accuracy": (outputs.flatten(1).argmax(1) == targets).sum().item()}
+    if task == "rendering":
+        return {"iou": iou(outputs, targets).sum().item()}
+    pixels = model_to_pixels(outputs, raw_coords)  # (N, 2) float pixels
+    exact = (pixels.round() == coords.to(pixels.dtype)).all(dim=1)
+    error = (pixels - coords.to(pixels.dtype)).norm(dim=1)
+    return {"accuracy": exact.sum().item(), "pixel_error": error.sum().item()}

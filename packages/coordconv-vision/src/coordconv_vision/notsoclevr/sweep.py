@@ -14,27 +14,33 @@ others. Every grid point is checked (names, combinations, counts) before anythin
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import itertools
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from coordconv_data.not_so_clevr import SPLITS
 from coordconv_train import (
+    EXIT_STOPPED,
     RESUMABLE,
     NonFiniteLoss,
     RunDir,
     UserError,
+    add_config_command,
+    config_from_args,
     config_to_dict,
     is_stopped,
+    log_to_stdout,
     write_json_atomic,
 )
 from coordconv_train.config import LEARNING_RATE
 from coordconv_vision.notsoclevr.config import CHANNEL_MULT, NotSoClevrConfig, resolve
+from coordconv_vision.notsoclevr.data import HEADLINE
 from coordconv_vision.notsoclevr.figures import size_vs_accuracy
 from coordconv_vision.notsoclevr.models import MODELS_FOR_TASK
-from coordconv_vision.notsoclevr.tasks import HEADLINE
 from coordconv_vision.notsoclevr.train import train
 
 
@@ -186,3 +192,28 @@ def run_sweep(config: SweepConfig) -> dict[str, Any]:
     if rows:  # not when every grid point diverged
         size_vs_accuracy(config.out / "size_vs_accuracy.png", rows, f"test_{metric}")
     return summary
+
+
+def _command(args: argparse.Namespace) -> int:
+    log_to_stdout(logging.WARNING)
+    summary = run_sweep(config_from_args(SweepConfig, args))
+    if is_stopped(summary):
+        print("sweep stopped; rerun with --resume")
+        return EXIT_STOPPED
+    for key, row in summary["best"].items():
+        metrics = {k: round(v, 4) for k, v in row.items() if k.startswith("test_")}
+        print(f"{key}: {row['run']} params={row['params']} {metrics}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``sweep`` (the fig. S2 grid) to the ``coordconv-vision`` parser."""
+    add_config_command(
+        subparsers,
+        "sweep",
+        SweepConfig,
+        _command,
+        help="model-size sweep of figure S2 (deconv grid vs CoordConv), best by validation",
+        description="Run a grid of Not-so-Clevr models, keep the best per model and split by "
+        "validation (carved out of train), write summary.json and the fig. S2 scatter.",
+    )

@@ -1,4 +1,4 @@
-"""Train one model on one Not-so-Clevr task (paper section 4, S1-S4).
+"""Train one model on one Not-so-Clevr task (paper section 4, S1-S4): the ``notsoclevr`` command.
 
     coordconv-vision notsoclevr --task classification --model coordconv --split quadrant --out runs/cls
 
@@ -14,6 +14,7 @@ process takes its share of every global batch).
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import logging
 import time
@@ -22,11 +23,25 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from coordconv_train import Run, flush_denormals, seed_everything
+from coordconv_train import (
+    Run,
+    add_config_command,
+    config_from_args,
+    flush_denormals,
+    log_to_stdout,
+    report_results,
+    seed_everything,
+)
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
-from coordconv_vision.notsoclevr.data import TaskData, load_task_data
+from coordconv_vision.notsoclevr.data import (
+    METRICS,
+    TaskData,
+    load_task_data,
+    loss_fn,
+    metric_sums,
+    where_loss_fn,
+)
 from coordconv_vision.notsoclevr.models import build_model, count_parameters
-from coordconv_vision.notsoclevr.tasks import METRICS, loss_fn, metric_sums, where_loss_fn
 
 log = logging.getLogger(__name__)
 EVAL_CHUNK = 256
@@ -224,3 +239,32 @@ def _final_results(
 
         write_run_figures(run.path, config.task, net, data, config.raw_coords)
     return results
+
+
+EPILOG = """examples:
+  coordconv-vision notsoclevr --task classification --model coordconv --split quadrant --out runs/cls-cc-q
+  coordconv-vision notsoclevr --task rendering --model deconv --split uniform --epochs 100 --out runs/ren-dc-u
+  coordconv-vision notsoclevr --task regression --model conv --split quadrant --out runs/reg-conv-q
+"""
+
+
+def _command(args: argparse.Namespace) -> int:
+    log_to_stdout(logging.INFO)
+    results = train(config_from_args(NotSoClevrConfig, args))
+    return report_results(results, "stopped at epoch {epoch}, batch {batch}; rerun with --resume")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``notsoclevr`` (one run) to the ``coordconv-vision`` parser."""
+    add_config_command(
+        subparsers,
+        "notsoclevr",
+        NotSoClevrConfig,
+        _command,
+        help="train one model on a Not-so-Clevr coordinate task (paper S1-S4)",
+        description="Train one model on a supervised Not-so-Clevr task: coordinate "
+        "classification, coordinate regression or supervised rendering. Unset "
+        "hyperparameters take the paper's values for the task and model.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
