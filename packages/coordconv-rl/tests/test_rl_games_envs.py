@@ -92,3 +92,36 @@ def test_target_reach_registered_and_passes_env_checker():
     check_env(env.unwrapped, skip_render_check=True)
     with pytest.raises(ValueError, match="invalid action"):
         env.unwrapped.step(7)
+
+
+def test_a_saved_target_reach_vector_env_continues_exactly_as_the_original():
+    """What a checkpoint keeps of the games in progress: a copy built from the saved state
+    steps (and autoresets, drawing from the saved RNG) exactly like the original."""
+    from coordconv_rl.envs import load_vector_env_state, vector_env_state
+
+    original = make_vector_env(TINY_ENV_ID, 3, seed=7)
+    original.reset(seed=7)
+    rng = np.random.default_rng(0)
+    for _ in range(25):  # past the 18-step truncation: some games have restarted
+        original.step(rng.integers(0, 5, size=3))
+    saved = vector_env_state(original)
+    copy = make_vector_env(TINY_ENV_ID, 3, seed=99)
+    copy.reset(seed=99)  # other games, until the state is put back
+    load_vector_env_state(copy, saved)
+    for _ in range(60):
+        actions = rng.integers(0, 5, size=3)
+        a, b = original.step(actions), copy.step(actions)
+        for x, y in zip(a[:4], b[:4], strict=True):
+            np.testing.assert_array_equal(x, y)
+    with pytest.raises(UserError, match="holds 3 environments, the run 2"):
+        load_vector_env_state(make_vector_env(TINY_ENV_ID, 2, seed=0), saved)
+
+
+def test_atari_vector_env_state_is_not_offered():
+    from coordconv_rl.envs import vector_env_state
+
+    envs = make_vector_env(resolve_env_id("MsPacman"), 1, seed=0)
+    try:
+        assert vector_env_state(envs) is None
+    finally:
+        envs.close()

@@ -31,7 +31,13 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from coordconv_rl.envs import BACKENDS, lives_of, make_vector_env
+from coordconv_rl.envs import (
+    BACKENDS,
+    lives_of,
+    load_vector_env_state,
+    make_vector_env,
+    vector_env_state,
+)
 from coordconv_rl.evaluate import evaluate
 from coordconv_rl.games import TINY_ENV_ID, resolve_env_id
 from coordconv_rl.networks import ARCHS, COORD_INITS, MODELS, make_network, variant_name
@@ -383,8 +389,21 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 cpu_time_s=cpu_before + time.process_time() - cpu_start,
                 recent_returns=list(recent),
                 config=config_to_dict(cfg),
+                **games_in_progress(),
             )
         )
+
+    def games_in_progress() -> dict[str, Any]:
+        """The games being played, where the backend can save them (TargetReach; not Atari)."""
+        states = vector_env_state(envs)
+        if states is None:
+            return {}
+        in_progress = {"states": states, "obs": torch.from_numpy(np.asarray(obs)).clone()}
+        in_progress["scores"] = torch.from_numpy(scores).clone()
+        in_progress["lengths"] = torch.from_numpy(lengths).clone()
+        if lives is not None:
+            in_progress["lives"] = torch.from_numpy(lives).clone()
+        return {"envs": in_progress}
 
     # rollout storage; obs stay uint8 on the device: (T, N, C, H, W)
     obs_buf = torch.zeros(
@@ -393,11 +412,18 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
     act_buf = torch.zeros((cfg.num_steps, cfg.num_envs), dtype=torch.long, device=device)
     rew_buf = torch.zeros((cfg.num_steps, cfg.num_envs), device=device)
     done_buf = torch.zeros((cfg.num_steps, cfg.num_envs), device=device)
-    # a resumed run starts fresh games (emulator state is not checkpointed), seeded apart
+    # a resumed run continues the games of its checkpoint where the backend could save them
+    # (TargetReach); otherwise (Atari's emulators) it starts fresh games, seeded apart
     obs, info = envs.reset(seed=cfg.seed + 1_000 * update + 100_000 * accelerator.process_index)
     lives = lives_of(info, cfg.num_envs)
     scores = np.zeros(cfg.num_envs)  # true (unclipped, whole-game) score so far
     lengths = np.zeros(cfg.num_envs, dtype=np.int64)
+    saved = state.get("envs") if state is not None else None
+    if saved is not None:
+        load_vector_env_state(envs, saved["states"])
+        obs = saved["obs"].numpy()
+        scores, lengths = saved["scores"].numpy().copy(), saved["lengths"].numpy().copy()
+        lives = saved["lives"].numpy().copy() if "lives" in saved else None
     start, cpu_start = time.time(), time.process_time()
     start_update = update
     bar = tqdm(

@@ -20,7 +20,7 @@ actions by default as baselines' ``NoFrameskip-v4`` games):
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import gymnasium as gym
 import numpy as np
@@ -114,3 +114,23 @@ def lives_of(info: dict, num_envs: int) -> np.ndarray | None:
     if lives is None:
         return None
     return np.asarray(lives, dtype=np.int64).reshape(num_envs)
+
+
+def vector_env_state(envs: gym.vector.VectorEnv) -> list[dict[str, Any]] | None:
+    """The state of every sub-environment, for a checkpoint, or ``None`` where the backend
+    cannot give it: environments stepped in this process whose unwrapped env has
+    ``get_state``/``set_state`` (TargetReach) can; Atari's emulators (C++ threads in
+    ``ale-vector``) cannot, so a resumed Atari run starts fresh games."""
+    subs = getattr(envs, "envs", None)
+    if subs is None or not all(hasattr(e.unwrapped, "get_state") for e in subs):
+        return None
+    return [e.unwrapped.get_state() for e in subs]
+
+
+def load_vector_env_state(envs: gym.vector.VectorEnv, states: list[dict[str, Any]]) -> None:
+    """Put back :func:`vector_env_state` into ``envs``, which must have been reset once."""
+    subs = envs.envs  # type: ignore[attr-defined]
+    if len(subs) != len(states):
+        raise UserError(f"the checkpoint holds {len(states)} environments, the run {len(subs)}")
+    for env, state in zip(subs, states, strict=True):
+        env.unwrapped.set_state(state)

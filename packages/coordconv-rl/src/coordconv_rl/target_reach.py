@@ -88,6 +88,22 @@ class TargetReachEnv(gym.Env[np.ndarray, int]):
         truncated = not reached and self._steps >= self.max_steps
         return self._obs(), reward, reached, truncated, self._info()
 
+    def get_state(self) -> dict[str, Any]:
+        """Everything a later step depends on (positions, step count, the RNG), JSON-able."""
+        return {
+            "agent": self._agent.tolist(),
+            "target": self._target.tolist(),
+            "steps": self._steps,
+            "rng": self.np_random.bit_generator.state,
+        }
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Put back a :meth:`get_state`: the env continues exactly as the one it came from."""
+        self._agent = np.array(state["agent"], dtype=np.int64)
+        self._target = np.array(state["target"], dtype=np.int64)
+        self._steps = int(state["steps"])
+        self.np_random.bit_generator.state = state["rng"]
+
     def render(self) -> np.ndarray:
         """RGB image: agent red, target green, ``(size, size, 3)`` uint8."""
         obs = self._obs()
