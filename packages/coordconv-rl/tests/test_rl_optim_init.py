@@ -99,3 +99,54 @@ def test_optimizer_auto_is_tf_on_atari_torch_on_target_reach():
     assert optimizer_for("rmsprop-tf", TINY_ENV_ID) == "rmsprop-tf"
     with pytest.raises(UserError, match="unknown optimizer"):
         optimizer_for("sgd", TINY_ENV_ID)
+
+
+def _first_and_rest(net):
+    first = net.torso[0]
+    rest = [p for name, p in net.named_parameters() if not name.startswith("torso.0.")]
+    return first, rest
+
+
+@pytest.mark.parametrize("obs_shape", [(2, 9, 9), (4, 84, 84)])
+def test_the_init_ablation_cells_cross_data_scale_with_coordinate_weights(obs_shape):
+    """paper-zero = the paper draw, coordinates zeroed; conv-ortho = the conv agent's data
+    weights (and every later layer) with the paper draw's kind of coordinate weights."""
+
+    def build(model, init):
+        torch.manual_seed(5)
+        return make_network(obs_shape, 5, model, coord_init=init)
+
+    conv, paper = build("conv", "paper"), build("coordconv", "paper")
+    paper_zero, conv_ortho = build("coordconv", "paper-zero"), build("coordconv", "conv-ortho")
+    c = obs_shape[0]
+    weights = {k: n.torso[0].weight.detach() for k, n in (("conv", conv), ("paper", paper))}
+    # paper-zero: the paper's data weights, coordinate weights exactly 0
+    torch.testing.assert_close(paper_zero.torso[0].weight[:, :c], paper.torso[0].weight[:, :c])
+    assert paper_zero.torso[0].weight[:, c:].abs().max() == 0
+    # conv-ortho: the conv's data weights and later layers, coordinate weights orthogonal-drawn
+    first, rest = _first_and_rest(conv_ortho)
+    conv_first, conv_rest = _first_and_rest(conv)
+    torch.testing.assert_close(first.weight[:, :c], conv_first.weight)
+    for a, b in zip(rest, conv_rest, strict=True):
+        torch.testing.assert_close(a, b)
+    coord = first.weight[:, c:].detach()
+    assert coord.abs().max() > 0.05
+    # ... at the paper draw's scale: about the same mean square as the paper's coordinate weights
+    ratio = coord.pow(2).mean() / weights["paper"][:, c:].pow(2).mean()
+    assert 0.5 < float(ratio) < 2.0
+    # the paper's data weights are sqrt(C / (C + 2)) of the conv's scale
+    scale = weights["paper"][:, :c].pow(2).mean() / weights["conv"].pow(2).mean()
+    assert abs(float(scale) - c / (c + 2)) < 0.15 * c / (c + 2)
+
+
+def test_glorot_init_is_tf_layers_default_on_the_coordconv_layer_only():
+    torch.manual_seed(0)
+    net = make_network((4, 84, 84), 6, "coordconv", coord_init="glorot")
+    first = net.torso[0]
+    fan_in, fan_out = 6 * 8 * 8, 32 * 8 * 8  # (out 32, in 4 + 2, 8, 8)
+    bound = math.sqrt(6 / (fan_in + fan_out))
+    assert first.weight.abs().max() <= bound
+    assert first.weight.abs().max() > 0.9 * bound  # uniform up to the bound
+    assert first.bias.abs().max() == 0
+    second = net.torso[2].weight.flatten(1)  # still baselines' orthogonal, gain sqrt 2
+    torch.testing.assert_close(second @ second.T, 2 * torch.eye(64), atol=1e-5, rtol=0)

@@ -87,7 +87,8 @@ class A2CConfig:
         "paper",
         "CoordConv coordinate weights at init: paper (baselines' orthogonal init over the whole "
         "weight, as the paper's code would have done); zero (NOT the paper: coordinate weights 0, "
-        "the agent starts as the plain conv agent)",
+        "the agent starts as the plain conv agent); paper-zero, conv-ortho, glorot: the "
+        "ablation cells (coordconv_rl.networks)",
         choices=list(COORD_INITS),
     )
     arch: str = option(

@@ -36,7 +36,9 @@ class ExperimentConfig:
         default_factory=lambda: ["conv", "coordconv"],
         metadata={
             "help": "agents to compare: conv, coordconv (paper: coordinate weights initialised "
-            "as baselines would), coordconv-zero (NOT in the paper: coordinate weights 0 at init)"
+            "as baselines would), coordconv-zero (NOT in the paper: coordinate weights 0 at "
+            "init), and the init ablation's coordconv-paper-zero, coordconv-conv-ortho, "
+            "coordconv-glorot (coordconv_rl.networks)"
         },
     )
     seeds: int = option(10, "runs per model and game (seeds first_seed..first_seed+seeds-1)")

@@ -21,6 +21,18 @@ Initialisation of a CoordConv layer's coordinate weights (``coord_init``, a :dat
   (``coordconv_core.convert_to_coordconv`` does the same for a trained model). On sparse
   frames (TargetReach: two lit pixels) the dense coordinate maps under ``paper`` init dominate
   the first layer's output at the start (the README gives the measurement).
+
+The ablation of what makes ``paper`` differ from ``zero`` (issue: is CoordConv's slowdown on
+TargetReach its initialisation?) crosses the two things that differ. The data weights' scale:
+one orthogonal matrix over ``C + 2`` channels gives each data weight ``sqrt(C / (C + 2))`` of
+the plain conv's scale (x0.707 for TargetReach's 2 channels). The coordinate weights: orthogonal
+or 0. ``paper`` = paper scale + orthogonal, ``zero`` = conv scale + 0, and the other two cells:
+
+- ``paper-zero``: the ``paper`` draw with its coordinate weights zeroed (paper scale + 0).
+- ``conv-ortho``: the plain conv's data weights with the coordinate weights of a ``paper`` draw
+  (conv scale + orthogonal).
+- ``glorot``: Glorot uniform over the whole CoordConv weight, bias 0, as ``tf.layers.conv2d``
+  (the paper's S9 code) starts a layer; every other layer orthogonal as baselines.
 """
 
 from __future__ import annotations
@@ -70,12 +82,63 @@ def zero_coord_init(layer: nn.Conv2d | nn.Linear, gain: float) -> None:
     nn.init.zeros_(layer.bias)
 
 
-COORD_INITS: dict[str, LayerInit] = {"paper": orthogonal_init, "zero": zero_coord_init}
+def paper_zero_coord_init(layer: nn.Conv2d | nn.Linear, gain: float) -> None:
+    """The paper's data weights with the coordinate weights set to 0 (an ablation cell).
+
+    The whole weight is drawn as ``paper`` (one orthogonal matrix over data and coordinate
+    channels, so the data weights have the paper's smaller scale), then the coordinate
+    weights are zeroed: it isolates the data-weight scale from the coordinate weights.
+    """
+    orthogonal_init(layer, gain)
+    if isinstance(layer, CoordConv2d):
+        with torch.no_grad():
+            layer.weight[:, layer.data_channels :] = 0.0
+
+
+def conv_data_ortho_coord_init(layer: nn.Conv2d | nn.Linear, gain: float) -> None:
+    """The plain conv's data weights with the paper's coordinate weights (an ablation cell).
+
+    The data weights are drawn exactly as the plain conv's (same random numbers); the
+    coordinate weights are those of a ``paper`` draw over the whole weight, made with a
+    generator of its own (seeded from the run's seed) so that every later layer draws the
+    same numbers as in the plain conv agent: the cell differs from ``zero`` only in the
+    coordinate weights.
+    """
+    if not isinstance(layer, CoordConv2d):
+        orthogonal_init(layer, gain)
+        return
+    zero_coord_init(layer, gain)
+    c = layer.data_channels
+    whole = torch.empty_like(layer.weight)  # (out, data_channels + coord_channels, k, k)
+    own = torch.Generator().manual_seed(torch.initial_seed() + 1)
+    nn.init.orthogonal_(whole, gain=gain, generator=own)
+    with torch.no_grad():
+        layer.weight[:, c:] = whole[:, c:]
+
+
+def glorot_init(layer: nn.Conv2d | nn.Linear, gain: float) -> None:
+    """A CoordConv layer as ``tf.layers.conv2d`` would start it: Glorot (Xavier) uniform over
+    the whole weight, bias 0 (the default init of the paper's supplementary S9 code); every
+    other layer as :func:`orthogonal_init`."""
+    if not isinstance(layer, CoordConv2d):
+        orthogonal_init(layer, gain)
+        return
+    nn.init.xavier_uniform_(layer.weight)
+    nn.init.zeros_(layer.bias)
+
+
+COORD_INITS: dict[str, LayerInit] = {
+    "paper": orthogonal_init,
+    "zero": zero_coord_init,
+    "paper-zero": paper_zero_coord_init,
+    "conv-ortho": conv_data_ortho_coord_init,
+    "glorot": glorot_init,
+}
 # the agents compared (experiment grid, report): name -> (model, coord_init)
 VARIANTS: dict[str, tuple[str, str]] = {
     "conv": ("conv", "paper"),
     "coordconv": ("coordconv", "paper"),
-    "coordconv-zero": ("coordconv", "zero"),
+    **{f"coordconv-{init}": ("coordconv", init) for init in COORD_INITS if init != "paper"},
 }
 
 
