@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from coordconv_rl.aggregate import iqm, stratified_bootstrap_ci
+from coordconv_rl.aggregate import iqm, iqm_difference_ci, stratified_bootstrap_ci
 from coordconv_rl.games import human_normalised
 from coordconv_rl.report import write_report
 
@@ -86,3 +86,53 @@ def test_report_three_agents_iqm_and_atari_aggregate(tmp_path):
     for text in ("coordconv-zero", "IQM [95% CI]", "human-normalised"):
         assert text in md
     assert "310 / 420 / 530" in md
+
+
+def test_iqm_difference_hand_computed():
+    # a = {0, 0}, b = {10, 10}: every replicate differs by exactly 10
+    assert iqm_difference_ci([0.0, 0.0], [10.0, 10.0]) == (10.0, 10.0, 10.0)
+    # b = {0, 10} against a constant 0: b's replicate IQM (mean of 2) is 0, 5 or 10 with
+    # probabilities 1/4, 1/2, 1/4, so the 95% interval is [0, 10] around the difference 5
+    assert iqm_difference_ci([0.0], [0.0, 10.0]) == (5.0, 0.0, 10.0)
+    with pytest.raises(ValueError, match="non-empty"):
+        iqm_difference_ci([], [1.0])
+
+
+def test_the_init_ablation_section_says_what_the_runs_support(tmp_path):
+    env = "coordconv_rl/TargetReach-v0"
+    base = {
+        "conv": 1.5,
+        "coordconv": 1.0,
+        "coordconv-zero": 1.5,
+        "coordconv-paper-zero": 1.45,
+        "coordconv-conv-ortho": 1.0,
+    }
+    for variant, centre in base.items():
+        for seed in range(6):
+            _fake_run(tmp_path, "TargetReach", env, variant, seed, centre + 0.01 * seed)
+    write_report(tmp_path)
+    table = json.loads((tmp_path / "table_s7.json").read_text())
+    findings = table["ablation"][env]
+    # orthogonal coordinate weights cost 0.5 at either data scale: supported
+    assert (
+        "zero over orthogonal coordinate weights, at the conv's data scale: IQM difference +0.500"
+        in findings[1]
+    )
+    assert findings[1].endswith("(supported)")
+    # the data scale with zero coordinate weights: 0.05, the runs' spread is 0.05 too
+    assert "the conv's over the paper's data scale, coordinate weights zero" in findings[3]
+    # CoordConv started as conv is conv's equal: not distinguishable from 0
+    assert findings[5].startswith(
+        "conv over CoordConv started as conv (zero init): IQM difference +0.000"
+    )
+    assert findings[5].endswith("(not distinguishable from 0)")
+    md = (tmp_path / "table_s7.md").read_text()
+    assert "Init ablation on coordconv_rl/TargetReach-v0" in md
+    assert findings[0] in md
+    # without every cell there is no ablation section
+    other = tmp_path / "partial"
+    for variant in ("conv", "coordconv"):
+        for seed in range(3):
+            _fake_run(other, "TargetReach", env, variant, seed, 1.0 + seed)
+    write_report(other)
+    assert json.loads((other / "table_s7.json").read_text())["ablation"] == {}

@@ -68,3 +68,25 @@ def stratified_bootstrap_ci(
     values = np.asarray(statistic(replicates.reshape(reps, runs * tasks)))
     low, high = np.percentile(values, [100 * (1 - size) / 2, 100 * (1 + size) / 2])
     return float(low), float(high)
+
+
+def iqm_difference_ci(
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    reps: int = BOOTSTRAP_REPS,
+    size: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """``IQM(b) - IQM(a)`` of two independent groups of runs and its percentile interval: each
+    replicate resamples the runs of each group with replacement, on its own (the groups are
+    different agents, never paired by seed). Returns ``(difference, low, high)``."""
+    a_arr, b_arr = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a_arr.ndim != 1 or b_arr.ndim != 1 or min(len(a_arr), len(b_arr)) < 1:
+        raise ValueError(f"need two non-empty lists of scores, got {len(a_arr)} and {len(b_arr)}")
+    rng = np.random.default_rng(seed)
+    boot_a = a_arr[rng.integers(0, len(a_arr), size=(reps, len(a_arr)))]  # (reps, runs a)
+    boot_b = b_arr[rng.integers(0, len(b_arr), size=(reps, len(b_arr)))]  # (reps, runs b)
+    values = iqm(boot_b, axis=1) - iqm(boot_a, axis=1)
+    low, high = np.percentile(values, [100 * (1 - size) / 2, 100 * (1 + size) / 2])
+    return float(iqm(b_arr) - iqm(a_arr)), float(low), float(high)

@@ -12,11 +12,13 @@ runs the experiment and calls these to write the report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from coordconv_rl.aggregate import iqm_difference_ci
 from coordconv_rl.games import TABLE_S7, PaperScore, paper_score
 
 __all__ = [
+    "ABLATION",
     "AGENTS",
     "NOTE",
     "SETUP",
@@ -24,6 +26,7 @@ __all__ = [
     "TITLE",
     "VARIANT_NAMES",
     "PaperScore",
+    "ablation_findings",
     "claim",
     "paper_score",
     "paper_text",
@@ -40,7 +43,21 @@ AGENTS = (
     "coordconv-zero: zero, so it starts as the plain conv"
 )
 # the CoordConv agents compared with conv, as the report names them
-VARIANT_NAMES = {"coordconv": "CoordConv", "coordconv-zero": "CoordConv (zero init)"}
+VARIANT_NAMES = {
+    "coordconv": "CoordConv",
+    "coordconv-zero": "CoordConv (zero init)",
+    "coordconv-paper-zero": "CoordConv (paper data scale, zero coordinate weights)",
+    "coordconv-conv-ortho": "CoordConv (conv data weights, orthogonal coordinate weights)",
+    "coordconv-glorot": "CoordConv (Glorot first layer)",
+}
+# The init ablation (coordconv_rl.networks): (data-weight scale, coordinate weights) -> variant.
+# "paper" scale: one orthogonal draw over data + coordinate channels (x0.707 on TargetReach).
+ABLATION: dict[tuple[str, str], str] = {
+    ("conv", "zero"): "coordconv-zero",
+    ("paper", "zero"): "coordconv-paper-zero",
+    ("conv", "orthogonal"): "coordconv-conv-ortho",
+    ("paper", "orthogonal"): "coordconv",
+}
 NOTE = (
     "The paper trained each of 9 games x 2 models x 10 seeds for 10M frames on GPUs; "
     "the quick preset's Atari runs are orders of magnitude shorter and show only that "
@@ -69,3 +86,56 @@ def variant_verdict(
     Welch p-value as the report writes it (``said_p``)."""
     higher = sum(scores.values()) / len(scores) > sum(conv.values()) / len(conv)
     return f"{VARIANT_NAMES[variant]} {'higher' if higher else 'lower'} (p {said_p})"
+
+
+def _difference(scores: Mapping[str, Sequence[float]], a: str, b: str) -> tuple[str, bool]:
+    """``IQM(b) - IQM(a)`` with its bootstrap interval, as text, and whether the interval
+    excludes 0 (the difference is supported by the runs)."""
+    diff, low, high = iqm_difference_ci(scores[a], scores[b])
+    return f"{diff:+.3f} [{low:+.3f}, {high:+.3f}]", low > 0 or high < 0
+
+
+def ablation_findings(scores: Mapping[str, Sequence[float]]) -> list[str]:
+    """What the init ablation's final scores support, one sentence per comparison.
+
+    ``scores``: variant -> final scores of its runs (conv, coordconv, the four cells of
+    :data:`ABLATION`, optionally coordconv-glorot). Each sentence gives the IQM difference with
+    its 95% bootstrap interval (:func:`~coordconv_rl.aggregate.iqm_difference_ci`) and says
+    "supported" only when the interval excludes 0.
+    """
+    missing = {"conv", *ABLATION.values()} - set(scores)
+    if missing:
+        raise ValueError(f"the ablation needs every cell; missing {sorted(missing)}")
+
+    def said(a: str, b: str, what: str) -> str:
+        text, supported = _difference(scores, a, b)
+        verdict = "supported" if supported else "not distinguishable from 0"
+        return f"{what}: IQM difference {text} ({verdict})"
+
+    lines = [
+        said("coordconv", "conv", "conv over the paper's CoordConv"),
+        said(
+            ABLATION[("conv", "orthogonal")],
+            ABLATION[("conv", "zero")],
+            "zero over orthogonal coordinate weights, at the conv's data scale",
+        ),
+        said(
+            ABLATION[("paper", "orthogonal")],
+            ABLATION[("paper", "zero")],
+            "zero over orthogonal coordinate weights, at the paper's data scale",
+        ),
+        said(
+            ABLATION[("paper", "zero")],
+            ABLATION[("conv", "zero")],
+            "the conv's over the paper's data scale, coordinate weights zero",
+        ),
+        said(
+            ABLATION[("paper", "orthogonal")],
+            ABLATION[("conv", "orthogonal")],
+            "the conv's over the paper's data scale, coordinate weights orthogonal",
+        ),
+        said(ABLATION[("conv", "zero")], "conv", "conv over CoordConv started as conv (zero init)"),
+    ]
+    if "coordconv-glorot" in scores:
+        lines.append(said("coordconv", "coordconv-glorot", "Glorot over the paper's init"))
+    return lines

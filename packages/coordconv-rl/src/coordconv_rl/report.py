@@ -125,6 +125,20 @@ def aggregate_atari(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     return out
 
 
+def ablations(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Per environment whose runs hold every cell of the init ablation
+    (:data:`coordconv_rl.paper.ABLATION`): what its final scores support
+    (:func:`coordconv_rl.paper.ablation_findings`)."""
+    from coordconv_rl.paper import ABLATION, ablation_findings
+
+    needed = {"conv", *ABLATION.values()}
+    return {
+        row["env"]: ablation_findings({v: c["scores"] for v, c in row["variants"].items()})
+        for row in rows
+        if needed <= {v for v, c in row["variants"].items() if c["n"] >= 2}
+    }
+
+
 def _mean(x: list[float]) -> float | None:
     return float(np.mean(x)) if x else None
 
@@ -149,7 +163,10 @@ def _fmt_ci(cell: dict[str, Any]) -> str:
 
 
 def markdown_table(
-    rows: list[dict[str, Any]], metric: str, aggregate: dict[str, Any] | None = None
+    rows: list[dict[str, Any]],
+    metric: str,
+    aggregate: dict[str, Any] | None = None,
+    ablation: dict[str, list[str]] | None = None,
 ) -> str:
     """Table S7 as markdown: one line per game and agent, the paper's numbers beside ours."""
     lines = [
@@ -180,6 +197,14 @@ def markdown_table(
         for variant, agg in aggregate.items():
             if variant != "games":
                 lines.append(f"- {variant} (n={agg['n']} per game): {_fmt_ci(agg)}")
+    for env_id, findings in (ablation or {}).items():
+        lines += [
+            "",
+            f"Init ablation on {env_id} (coordconv_rl.networks): IQM of the second agent minus "
+            "the first's, 95% bootstrap interval (runs resampled within each agent):",
+            "",
+            *(f"- {finding}" for finding in findings),
+        ]
     lines += [
         "",
         "frames: agent steps per run summed over envs (x4 emulator frames on Atari). "
@@ -262,10 +287,14 @@ def write_report(root: Path, metric: str = "final_score") -> list[Path]:
         raise UserError(f"no finished runs (*/*/seed*/results.json) under {root}")
     rows = summarise(root, metric)
     aggregate = aggregate_atari(rows)
+    ablation = ablations(rows)
     paths = [root / "table_s7.md", root / "table_s7.json"]
     own(paths[0])
-    paths[0].write_text(markdown_table(rows, metric, aggregate))
-    write_json_atomic(paths[1], {"metric": metric, "rows": rows, "atari_aggregate": aggregate})
+    paths[0].write_text(markdown_table(rows, metric, aggregate, ablation))
+    write_json_atomic(
+        paths[1],
+        {"metric": metric, "rows": rows, "atari_aggregate": aggregate, "ablation": ablation},
+    )
     for env_id, by_model in found.items():
         name = env_id.split("/")[-1].rsplit("-v", 1)[0]
         paths.append(plot_curves(env_id, by_model, root / f"curves_{name}.png"))
