@@ -8,8 +8,6 @@ replaced, also as ``--out .``.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
 import pytest
@@ -25,20 +23,7 @@ from coordconv_train import (
 )
 from coordconv_train.lock import LOCK
 from coordconv_train.manifest import MANIFEST, entries, is_marked, mark
-
-
-def tree_digest(*roots: Path) -> dict[str, str]:
-    """Every path under ``roots`` -> content hash (links: their target, never followed)."""
-    digest = {}
-    for root in roots:
-        for p in sorted(root.rglob("*")):
-            if p.is_symlink():
-                digest[str(p)] = f"link -> {os.readlink(p)}"
-            elif p.is_dir():
-                digest[str(p)] = "dir"
-            else:
-                digest[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return digest
+from coordconv_train.testing import tree_digest
 
 
 def _our_run(path: Path) -> RunDir:

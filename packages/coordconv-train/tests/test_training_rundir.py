@@ -4,7 +4,6 @@ resumable run, every check happens before the first write, and a failed write un
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 from pathlib import Path
 
@@ -22,16 +21,7 @@ from coordconv_train import (
 )
 from coordconv_train import rundir as rundir_module
 from coordconv_train.manifest import MANIFEST
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    """Every path under ``root`` -> the hash of its bytes (``dir`` for folders)."""
-    return {
-        str(p.relative_to(root)): "dir"
-        if p.is_dir()
-        else hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-    }
+from coordconv_train.testing import tree_digest
 
 
 def _user_folder(root: Path) -> Path:
