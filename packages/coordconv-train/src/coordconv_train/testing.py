@@ -3,7 +3,8 @@
 coordconv-train is the lowest package the data, vision, generative and RL packages and
 ``tools/`` all depend on, so what their tests share lives here, once:
 
-- :func:`tree_digest`: a file tree's contents, to assert that a command changed nothing
+- :func:`tree_digest`, :func:`unchanged`: a file tree's contents; a block that must leave
+  them as they were
 - :class:`TinyRunConfig`: the least config a :class:`~coordconv_train.Run` accepts
 - :func:`lock_held_elsewhere`: another process holding a run directory's lock
 - :func:`run_python`, :func:`wait_while_running`: real processes of this interpreter
@@ -29,6 +30,7 @@ __all__ = [
     "lock_held_elsewhere",
     "run_python",
     "tree_digest",
+    "unchanged",
     "wait_while_running",
 ]
 
@@ -52,6 +54,15 @@ def tree_digest(*roots: Path, relative: bool = False) -> dict[str, str]:
             else:
                 digest[key] = f"{hashlib.sha256(p.read_bytes()).hexdigest()} {p.stat().st_mode:o}"
     return digest
+
+
+@contextmanager
+def unchanged(*roots: Path) -> Iterator[None]:
+    """Asserts that the ``with`` block leaves every path under ``roots`` as it was
+    (:func:`tree_digest` before and after)."""
+    before = tree_digest(*roots)
+    yield
+    assert tree_digest(*roots) == before, f"the files under {', '.join(map(str, roots))} changed"
 
 
 @dataclass
@@ -108,15 +119,8 @@ def run_python(
 ) -> subprocess.CompletedProcess[str]:
     """``python *args`` in a new process of this interpreter, stdout and stderr captured as
     text; its exit status is the caller's to check."""
-    return subprocess.run(
-        [sys.executable, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=timeout_s,
-        check=False,
-    )
+    cmd = [sys.executable, *args]
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout_s)
 
 
 def wait_while_running(
@@ -124,13 +128,13 @@ def wait_while_running(
     done: Callable[[], bool],
     *,
     timeout_s: float,
-    what: str,
+    message: str,
     poll_s: float = 0.05,
 ) -> None:
-    """Return once ``done()`` is true; fail (with ``proc``'s output) if ``proc`` ends first, or
-    (saying ``what`` never happened) if ``timeout_s`` passes."""
+    """Return once ``done()`` is true, polling every ``poll_s``; fail with ``proc``'s output if
+    it ends first, or with ``message`` if ``timeout_s`` passes."""
     deadline = time.monotonic() + timeout_s
     while not done():
         assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, f"{what} never happened"
+        assert time.monotonic() < deadline, message
         time.sleep(poll_s)
