@@ -19,7 +19,7 @@ from reproduction.report import Section, copy_figure
 
 from coordconv_train import RunDir, check_removable, own, write_atomic, write_json_atomic
 from coordconv_train.manifest import MANIFEST, entries
-from coordconv_train.testing import unchanged
+from coordconv_train.testing import one_error_line, unchanged
 
 
 def _section(key: str) -> Section:
@@ -55,10 +55,9 @@ def _refused(argv: list[str], offending: Path, capsys, *roots: Path) -> None:
     capsys.readouterr()
     with unchanged(*roots):
         assert reproduce.main(argv) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1, err
-    assert err[0].startswith("reproduce: error: ")
-    assert str(offending) in err[0]
+    err = one_error_line(capsys.readouterr().err)
+    assert err.startswith("reproduce: error: ")
+    assert str(offending) in err
 
 
 # ---- --fresh
@@ -203,8 +202,7 @@ def test_a_trainers_run_lists_every_file_it_wrote(tmp_path, capsys) -> None:
     capsys.readouterr()
     with unchanged(tmp_path):
         assert main([*NSC, "--out", str(out), "--overwrite"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1
-    assert err[0].startswith(f"coordconv-vision: error: refusing --overwrite: {note} ")
+    err = one_error_line(capsys.readouterr().err)
+    assert err.startswith(f"coordconv-vision: error: refusing --overwrite: {note} ")
     note.unlink()
     assert main([*NSC, "--out", str(out), "--overwrite"]) == 0

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from coordconv_data.cli import main
-from coordconv_train.testing import unchanged
+from coordconv_train.testing import one_error_line, unchanged
 
 GEN = ["generate", "scattered-mnist", "--n-train", "3", "--n-test", "2", "--quiet"]
 REGEN = [*GEN, "--seed", "1"]  # another dataset, to replace the one ``GEN`` wrote
@@ -35,9 +35,8 @@ def _refused(
     capsys.readouterr()
     with unchanged(tmp_path):
         assert main([*command, "--out", str(out), "--overwrite"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1
-    assert err[0].startswith(f"coordconv-data: error: refusing --overwrite: {offending} ")
+    err = one_error_line(capsys.readouterr().err)
+    assert err.startswith(f"coordconv-data: error: refusing --overwrite: {offending} ")
 
 
 def test_our_coco_folder_is_replaced(data: Path, capsys) -> None:

@@ -5,6 +5,7 @@ coordconv-train is the lowest package the data, vision, generative and RL packag
 
 - :func:`tree_digest`, :func:`unchanged`: a file tree's contents; a block that must leave
   them as they were
+- :func:`one_error_line`: the one line on stderr a refused command writes
 - :class:`TinyRunConfig`: the least config a :class:`~coordconv_train.Run` accepts
 - :func:`lock_held_elsewhere`: another process holding a run directory's lock
 - :func:`run_python`, :func:`wait_while_running`: real processes of this interpreter
@@ -28,6 +29,7 @@ from pathlib import Path
 __all__ = [
     "TinyRunConfig",
     "lock_held_elsewhere",
+    "one_error_line",
     "run_python",
     "tree_digest",
     "unchanged",
@@ -63,6 +65,15 @@ def unchanged(*roots: Path) -> Iterator[None]:
     before = tree_digest(*roots)
     yield
     assert tree_digest(*roots) == before, f"the files under {', '.join(map(str, roots))} changed"
+
+
+def one_error_line(stderr: str) -> str:
+    """The one line a refused command writes on stderr (``<prog>: error: ...``): asserts that
+    there is exactly one and no traceback, and returns it."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr, stderr
+    return lines[0]
 
 
 @dataclass
