@@ -10,8 +10,7 @@ coordconv-train is the lowest package the data, vision, generative and RL packag
 - :func:`lock_held_elsewhere`: another process holding a run directory's lock
 - :func:`run_python`, :func:`wait_while_running`: real processes of this interpreter
 
-Nothing here is used by the packages themselves; importing it costs no more than
-``coordconv_train`` does.
+Nothing here is used by the packages themselves, and it imports only the standard library.
 """
 
 from __future__ import annotations
