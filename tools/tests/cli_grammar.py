@@ -16,27 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cli_scripts import SCRIPTS, build_parser
 from hypothesis import strategies as st
-
-SCRIPTS = ("coordconv-data", "coordconv-vision", "coordconv-generative", "coordconv-rl")
-SCRIPTS += ("reproduce",)
-
-
-def build_parser(script: str) -> argparse.ArgumentParser:
-    """The real parser of ``script`` (imported lazily: torch-heavy packages)."""
-    if script == "coordconv-data":
-        from coordconv_data.cli import build_parser as build
-    elif script == "coordconv-vision":
-        from coordconv_vision.cli import build_parser as build
-    elif script == "coordconv-generative":
-        from coordconv_generative.cli import build_parser as build
-    elif script == "coordconv-rl":
-        from coordconv_rl.cli import _build_parser as build
-    else:
-        import reproduce
-
-        build = reproduce.build_parser
-    return build()
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,12 @@ command promises"; ``coordconv_train``'s module docstring).
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,42 +24,17 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
+from cli_files import write_inputs, write_pngs, write_users_files
+from cli_scripts import MODULES, exit_status
+
+from coordconv_train.testing import (
+    lock_held_elsewhere,
+    run_python,
+    unchanged,
+    wait_while_running,
+)
 
 TOOLS = Path(__file__).resolve().parent.parent
-
-
-def _main(name: str) -> Callable[[list[str]], int]:
-    """The ``main(argv)`` of a console script (imported lazily: torch-heavy packages)."""
-    if name == "coordconv-data":
-        from coordconv_data.cli import main
-    elif name == "coordconv-vision":
-        from coordconv_vision.cli import main
-    elif name == "coordconv-generative":
-        from coordconv_generative.cli import main
-    elif name == "coordconv-rl":
-        from coordconv_rl.cli import main
-    else:
-        import reproduce
-
-        main = reproduce.main
-    return main
-
-
-def _status(main: Callable[[list[str]], int], argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as exc:  # argparse usage errors exit instead of returning
-        return int(exc.code or 0)
-
-
-def tree_digest(*roots: Path) -> dict[str, str]:
-    """Every path under ``roots`` -> its content hash and mode (``dir`` for folders)."""
-    digest = {}
-    for root in roots:
-        for p in sorted(root.rglob("*")):
-            kind = "dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest()
-            digest[str(p)] = f"{kind} {p.stat().st_mode:o}"
-    return digest
 
 
 @pytest.fixture(autouse=True)
@@ -78,47 +52,18 @@ def _keep_torch_threads():
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    """Read-only inputs shared by the cases: good, garbage and truncated data files."""
-    from PIL import Image
-
-    from coordconv_data import not_so_clevr, scattered_mnist, shapes
-    from coordconv_data.mnist_source import MnistDigits
-
+    """Read-only inputs shared by the cases: :func:`cli_files.write_inputs`' data files,
+    weights and runs, and garbage, crafted and damaged ones."""
     root = tmp_path_factory.mktemp("inputs")
-    p = SimpleNamespace(root=root)
-    p.shapes = shapes.save(shapes.generate(16, seed=0), root / "shapes.npz")
-    p.nsc = not_so_clevr.save(not_so_clevr.generate(), root / "not_so_clevr.npz")
-    rng = np.random.default_rng(0)
-    blobs = (rng.random((40, 28, 28)) > 0.6).astype(np.uint8) * 255  # stand-in digits
-    labels = np.arange(40) % 10
-    digits = MnistDigits(blobs[:30], labels[:30], blobs[30:], labels[30:], "synthetic")
-    p.det = scattered_mnist.save(scattered_mnist.generate(digits, 8, 4, seed=0), root / "det.npz")
-    p.garbage = root / "garbage.npz"
-    p.garbage.write_bytes(rng.integers(0, 256, 4000, dtype=np.uint8).tobytes())
-    p.truncated = root / "truncated.npz"
-    p.truncated.write_bytes(p.shapes.read_bytes()[: p.shapes.stat().st_size // 2])
+    p = write_inputs(root)
+    rng = np.random.default_rng(1)
     p.missing = root / "no-such-file.npz"
-    p.imagenet = root / "imagenet"
-    p.images = root / "images"
-    for folder, n in (
-        (p.imagenet / "train" / "a", 4),
-        (p.imagenet / "val" / "a", 2),
-        (p.images, 2),
-    ):
-        folder.mkdir(parents=True)
-        for i in range(n):
-            Image.fromarray(rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(
-                folder / f"{i}.png"
-            )
+    p.images = write_pngs(root / "images", 2, rng)
     p.no_images = root / "no-images"
     p.no_images.mkdir()
     (p.no_images / "readme.txt").write_text("no pictures here\n")
-    p.weights = _tiny_gan_weights(root / "gan-weights.safetensors")
     p.garbage_weights = root / "garbage.safetensors"
     p.garbage_weights.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{not json")
-    p.finished = root / "finished-run"  # a compare-able run: results.json only
-    p.finished.mkdir()
-    (p.finished / "results.json").write_text(json.dumps({"accuracy": 0.5}))
     p.bad_results = root / "bad-results"
     p.bad_results.mkdir()
     (p.bad_results / "results.json").write_text('{"accuracy": 0.')
@@ -197,40 +142,29 @@ def _crafted_weights(good: Path, folder: Path) -> SimpleNamespace:
     return out
 
 
-# Runs that stopped part-way (no results.json) with a checkpoint cut short, per trainer: the
-# arguments that made them (a resume must repeat them) and the console script.
-RESUMED: dict[str, tuple[str, Callable[[SimpleNamespace], list[str]]]] = {}
-
-
 def _damaged_runs(p: SimpleNamespace, root: Path) -> SimpleNamespace:
     """Finished tiny runs of every trainer, then made unfinished and damaged: results.json
     removed and the checkpoint cut in half; plus marked directories with a damaged config."""
     runs, intact = SimpleNamespace(), {}
-    for name, (command, argv_of) in RESUMED.items():
+    for name, arguments in RESUMED.items():
         out = root / name.replace("/", "-")
-        assert _status(_main(command), [*argv_of(p), "--out", str(out)]) == 0, name
+        assert exit_status(script_of(name), [*argv_of(arguments, p), "--out", str(out)]) == 0, name
         (out / "results.json").unlink()
         checkpoint = out / "checkpoint.safetensors"
         intact[name] = checkpoint.read_bytes()
         checkpoint.write_bytes(checkpoint.read_bytes()[: checkpoint.stat().st_size // 2])
         setattr(runs, name.split("/")[1], out)
-    from coordconv_train import MARKER
-
     # an intact checkpoint of another trainer (GAN) in a vision run, of another model
     # (--model coordconv) in an A2C run (--model conv): foreign to the run they sit in
 
     runs.foreign_trainer = _moved_run(runs.notsoclevr, root / "foreign-trainer")
     (runs.foreign_trainer / "checkpoint.safetensors").write_bytes(intact["generative/gan"])
     other = root / "rl-coordconv"
-    assert _status(_main("coordconv-rl"), [*RL, *TINY_ENV, "--model", "coordconv", "--out", str(other)]) == 0  # fmt: skip
+    assert exit_status("coordconv-rl", [*RL, *TINY_ENV, "--model", "coordconv", "--out", str(other)]) == 0  # fmt: skip
     runs.foreign_model = _moved_run(runs.train, root / "foreign-model")
     (runs.foreign_model / "checkpoint.safetensors").write_bytes(
         (other / "checkpoint.safetensors").read_bytes()
     )
-    runs.bad_config = root / "bad-config"
-    runs.bad_config.mkdir()
-    (runs.bad_config / MARKER).write_text('{"format": "coordconv-run-1"}\n')
-    (runs.bad_config / "config.json").write_text('{"task": "classifica')
     return runs
 
 
@@ -244,33 +178,10 @@ def _moved_run(run: Path, to: Path) -> Path:
     return to
 
 
-def _tiny_gan_weights(path: Path) -> Path:
-    from coordconv_generative.models import build_gan
-    from coordconv_generative.weights import save_weights
-
-    pair = build_gan("shapes", "coordconv-gd", 64)
-    meta = {"kind": "gan", "arch": "shapes", "model": "coordconv-gd", "width_divisor": 64}
-    return save_weights(
-        path, {"generator": pair.generator, "discriminator": pair.discriminator}, meta
-    )
-
-
 def _case_folder(tmp: Path) -> SimpleNamespace:
-    """The case's own files: a user's folder, a plain file, an empty folder, a PNG."""
-    t = SimpleNamespace(root=tmp, out=tmp / "out")
-    t.file = tmp / "file.txt"
-    t.file.write_text("a file of the user's\n")
-    t.under_file = t.file / "run"  # cannot be created: its parent is a file (works as root too)
-    t.foreign = tmp / "foreign"
-    (t.foreign / "sub").mkdir(parents=True)
-    (t.foreign / "notes.txt").write_text("weeks of notes\n")
-    (t.foreign / "sub" / "data.bin").write_bytes(b"\x00\x01\x02")
-    (t.foreign / "shapes.npz").write_bytes(b"the user's own shapes.npz")
-    (t.foreign / "entropy.json").write_text("{}\n")
-    t.empty = tmp / "empty"
-    t.empty.mkdir()
-    t.png = tmp / "picture.png"
-    t.png.write_bytes(b"\x89PNG the user's picture")
+    """The case's own files (:func:`cli_files.write_users_files`) and a new ``out`` there."""
+    t = write_users_files(tmp)
+    t.out = tmp / "out"
     return t
 
 
@@ -291,334 +202,348 @@ TINY_ENV = ["--env", "coordconv_rl/TargetReach-v0"]
 EXP = ["experiment", "--device", "cpu", "--no-progress", "--threads", "1", "--seeds", "1"]
 EXP += ["--frames", "20", "--num-envs", "2", "--eval-episodes", "1"]
 
-RESUMED.update({
-    "vision/notsoclevr": ("coordconv-vision", lambda p: NSC),
-    "vision/imagenet": ("coordconv-vision", lambda p: [*IMAGENET, "--data", str(p.imagenet), "--epochs", "1"]),
-    "vision/detect": ("coordconv-vision", lambda p: [*DETECT, "--data", str(p.det), "--hidden-channels", "8", "--figure-images", "0"]),
-    "generative/gan": ("coordconv-generative", lambda p: [*GAN, "--data", str(p.shapes), "--max-steps", "1"]),
-    "generative/vae": ("coordconv-generative", lambda p: [*VAE, "--data", str(p.shapes), "--max-steps", "1"]),
-    "rl/train": ("coordconv-rl", lambda p: [*RL, *TINY_ENV]),
-})  # fmt: skip
-Argv = Callable[[SimpleNamespace, SimpleNamespace], list[str]]
-CASES: dict[str, tuple[str, Argv]] = {
-    # ---- coordconv-data generate
-    "data/generate/unknown-dataset": ("coordconv-data", lambda p, t: ["generate", "mnist3d", "--out", str(t.out)]),
-    "data/generate/nsc-flags-do-not-apply": ("coordconv-data", lambda p, t: ["generate", "not-so-clevr", "--n", "-5", "--seed", "-3", "--out", str(t.out)]),
-    "data/generate/shapes-n-negative": ("coordconv-data", lambda p, t: ["generate", "shapes", "--n", "-5", "--out", str(t.out)]),
-    "data/generate/shapes-n-zero": ("coordconv-data", lambda p, t: ["generate", "shapes", "--n", "0", "--out", str(t.out)]),
-    "data/generate/shapes-min-size-zero": ("coordconv-data", lambda p, t: ["generate", "shapes", "--n", "4", "--min-size", "0", "--out", str(t.out)]),
-    "data/generate/shapes-no-coco-does-not-apply": ("coordconv-data", lambda p, t: ["generate", "shapes", "--n", "4", "--no-coco", "--out", str(t.out)]),
-    "data/generate/mnist-n-does-not-apply": ("coordconv-data", lambda p, t: ["generate", "scattered-mnist", "--n", "4", "--out", str(t.out)]),
-    "data/generate/mnist-n-train-negative": ("coordconv-data", lambda p, t: ["generate", "scattered-mnist", "--n-train", "-1", "--out", str(t.out)]),
-    "data/generate/mnist-n-test-zero": ("coordconv-data", lambda p, t: ["generate", "scattered-mnist", "--n-test", "0", "--out", str(t.out)]),
-    "data/generate/mnist-dir-missing": ("coordconv-data", lambda p, t: ["generate", "scattered-mnist", "--mnist-dir", str(p.missing), "--out", str(t.out)]),
-    "data/generate/mnist-dir-without-idx": ("coordconv-data", lambda p, t: ["generate", "scattered-mnist", "--mnist-dir", str(p.no_images), "--out", str(t.out)]),
-    "data/generate/out-is-a-file": ("coordconv-data", lambda p, t: ["generate", "shapes", "--n", "4", "--out", str(t.file)]),
-    "data/generate/out-under-a-file": ("coordconv-data", lambda p, t: ["generate", "shapes", "--n", "4", "--out", str(t.under_file)]),
-    "data/generate/existing-output": ("coordconv-data", lambda p, t: ["generate", "shapes", "--n", "4", "--out", str(t.foreign)]),
-    # ---- coordconv-data info
-    "data/info/missing-file": ("coordconv-data", lambda p, t: ["info", str(p.missing)]),
-    "data/info/garbage-file": ("coordconv-data", lambda p, t: ["info", str(p.garbage)]),
-    "data/info/truncated-file": ("coordconv-data", lambda p, t: ["info", str(p.truncated)]),
-    "data/info/a-folder": ("coordconv-data", lambda p, t: ["info", str(t.foreign)]),
-    "data/info/not-our-npz": ("coordconv-data", lambda p, t: ["info", str(p.garbage_weights)]),
-    # ---- coordconv-data preview
-    "data/preview/out-without-extension": ("coordconv-data", lambda p, t: ["preview", str(p.shapes), "--out", str(t.out / "grid")]),
-    "data/preview/out-unknown-extension": ("coordconv-data", lambda p, t: ["preview", str(p.shapes), "--out", str(t.root / "grid.xyz")]),
-    "data/preview/count-zero": ("coordconv-data", lambda p, t: ["preview", str(p.shapes), "--count", "0", "--out", str(t.root / "g.png")]),
-    "data/preview/count-too-large": ("coordconv-data", lambda p, t: ["preview", str(p.shapes), "--count", "100000", "--out", str(t.root / "g.png")]),
-    "data/preview/split-does-not-apply": ("coordconv-data", lambda p, t: ["preview", str(p.shapes), "--split", "test", "--out", str(t.root / "g.png")]),
-    "data/preview/out-is-a-folder": ("coordconv-data", lambda p, t: ["preview", str(p.shapes), "--out", str(t.empty)]),
-    "data/preview/out-under-a-file": ("coordconv-data", lambda p, t: ["preview", str(p.shapes), "--out", str(t.under_file / "g.png")]),
-    "data/preview/existing-png": ("coordconv-data", lambda p, t: ["preview", str(p.shapes), "--out", str(t.png)]),
-    "data/preview/garbage-file": ("coordconv-data", lambda p, t: ["preview", str(p.garbage), "--out", str(t.root / "g.png")]),
-    "data/preview/truncated-file": ("coordconv-data", lambda p, t: ["preview", str(p.truncated), "--out", str(t.root / "g.png")]),
-    "data/preview/missing-file": ("coordconv-data", lambda p, t: ["preview", str(p.missing), "--out", str(t.root / "g.png")]),
-    # ---- coordconv-vision notsoclevr
-    "vision/notsoclevr/out-is-a-file": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(t.file)]),
-    "vision/notsoclevr/out-under-a-file": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(t.under_file)]),
-    "vision/notsoclevr/out-is-a-users-folder": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(t.foreign)]),
-    "vision/notsoclevr/overwrite-a-users-folder": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(t.foreign), "--overwrite"]),
-    "vision/notsoclevr/resume-of-nothing": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(t.out), "--resume"]),
-    "vision/notsoclevr/resume-an-empty-folder": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(t.empty), "--resume"]),
-    "vision/notsoclevr/resume-a-users-folder": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(t.foreign), "--resume"]),
-    "vision/notsoclevr/resume-and-overwrite": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(t.out), "--resume", "--overwrite"]),
-    "vision/notsoclevr/epochs-zero": ("coordconv-vision", lambda p, t: [*NSC, "--epochs", "0", "--out", str(t.out)]),
-    "vision/notsoclevr/batch-size-negative": ("coordconv-vision", lambda p, t: [*NSC, "--batch-size", "-1", "--out", str(t.out)]),
-    "vision/notsoclevr/train-fraction-with-quadrant": ("coordconv-vision", lambda p, t: [*NSC, "--split", "quadrant", "--train-fraction", "0.5", "--out", str(t.out)]),
-    "vision/imagenet/batch-size-one": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--batch-size", "1", "--out", str(t.out)]),
-    "vision/notsoclevr/train-limit-negative": ("coordconv-vision", lambda p, t: [*NSC, "--train-limit", "-1", "--out", str(t.out)]),
-    "vision/notsoclevr/model-does-not-apply": ("coordconv-vision", lambda p, t: [*NSC, "--model", "conv", "--out", str(t.out)]),
-    "vision/notsoclevr/where-loss-does-not-apply": ("coordconv-vision", lambda p, t: [*NSC, "--where-loss", "joint", "--out", str(t.out)]),
-    "vision/notsoclevr/unknown-task": ("coordconv-vision", lambda p, t: [*NSC, "--task", "counting", "--out", str(t.out)]),
-    "vision/notsoclevr/unknown-device": ("coordconv-vision", lambda p, t: [*NSC, "--device", "tpu", "--out", str(t.out)]),
-    "vision/notsoclevr/resume-a-damaged-checkpoint": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(p.runs.notsoclevr), "--resume"]),
-    "vision/notsoclevr/resume-a-damaged-config": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(p.runs.bad_config), "--resume"]),
-    "vision/notsoclevr/resume-with-another-config": ("coordconv-vision", lambda p, t: [*NSC, "--lr", "0.5", "--out", str(p.runs.notsoclevr), "--resume"]),
-    "vision/notsoclevr/a-run-is-there": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(p.runs.notsoclevr)]),
-    # ---- coordconv-vision sweep
-    "vision/sweep/unknown-split": ("coordconv-vision", lambda p, t: [*SWEEP, "--splits", "diagonal", "--out", str(t.out)]),
-    "vision/sweep/unknown-model": ("coordconv-vision", lambda p, t: [*SWEEP, "--models", "mlp", "--out", str(t.out)]),
-    "vision/sweep/model-does-not-apply": ("coordconv-vision", lambda p, t: [*SWEEP, "--models", "conv", "--out", str(t.out)]),
-    "vision/sweep/epochs-zero": ("coordconv-vision", lambda p, t: [*SWEEP, "--coordconv-epochs", "0", "--out", str(t.out)]),
-    "vision/sweep/overwrite-a-users-folder": ("coordconv-vision", lambda p, t: [*SWEEP, "--out", str(t.foreign), "--overwrite"]),
-    "vision/sweep/resume-of-nothing": ("coordconv-vision", lambda p, t: [*SWEEP, "--out", str(t.out), "--resume"]),
-    "vision/sweep/out-is-a-file": ("coordconv-vision", lambda p, t: [*SWEEP, "--out", str(t.file)]),
-    # ---- coordconv-vision imagenet
-    "vision/imagenet/resume-a-damaged-checkpoint": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--epochs", "1", "--out", str(p.runs.imagenet), "--resume"]),
-    "vision/imagenet/no-data": ("coordconv-vision", lambda p, t: [*IMAGENET, "--out", str(t.out)]),
-    "vision/imagenet/data-missing": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.missing), "--out", str(t.out)]),
-    "vision/imagenet/data-is-a-file": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.garbage), "--out", str(t.out)]),
-    "vision/imagenet/data-not-imagenet-layout": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.images), "--out", str(t.out)]),
-    "vision/imagenet/unknown-model": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--model", "resnet5000", "--out", str(t.out)]),
-    "vision/imagenet/epochs-zero": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--epochs", "0", "--out", str(t.out)]),
-    "vision/imagenet/workers-negative": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--workers", "-1", "--out", str(t.out)]),
-    "vision/imagenet/weights-missing": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--weights", str(p.missing), "--out", str(t.out)]),
-    "vision/imagenet/weights-garbage": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--weights", str(p.garbage_weights), "--out", str(t.out)]),
-    "vision/imagenet/resume-of-nothing": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--out", str(t.out), "--resume"]),
-    "vision/imagenet/overwrite-a-users-folder": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--out", str(t.foreign), "--overwrite"]),
-    "vision/imagenet/out-under-a-file": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--out", str(t.under_file)]),
-    # ---- coordconv-vision detect
-    "vision/detect/resume-a-damaged-checkpoint": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.det), "--hidden-channels", "8", "--figure-images", "0", "--out", str(p.runs.detect), "--resume"]),
-    "vision/detect/no-data": ("coordconv-vision", lambda p, t: [*DETECT, "--out", str(t.out)]),
-    "vision/detect/data-missing": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.missing), "--out", str(t.out)]),
-    "vision/detect/data-garbage": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.garbage), "--out", str(t.out)]),
-    "vision/detect/data-truncated": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.truncated), "--out", str(t.out)]),
-    "vision/detect/data-other-dataset": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.nsc), "--out", str(t.out)]),
-    "vision/detect/epochs-zero": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.det), "--epochs", "0", "--out", str(t.out)]),
-    "vision/detect/train-limit-negative": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.det), "--train-limit", "-1", "--out", str(t.out)]),
-    "vision/detect/batch-larger-than-data": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.det), "--batch-size", "64", "--out", str(t.out)]),
-    "vision/detect/resume-of-nothing": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.det), "--out", str(t.out), "--resume"]),
-    "vision/detect/out-is-a-file": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.det), "--out", str(t.file)]),
-    "vision/detect/overwrite-a-users-folder": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.det), "--out", str(t.foreign), "--overwrite"]),
-    # ---- coordconv-vision compare
-    "vision/compare/run-missing": ("coordconv-vision", lambda p, t: ["compare", str(p.missing), "--baseline", str(p.finished), "--out", str(t.root / "c.json")]),
-    "vision/compare/run-without-results": ("coordconv-vision", lambda p, t: ["compare", str(t.empty), "--baseline", str(p.finished), "--out", str(t.root / "c.json")]),
-    "vision/compare/garbage-results": ("coordconv-vision", lambda p, t: ["compare", str(p.bad_results), "--baseline", str(p.finished), "--out", str(t.root / "c.json")]),
-    "vision/compare/bad-metric": ("coordconv-vision", lambda p, t: ["compare", str(p.finished), "--baseline", str(p.finished), "--metric", "accuracy:up", "--out", str(t.root / "c.json")]),
-    "vision/compare/unknown-metric": ("coordconv-vision", lambda p, t: ["compare", str(p.finished), "--baseline", str(p.finished), "--metric", "top9", "--out", str(t.root / "c.json")]),
-    "vision/compare/existing-out": ("coordconv-vision", lambda p, t: ["compare", str(p.finished), "--baseline", str(p.finished), "--out", str(t.file)]),
-    "vision/compare/out-is-a-folder": ("coordconv-vision", lambda p, t: ["compare", str(p.finished), "--baseline", str(p.finished), "--out", str(t.empty), "--overwrite"]),
-    "vision/compare/out-under-a-file": ("coordconv-vision", lambda p, t: ["compare", str(p.finished), "--baseline", str(p.finished), "--out", str(t.under_file / "c.json")]),
-    # ---- coordconv-generative gan (and the LSUN arch)
-    "generative/gan/resume-a-damaged-checkpoint": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--max-steps", "1", "--out", str(p.runs.gan), "--resume"]),
-    "generative/gan/no-data": ("coordconv-generative", lambda p, t: [*GAN, "--out", str(t.out)]),
-    "generative/gan/data-missing": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.missing), "--out", str(t.out)]),
-    "generative/gan/data-garbage": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.garbage), "--out", str(t.out)]),
-    "generative/gan/data-truncated": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.truncated), "--out", str(t.out)]),
-    "generative/gan/data-other-dataset": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.nsc), "--out", str(t.out)]),
-    "generative/gan/lsun-folder-without-images": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.no_images), "--arch", "lsun", "--out", str(t.out)]),
-    "generative/gan/max-steps-negative": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--max-steps", "-3", "--out", str(t.out)]),
-    "generative/gan/max-steps-zero": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--max-steps", "0", "--out", str(t.out)]),
-    "generative/gan/epochs-zero": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--epochs", "0", "--out", str(t.out)]),
-    "generative/gan/batch-size-zero": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--batch-size", "0", "--out", str(t.out)]),
-    "generative/gan/batch-larger-than-data": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--batch-size", "64", "--out", str(t.out)]),
-    "generative/gan/n-train-zero": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--n-train", "0", "--out", str(t.out)]),
-    "generative/gan/g-steps-zero": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--g-steps", "0", "--out", str(t.out)]),
-    "generative/gan/log-every-zero": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--log-every", "0", "--out", str(t.out)]),
-    "generative/gan/lr-negative": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--lr-g", "-1", "--out", str(t.out)]),
-    "generative/gan/ema-one": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--ema", "1", "--out", str(t.out)]),
-    "generative/gan/r1-negative": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--r1", "-5", "--out", str(t.out)]),
-    "generative/gan/unknown-model": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--model", "stylegan", "--out", str(t.out)]),
-    "generative/gan/resume-of-nothing": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--out", str(t.out), "--resume"]),
-    "generative/gan/overwrite-a-users-folder": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--out", str(t.foreign), "--overwrite"]),
-    "generative/gan/out-is-a-file": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--out", str(t.file)]),
-    # ---- coordconv-generative vae
-    "generative/vae/resume-a-damaged-checkpoint": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--max-steps", "1", "--out", str(p.runs.vae), "--resume"]),
-    "generative/vae/max-steps-negative": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--max-steps", "-3", "--out", str(t.out)]),
-    "generative/vae/latent-zero": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--latent", "0", "--out", str(t.out)]),
-    "generative/vae/data-folder": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.images), "--out", str(t.out)]),
-    "generative/vae/data-garbage": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.garbage), "--out", str(t.out)]),
-    "generative/vae/resume-of-nothing": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--out", str(t.out), "--resume"]),
-    "generative/vae/out-under-a-file": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--out", str(t.under_file)]),
-    "generative/vae/overwrite-a-users-folder": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--out", str(t.foreign), "--overwrite"]),
-    # ---- coordconv-generative entropy
-    "generative/entropy/nothing-to-measure": ("coordconv-generative", lambda p, t: ["entropy", "--out", str(t.out)]),
-    "generative/entropy/n-zero": ("coordconv-generative", lambda p, t: ["entropy", "--data", str(p.shapes), "--n", "0", "--out", str(t.out)]),
-    "generative/entropy/n-above-data": ("coordconv-generative", lambda p, t: ["entropy", "--data", str(p.shapes), "--n", "17", "--repeats", "2", "--out", str(t.out)]),
-    "generative/entropy/repeats-one": ("coordconv-generative", lambda p, t: ["entropy", "--data", str(p.shapes), "--repeats", "1", "--out", str(t.out)]),
-    "generative/entropy/bin-size-not-dividing": ("coordconv-generative", lambda p, t: ["entropy", "--data", str(p.shapes), "--bin-size", "5", "--out", str(t.out)]),
-    "generative/entropy/data-missing": ("coordconv-generative", lambda p, t: ["entropy", "--data", str(p.missing), "--out", str(t.out)]),
-    "generative/entropy/data-garbage": ("coordconv-generative", lambda p, t: ["entropy", "--data", str(p.garbage), "--out", str(t.out)]),
-    "generative/entropy/checkpoint-missing": ("coordconv-generative", lambda p, t: ["entropy", "--checkpoint", str(p.missing), "--out", str(t.out)]),
-    "generative/entropy/checkpoint-garbage": ("coordconv-generative", lambda p, t: ["entropy", "--checkpoint", str(p.garbage_weights), "--out", str(t.out)]),
-    "generative/entropy/out-is-a-file": ("coordconv-generative", lambda p, t: ["entropy", "--data", str(p.shapes), "--n", "4", "--repeats", "2", "--out", str(t.file)]),
-    "generative/entropy/out-under-a-file": ("coordconv-generative", lambda p, t: ["entropy", "--data", str(p.shapes), "--n", "4", "--repeats", "2", "--out", str(t.under_file)]),
-    "generative/entropy/existing-output": ("coordconv-generative", lambda p, t: ["entropy", "--data", str(p.shapes), "--n", "4", "--repeats", "2", "--out", str(t.foreign)]),
-    # ---- coordconv-generative interpolate
-    "generative/interpolate/pairs-zero": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.weights), "--pairs", "0", "--out", str(t.root / "i.png")]),
-    "generative/interpolate/steps-one": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.weights), "--steps", "1", "--out", str(t.root / "i.png")]),
-    "generative/interpolate/checkpoint-missing": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.missing), "--out", str(t.root / "i.png")]),
-    "generative/interpolate/checkpoint-garbage": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.garbage_weights), "--out", str(t.root / "i.png")]),
-    "generative/interpolate/checkpoint-not-weights": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.shapes), "--out", str(t.root / "i.png")]),
-    "generative/interpolate/existing-png": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.weights), "--out", str(t.png)]),
-    "generative/interpolate/out-is-a-folder": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.weights), "--out", str(t.empty)]),
-    "generative/interpolate/out-without-extension": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.weights), "--out", str(t.out / "strip")]),
-    "generative/interpolate/out-under-a-file": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.weights), "--out", str(t.under_file / "i.png")]),
-    # ---- coordconv-rl train
-    "rl/train/resume-a-damaged-checkpoint": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(p.runs.train), "--resume"]),
-    "rl/train/unknown-game": ("coordconv-rl", lambda p, t: [*RL, "--env", "Zork", "--out", str(t.out)]),
-    "rl/train/unknown-ale-id": ("coordconv-rl", lambda p, t: [*RL, "--env", "ALE/Zork-v5", "--out", str(t.out)]),
-    "rl/train/frames-zero": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--frames", "0", "--out", str(t.out)]),
-    "rl/train/num-envs-zero": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--num-envs", "0", "--out", str(t.out)]),
-    "rl/train/log-interval-zero": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--log-interval", "0", "--out", str(t.out)]),
-    "rl/train/checkpoint-interval-zero": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--checkpoint-interval", "0", "--out", str(t.out)]),
-    "rl/train/eval-episodes-negative": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--eval-episodes", "-1", "--out", str(t.out)]),
-    "rl/train/threads-negative": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--threads", "-2", "--out", str(t.out)]),
-    "rl/train/arch-does-not-fit-the-env": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--arch", "nature", "--out", str(t.out)]),
-    "rl/train/resume-of-nothing": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(t.out), "--resume"]),
-    "rl/train/resume-a-damaged-config": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(p.runs.bad_config), "--resume"]),
-    "rl/train/resume-a-users-folder": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(t.foreign), "--resume"]),
-    "rl/train/out-is-a-file": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(t.file)]),
-    "rl/train/overwrite-a-users-folder": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(t.foreign), "--overwrite"]),
-    # ---- coordconv-rl experiment
-    "rl/experiment/unknown-game": ("coordconv-rl", lambda p, t: [*EXP, "--games", "Zork", "--out", str(t.out)]),
-    "rl/experiment/unknown-ale-id": ("coordconv-rl", lambda p, t: [*EXP, "--games", "ALE/Zork-v5", "--out", str(t.out)]),
-    "rl/experiment/unknown-model": ("coordconv-rl", lambda p, t: [*EXP, "--games", "MsPacman", "--models", "mlp", "--out", str(t.out)]),
-    "rl/experiment/seeds-zero": ("coordconv-rl", lambda p, t: [*EXP, "--games", "MsPacman", "--seeds", "0", "--out", str(t.out)]),
-    "rl/experiment/num-envs-zero": ("coordconv-rl", lambda p, t: [*EXP, "--games", "MsPacman", "--num-envs", "0", "--out", str(t.out)]),
-    "rl/experiment/bad-shard": ("coordconv-rl", lambda p, t: [*EXP, "--shard", "3/2", "--out", str(t.out)]),
-    "rl/experiment/shard-not-k-of-n": ("coordconv-rl", lambda p, t: [*EXP, "--shard", "half", "--out", str(t.out)]),
-    "rl/experiment/out-is-a-file": ("coordconv-rl", lambda p, t: [*EXP, "--games", "MsPacman", "--out", str(t.file)]),
-    "rl/experiment/out-under-a-file": ("coordconv-rl", lambda p, t: [*EXP, "--games", "MsPacman", "--out", str(t.under_file)]),
-    # ---- coordconv-rl report
-    "rl/report/root-missing": ("coordconv-rl", lambda p, t: ["report", str(t.out)]),
-    "rl/report/root-is-a-file": ("coordconv-rl", lambda p, t: ["report", str(t.file)]),
-    "rl/report/no-finished-runs": ("coordconv-rl", lambda p, t: ["report", str(t.empty)]),
-    "rl/report/garbage-results": ("coordconv-rl", lambda p, t: ["report", str(p.rl_tree)]),
-    "rl/report/unknown-metric": ("coordconv-rl", lambda p, t: ["report", str(t.empty), "--metric", "elo"]),
-    # ---- tools/reproduce.py
-    "reproduce/unknown-experiment": ("reproduce", lambda p, t: ["--only", "mnist-gan", "--out", str(t.out)]),
-    "reproduce/unknown-preset": ("reproduce", lambda p, t: ["--preset", "huge", "--out", str(t.out)]),
-    "reproduce/imagenet-missing": ("reproduce", lambda p, t: ["--imagenet", str(p.missing), "--out", str(t.out)]),
-    "reproduce/imagenet-not-imagenet-layout": ("reproduce", lambda p, t: ["--imagenet", str(p.images), "--only", "imagenet", "--out", str(t.out)]),
-    "reproduce/lsun-without-images": ("reproduce", lambda p, t: ["--lsun", str(p.no_images), "--only", "lsun", "--out", str(t.out)]),
-    "reproduce/mnist-without-idx": ("reproduce", lambda p, t: ["--mnist", str(p.no_images), "--only", "detection", "--out", str(t.out)]),
-    "reproduce/out-is-a-file": ("reproduce", lambda p, t: ["--out", str(t.file)]),
-    "reproduce/out-under-a-file": ("reproduce", lambda p, t: ["--out", str(t.under_file)]),
-    "reproduce/fresh-of-a-users-folder": ("reproduce", lambda p, t: ["--fresh", "--only", "classification", "--out", str(t.foreign)]),
-    "reproduce/publish-into-a-users-folder": ("reproduce", lambda p, t: ["--fresh", "--publish", str(t.foreign), "--out", str(t.out)]),
-    "reproduce/publish-under-a-file": ("reproduce", lambda p, t: ["--fresh", "--publish", str(t.under_file), "--out", str(t.out)]),
-    "reproduce/jobs-zero": ("reproduce", lambda p, t: ["--jobs", "0", "--out", str(t.out)]),
-    # ---- issue 24: what used to end in a traceback (sizes and counts bounded before any
-    # allocation, non-finite or absurd rates refused, crafted files named, foreign checkpoints)
-    "data/generate/shapes-n-huge": ("coordconv-data", lambda p, t: ["generate", "shapes", "--n", str(10**12), "--out", str(t.out)]),
-    "data/generate/mnist-n-train-huge": ("coordconv-data", lambda p, t: ["generate", "scattered-mnist", "--n-train", str(10**12), "--out", str(t.out)]),
-    "data/generate/mnist-dir-idx-dims-overflow": ("coordconv-data", lambda p, t: ["generate", "scattered-mnist", "--mnist-dir", str(p.idx_overflow), "--out", str(t.out)]),
-    "data/info/npz-header-declares-1e12-elements": ("coordconv-data", lambda p, t: ["info", str(p.huge_npz)]),
-    "data/preview/npz-header-declares-1e12-elements": ("coordconv-data", lambda p, t: ["preview", str(p.huge_npz), "--out", str(t.root / "g.png")]),
-    "generative/gan/data-declares-1e12-elements": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.huge_npz), "--out", str(t.out)]),
-    "generative/gan/lr-d-inf": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--lr-d", "inf", "--out", str(t.out)]),
-    "generative/gan/lr-g-1e30": ("coordconv-generative", lambda p, t: [*GAN, "--data", str(p.shapes), "--lr-g", "1e30", "--out", str(t.out)]),
-    "generative/vae/lr-nan": ("coordconv-generative", lambda p, t: [*VAE, "--data", str(p.shapes), "--lr", "nan", "--out", str(t.out)]),
-    "generative/interpolate/meta-width-divisor-zero": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.width_zero), "--out", str(t.root / "i.png")]),
-    "generative/interpolate/meta-latent-1e12": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.huge_latent), "--out", str(t.root / "i.png")]),
-    "generative/interpolate/meta-not-an-object": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.not_an_object), "--out", str(t.root / "i.png")]),
-    "generative/interpolate/meta-without-model": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.no_model), "--out", str(t.root / "i.png")]),
-    "generative/interpolate/meta-other-than-the-tensors": ("coordconv-generative", lambda p, t: ["interpolate", "--checkpoint", str(p.crafted_weights.other_shapes), "--out", str(t.root / "i.png")]),
-    "vision/notsoclevr/lr-inf": ("coordconv-vision", lambda p, t: [*NSC, "--lr", "inf", "--out", str(t.out)]),
-    "vision/notsoclevr/lr-1e30": ("coordconv-vision", lambda p, t: [*NSC, "--lr", "1e30", "--out", str(t.out)]),
-    "vision/notsoclevr/resume-a-checkpoint-of-another-trainer": ("coordconv-vision", lambda p, t: [*NSC, "--out", str(p.runs.foreign_trainer), "--resume"]),
-    "vision/sweep/lr-inf": ("coordconv-vision", lambda p, t: [*SWEEP, "--coordconv-lrs", "inf", "--out", str(t.out)]),
-    "vision/detect/lr-1e30": ("coordconv-vision", lambda p, t: [*DETECT, "--data", str(p.det), "--lr", "1e30", "--out", str(t.out)]),
-    "vision/imagenet/base-lr-inf": ("coordconv-vision", lambda p, t: [*IMAGENET, "--data", str(p.imagenet), "--base-lr", "inf", "--out", str(t.out)]),
-    "rl/train/lr-inf": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--lr", "inf", "--out", str(t.out)]),
-    "rl/train/lr-1e30": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--lr", "1e30", "--out", str(t.out)]),
-    "rl/train/threads-1e12": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--threads", str(10**12), "--out", str(t.out)]),
-    "rl/experiment/threads-1e12": ("coordconv-rl", lambda p, t: [*EXP, "--games", "coordconv_rl/TargetReach-v0", "--threads", str(10**12), "--out", str(t.out)]),
-    "rl/train/resume-a-checkpoint-of-another-model": ("coordconv-rl", lambda p, t: [*RL, *TINY_ENV, "--out", str(p.runs.foreign_model), "--resume"]),
-    "rl/report/a-seed-missing": ("coordconv-rl", lambda p, t: ["report", str(p.rl_no_seed)]),
-    "reproduce/threads-1e12": ("reproduce", lambda p, t: ["--threads", str(10**12), "--only", "classification", "--out", str(t.out)]),
-    "reproduce/damaged-reproduce-json": ("reproduce", lambda p, t: ["--only", "classification", "--out", str(p.damaged_reproduce)]),
-    "reproduce/mnist-idx-dims-overflow": ("reproduce", lambda p, t: ["--mnist", str(p.idx_overflow), "--only", "detection", "--out", str(t.out)]),
-}  # fmt: skip
+STOP_NSC = ["notsoclevr", "--task", "regression", "--model", "coordconv", "--split", "quadrant",
+            "--train-limit", "64", "--batch-size", "16", "--epochs", "2", "--eval-every", "1000",
+            "--seed", "3", "--device", "cpu", "--no-figures", "--no-progress"]  # fmt: skip
+# the argument lists above, spliced into a case's arguments as {NAME}
+ARG_LISTS = {"NSC": NSC, "SWEEP": SWEEP, "IMAGENET": IMAGENET, "DETECT": DETECT, "GAN": GAN,
+             "VAE": VAE, "RL": RL, "TINY_ENV": TINY_ENV, "EXP": EXP, "STOP_NSC": STOP_NSC}  # fmt: skip
+# a case's console script: the first word of its name
+SCRIPT_OF = {"data": "coordconv-data", "vision": "coordconv-vision", "rl": "coordconv-rl",
+             "generative": "coordconv-generative", "reproduce": "reproduce"}  # fmt: skip
+
+
+def script_of(case: str) -> str:
+    return SCRIPT_OF[case.split("/")[0]]
+
+
+def argv_of(arguments: str, p: SimpleNamespace, t: SimpleNamespace | None = None) -> list[str]:
+    """The words of ``arguments``: ``{NAME}`` is spliced in from :data:`ARG_LISTS`, ``{p.x}``
+    is the shared input ``x`` (:func:`inputs`), ``{t.x}`` the case's own file ``x``
+    (:func:`_case_folder`)."""
+    argv = []
+    for word in arguments.split():
+        name = word.removeprefix("{").removesuffix("}")
+        argv += ARG_LISTS[name] if name in ARG_LISTS else [word.format(p=p, t=t)]
+    return argv
+
+
+def table(text: str) -> dict[str, str]:
+    """``name -> the rest of its line`` of a table, one row a line (``#`` starts a comment)."""
+    rows = [line.split(maxsplit=1) for line in text.splitlines() if line.strip()]
+    rows = [row for row in rows if not row[0].startswith("#")]
+    assert len({name for name, _ in rows}) == len(rows), "a name stands twice"
+    return dict(rows)
+
+
+# Runs that stopped part-way (no results.json) with a checkpoint cut short, per trainer: the
+# arguments that made them (a resume must repeat them).
+RESUMED = table("""
+vision/notsoclevr  {NSC}
+vision/imagenet    {IMAGENET} --data {p.imagenet} --epochs 1
+vision/detect      {DETECT} --data {p.det} --hidden-channels 8 --figure-images 0
+generative/gan     {GAN} --data {p.shapes} --max-steps 1
+generative/vae     {VAE} --data {p.shapes} --max-steps 1
+rl/train           {RL} {TINY_ENV}
+""")
+# The bad-input matrix: a case, then its arguments (see argv_of)
+CASES = table("""
+# ---- coordconv-data generate
+data/generate/unknown-dataset                             generate mnist3d --out {t.out}
+data/generate/nsc-flags-do-not-apply                      generate not-so-clevr --n -5 --seed -3 --out {t.out}
+data/generate/shapes-n-negative                           generate shapes --n -5 --out {t.out}
+data/generate/shapes-n-zero                               generate shapes --n 0 --out {t.out}
+data/generate/shapes-min-size-zero                        generate shapes --n 4 --min-size 0 --out {t.out}
+data/generate/shapes-no-coco-does-not-apply               generate shapes --n 4 --no-coco --out {t.out}
+data/generate/mnist-n-does-not-apply                      generate scattered-mnist --n 4 --out {t.out}
+data/generate/mnist-n-train-negative                      generate scattered-mnist --n-train -1 --out {t.out}
+data/generate/mnist-n-test-zero                           generate scattered-mnist --n-test 0 --out {t.out}
+data/generate/mnist-dir-missing                           generate scattered-mnist --mnist-dir {p.missing} --out {t.out}
+data/generate/mnist-dir-without-idx                       generate scattered-mnist --mnist-dir {p.no_images} --out {t.out}
+data/generate/out-is-a-file                               generate shapes --n 4 --out {t.file}
+data/generate/out-under-a-file                            generate shapes --n 4 --out {t.under_file}
+data/generate/existing-output                             generate shapes --n 4 --out {t.folder}
+# ---- coordconv-data info
+data/info/missing-file                                    info {p.missing}
+data/info/garbage-file                                    info {p.garbage}
+data/info/truncated-file                                  info {p.truncated}
+data/info/a-folder                                        info {t.folder}
+data/info/not-our-npz                                     info {p.garbage_weights}
+# ---- coordconv-data preview
+data/preview/out-without-extension                        preview {p.shapes} --out {t.out}/grid
+data/preview/out-unknown-extension                        preview {p.shapes} --out {t.root}/grid.xyz
+data/preview/count-zero                                   preview {p.shapes} --count 0 --out {t.root}/g.png
+data/preview/count-too-large                              preview {p.shapes} --count 100000 --out {t.root}/g.png
+data/preview/split-does-not-apply                         preview {p.shapes} --split test --out {t.root}/g.png
+data/preview/out-is-a-folder                              preview {p.shapes} --out {t.empty}
+data/preview/out-under-a-file                             preview {p.shapes} --out {t.under_file}/g.png
+data/preview/existing-png                                 preview {p.shapes} --out {t.png}
+data/preview/garbage-file                                 preview {p.garbage} --out {t.root}/g.png
+data/preview/truncated-file                               preview {p.truncated} --out {t.root}/g.png
+data/preview/missing-file                                 preview {p.missing} --out {t.root}/g.png
+# ---- coordconv-vision notsoclevr
+vision/notsoclevr/out-is-a-file                           {NSC} --out {t.file}
+vision/notsoclevr/out-under-a-file                        {NSC} --out {t.under_file}
+vision/notsoclevr/out-is-a-users-folder                   {NSC} --out {t.folder}
+vision/notsoclevr/overwrite-a-users-folder                {NSC} --out {t.folder} --overwrite
+vision/notsoclevr/resume-of-nothing                       {NSC} --out {t.out} --resume
+vision/notsoclevr/resume-an-empty-folder                  {NSC} --out {t.empty} --resume
+vision/notsoclevr/resume-a-users-folder                   {NSC} --out {t.folder} --resume
+vision/notsoclevr/resume-and-overwrite                    {NSC} --out {t.out} --resume --overwrite
+vision/notsoclevr/epochs-zero                             {NSC} --epochs 0 --out {t.out}
+vision/notsoclevr/batch-size-negative                     {NSC} --batch-size -1 --out {t.out}
+vision/notsoclevr/train-fraction-with-quadrant            {NSC} --split quadrant --train-fraction 0.5 --out {t.out}
+vision/imagenet/batch-size-one                            {IMAGENET} --data {p.imagenet} --batch-size 1 --out {t.out}
+vision/notsoclevr/train-limit-negative                    {NSC} --train-limit -1 --out {t.out}
+vision/notsoclevr/model-does-not-apply                    {NSC} --model conv --out {t.out}
+vision/notsoclevr/where-loss-does-not-apply               {NSC} --where-loss joint --out {t.out}
+vision/notsoclevr/unknown-task                            {NSC} --task counting --out {t.out}
+vision/notsoclevr/unknown-device                          {NSC} --device tpu --out {t.out}
+vision/notsoclevr/resume-a-damaged-checkpoint             {NSC} --out {p.runs.notsoclevr} --resume
+vision/notsoclevr/resume-a-damaged-config                 {NSC} --out {p.marked} --resume
+vision/notsoclevr/resume-with-another-config              {NSC} --lr 0.5 --out {p.runs.notsoclevr} --resume
+vision/notsoclevr/a-run-is-there                          {NSC} --out {p.runs.notsoclevr}
+# ---- coordconv-vision sweep
+vision/sweep/unknown-split                                {SWEEP} --splits diagonal --out {t.out}
+vision/sweep/unknown-model                                {SWEEP} --models mlp --out {t.out}
+vision/sweep/model-does-not-apply                         {SWEEP} --models conv --out {t.out}
+vision/sweep/epochs-zero                                  {SWEEP} --coordconv-epochs 0 --out {t.out}
+vision/sweep/overwrite-a-users-folder                     {SWEEP} --out {t.folder} --overwrite
+vision/sweep/resume-of-nothing                            {SWEEP} --out {t.out} --resume
+vision/sweep/out-is-a-file                                {SWEEP} --out {t.file}
+# ---- coordconv-vision imagenet
+vision/imagenet/resume-a-damaged-checkpoint               {IMAGENET} --data {p.imagenet} --epochs 1 --out {p.runs.imagenet} --resume
+vision/imagenet/no-data                                   {IMAGENET} --out {t.out}
+vision/imagenet/data-missing                              {IMAGENET} --data {p.missing} --out {t.out}
+vision/imagenet/data-is-a-file                            {IMAGENET} --data {p.garbage} --out {t.out}
+vision/imagenet/data-not-imagenet-layout                  {IMAGENET} --data {p.images} --out {t.out}
+vision/imagenet/unknown-model                             {IMAGENET} --data {p.imagenet} --model resnet5000 --out {t.out}
+vision/imagenet/epochs-zero                               {IMAGENET} --data {p.imagenet} --epochs 0 --out {t.out}
+vision/imagenet/workers-negative                          {IMAGENET} --data {p.imagenet} --workers -1 --out {t.out}
+vision/imagenet/weights-missing                           {IMAGENET} --data {p.imagenet} --weights {p.missing} --out {t.out}
+vision/imagenet/weights-garbage                           {IMAGENET} --data {p.imagenet} --weights {p.garbage_weights} --out {t.out}
+vision/imagenet/resume-of-nothing                         {IMAGENET} --data {p.imagenet} --out {t.out} --resume
+vision/imagenet/overwrite-a-users-folder                  {IMAGENET} --data {p.imagenet} --out {t.folder} --overwrite
+vision/imagenet/out-under-a-file                          {IMAGENET} --data {p.imagenet} --out {t.under_file}
+# ---- coordconv-vision detect
+vision/detect/resume-a-damaged-checkpoint                 {DETECT} --data {p.det} --hidden-channels 8 --figure-images 0 --out {p.runs.detect} --resume
+vision/detect/no-data                                     {DETECT} --out {t.out}
+vision/detect/data-missing                                {DETECT} --data {p.missing} --out {t.out}
+vision/detect/data-garbage                                {DETECT} --data {p.garbage} --out {t.out}
+vision/detect/data-truncated                              {DETECT} --data {p.truncated} --out {t.out}
+vision/detect/data-other-dataset                          {DETECT} --data {p.nsc} --out {t.out}
+vision/detect/epochs-zero                                 {DETECT} --data {p.det} --epochs 0 --out {t.out}
+vision/detect/train-limit-negative                        {DETECT} --data {p.det} --train-limit -1 --out {t.out}
+vision/detect/batch-larger-than-data                      {DETECT} --data {p.det} --batch-size 64 --out {t.out}
+vision/detect/resume-of-nothing                           {DETECT} --data {p.det} --out {t.out} --resume
+vision/detect/out-is-a-file                               {DETECT} --data {p.det} --out {t.file}
+vision/detect/overwrite-a-users-folder                    {DETECT} --data {p.det} --out {t.folder} --overwrite
+# ---- coordconv-vision compare
+vision/compare/run-missing                                compare {p.missing} --baseline {p.finished} --out {t.root}/c.json
+vision/compare/run-without-results                        compare {t.empty} --baseline {p.finished} --out {t.root}/c.json
+vision/compare/garbage-results                            compare {p.bad_results} --baseline {p.finished} --out {t.root}/c.json
+vision/compare/bad-metric                                 compare {p.finished} --baseline {p.finished} --metric accuracy:up --out {t.root}/c.json
+vision/compare/unknown-metric                             compare {p.finished} --baseline {p.finished} --metric top9 --out {t.root}/c.json
+vision/compare/existing-out                               compare {p.finished} --baseline {p.finished} --out {t.file}
+vision/compare/out-is-a-folder                            compare {p.finished} --baseline {p.finished} --out {t.empty} --overwrite
+vision/compare/out-under-a-file                           compare {p.finished} --baseline {p.finished} --out {t.under_file}/c.json
+# ---- coordconv-generative gan (and the LSUN arch)
+generative/gan/resume-a-damaged-checkpoint                {GAN} --data {p.shapes} --max-steps 1 --out {p.runs.gan} --resume
+generative/gan/no-data                                    {GAN} --out {t.out}
+generative/gan/data-missing                               {GAN} --data {p.missing} --out {t.out}
+generative/gan/data-garbage                               {GAN} --data {p.garbage} --out {t.out}
+generative/gan/data-truncated                             {GAN} --data {p.truncated} --out {t.out}
+generative/gan/data-other-dataset                         {GAN} --data {p.nsc} --out {t.out}
+generative/gan/lsun-folder-without-images                 {GAN} --data {p.no_images} --arch lsun --out {t.out}
+generative/gan/max-steps-negative                         {GAN} --data {p.shapes} --max-steps -3 --out {t.out}
+generative/gan/max-steps-zero                             {GAN} --data {p.shapes} --max-steps 0 --out {t.out}
+generative/gan/epochs-zero                                {GAN} --data {p.shapes} --epochs 0 --out {t.out}
+generative/gan/batch-size-zero                            {GAN} --data {p.shapes} --batch-size 0 --out {t.out}
+generative/gan/batch-larger-than-data                     {GAN} --data {p.shapes} --batch-size 64 --out {t.out}
+generative/gan/n-train-zero                               {GAN} --data {p.shapes} --n-train 0 --out {t.out}
+generative/gan/g-steps-zero                               {GAN} --data {p.shapes} --g-steps 0 --out {t.out}
+generative/gan/log-every-zero                             {GAN} --data {p.shapes} --log-every 0 --out {t.out}
+generative/gan/lr-negative                                {GAN} --data {p.shapes} --lr-g -1 --out {t.out}
+generative/gan/ema-one                                    {GAN} --data {p.shapes} --ema 1 --out {t.out}
+generative/gan/r1-negative                                {GAN} --data {p.shapes} --r1 -5 --out {t.out}
+generative/gan/unknown-model                              {GAN} --data {p.shapes} --model stylegan --out {t.out}
+generative/gan/resume-of-nothing                          {GAN} --data {p.shapes} --out {t.out} --resume
+generative/gan/overwrite-a-users-folder                   {GAN} --data {p.shapes} --out {t.folder} --overwrite
+generative/gan/out-is-a-file                              {GAN} --data {p.shapes} --out {t.file}
+# ---- coordconv-generative vae
+generative/vae/resume-a-damaged-checkpoint                {VAE} --data {p.shapes} --max-steps 1 --out {p.runs.vae} --resume
+generative/vae/max-steps-negative                         {VAE} --data {p.shapes} --max-steps -3 --out {t.out}
+generative/vae/latent-zero                                {VAE} --data {p.shapes} --latent 0 --out {t.out}
+generative/vae/data-folder                                {VAE} --data {p.images} --out {t.out}
+generative/vae/data-garbage                               {VAE} --data {p.garbage} --out {t.out}
+generative/vae/resume-of-nothing                          {VAE} --data {p.shapes} --out {t.out} --resume
+generative/vae/out-under-a-file                           {VAE} --data {p.shapes} --out {t.under_file}
+generative/vae/overwrite-a-users-folder                   {VAE} --data {p.shapes} --out {t.folder} --overwrite
+# ---- coordconv-generative entropy
+generative/entropy/nothing-to-measure                     entropy --out {t.out}
+generative/entropy/n-zero                                 entropy --data {p.shapes} --n 0 --out {t.out}
+generative/entropy/n-above-data                           entropy --data {p.shapes} --n 17 --repeats 2 --out {t.out}
+generative/entropy/repeats-one                            entropy --data {p.shapes} --repeats 1 --out {t.out}
+generative/entropy/bin-size-not-dividing                  entropy --data {p.shapes} --bin-size 5 --out {t.out}
+generative/entropy/data-missing                           entropy --data {p.missing} --out {t.out}
+generative/entropy/data-garbage                           entropy --data {p.garbage} --out {t.out}
+generative/entropy/checkpoint-missing                     entropy --checkpoint {p.missing} --out {t.out}
+generative/entropy/checkpoint-garbage                     entropy --checkpoint {p.garbage_weights} --out {t.out}
+generative/entropy/out-is-a-file                          entropy --data {p.shapes} --n 4 --repeats 2 --out {t.file}
+generative/entropy/out-under-a-file                       entropy --data {p.shapes} --n 4 --repeats 2 --out {t.under_file}
+generative/entropy/existing-output                        entropy --data {p.shapes} --n 4 --repeats 2 --out {t.folder}
+# ---- coordconv-generative interpolate
+generative/interpolate/pairs-zero                         interpolate --checkpoint {p.weights} --pairs 0 --out {t.root}/i.png
+generative/interpolate/steps-one                          interpolate --checkpoint {p.weights} --steps 1 --out {t.root}/i.png
+generative/interpolate/checkpoint-missing                 interpolate --checkpoint {p.missing} --out {t.root}/i.png
+generative/interpolate/checkpoint-garbage                 interpolate --checkpoint {p.garbage_weights} --out {t.root}/i.png
+generative/interpolate/checkpoint-not-weights             interpolate --checkpoint {p.shapes} --out {t.root}/i.png
+generative/interpolate/existing-png                       interpolate --checkpoint {p.weights} --out {t.png}
+generative/interpolate/out-is-a-folder                    interpolate --checkpoint {p.weights} --out {t.empty}
+generative/interpolate/out-without-extension              interpolate --checkpoint {p.weights} --out {t.out}/strip
+generative/interpolate/out-under-a-file                   interpolate --checkpoint {p.weights} --out {t.under_file}/i.png
+# ---- coordconv-rl train
+rl/train/resume-a-damaged-checkpoint                      {RL} {TINY_ENV} --out {p.runs.train} --resume
+rl/train/unknown-game                                     {RL} --env Zork --out {t.out}
+rl/train/unknown-ale-id                                   {RL} --env ALE/Zork-v5 --out {t.out}
+rl/train/frames-zero                                      {RL} {TINY_ENV} --frames 0 --out {t.out}
+rl/train/num-envs-zero                                    {RL} {TINY_ENV} --num-envs 0 --out {t.out}
+rl/train/log-interval-zero                                {RL} {TINY_ENV} --log-interval 0 --out {t.out}
+rl/train/checkpoint-interval-zero                         {RL} {TINY_ENV} --checkpoint-interval 0 --out {t.out}
+rl/train/eval-episodes-negative                           {RL} {TINY_ENV} --eval-episodes -1 --out {t.out}
+rl/train/threads-negative                                 {RL} {TINY_ENV} --threads -2 --out {t.out}
+rl/train/arch-does-not-fit-the-env                        {RL} {TINY_ENV} --arch nature --out {t.out}
+rl/train/resume-of-nothing                                {RL} {TINY_ENV} --out {t.out} --resume
+rl/train/resume-a-damaged-config                          {RL} {TINY_ENV} --out {p.marked} --resume
+rl/train/resume-a-users-folder                            {RL} {TINY_ENV} --out {t.folder} --resume
+rl/train/out-is-a-file                                    {RL} {TINY_ENV} --out {t.file}
+rl/train/overwrite-a-users-folder                         {RL} {TINY_ENV} --out {t.folder} --overwrite
+# ---- coordconv-rl experiment
+rl/experiment/unknown-game                                {EXP} --games Zork --out {t.out}
+rl/experiment/unknown-ale-id                              {EXP} --games ALE/Zork-v5 --out {t.out}
+rl/experiment/unknown-model                               {EXP} --games MsPacman --models mlp --out {t.out}
+rl/experiment/seeds-zero                                  {EXP} --games MsPacman --seeds 0 --out {t.out}
+rl/experiment/num-envs-zero                               {EXP} --games MsPacman --num-envs 0 --out {t.out}
+rl/experiment/bad-shard                                   {EXP} --shard 3/2 --out {t.out}
+rl/experiment/shard-not-k-of-n                            {EXP} --shard half --out {t.out}
+rl/experiment/out-is-a-file                               {EXP} --games MsPacman --out {t.file}
+rl/experiment/out-under-a-file                            {EXP} --games MsPacman --out {t.under_file}
+# ---- coordconv-rl report
+rl/report/root-missing                                    report {t.out}
+rl/report/root-is-a-file                                  report {t.file}
+rl/report/no-finished-runs                                report {t.empty}
+rl/report/garbage-results                                 report {p.rl_tree}
+rl/report/unknown-metric                                  report {t.empty} --metric elo
+# ---- tools/reproduce.py
+reproduce/unknown-experiment                              --only mnist-gan --out {t.out}
+reproduce/unknown-preset                                  --preset huge --out {t.out}
+reproduce/imagenet-missing                                --imagenet {p.missing} --out {t.out}
+reproduce/imagenet-not-imagenet-layout                    --imagenet {p.images} --only imagenet --out {t.out}
+reproduce/lsun-without-images                             --lsun {p.no_images} --only lsun --out {t.out}
+reproduce/mnist-without-idx                               --mnist {p.no_images} --only detection --out {t.out}
+reproduce/out-is-a-file                                   --out {t.file}
+reproduce/out-under-a-file                                --out {t.under_file}
+reproduce/fresh-of-a-users-folder                         --fresh --only classification --out {t.folder}
+reproduce/publish-into-a-users-folder                     --fresh --publish {t.folder} --out {t.out}
+reproduce/publish-under-a-file                            --fresh --publish {t.under_file} --out {t.out}
+reproduce/jobs-zero                                       --jobs 0 --out {t.out}
+# ---- issue 24: what used to end in a traceback (sizes and counts bounded before any
+# allocation, non-finite or absurd rates refused, crafted files named, foreign checkpoints)
+data/generate/shapes-n-huge                               generate shapes --n 1000000000000 --out {t.out}
+data/generate/mnist-n-train-huge                          generate scattered-mnist --n-train 1000000000000 --out {t.out}
+data/generate/mnist-dir-idx-dims-overflow                 generate scattered-mnist --mnist-dir {p.idx_overflow} --out {t.out}
+data/info/npz-header-declares-1e12-elements               info {p.huge_npz}
+data/preview/npz-header-declares-1e12-elements            preview {p.huge_npz} --out {t.root}/g.png
+generative/gan/data-declares-1e12-elements                {GAN} --data {p.huge_npz} --out {t.out}
+generative/gan/lr-d-inf                                   {GAN} --data {p.shapes} --lr-d inf --out {t.out}
+generative/gan/lr-g-1e30                                  {GAN} --data {p.shapes} --lr-g 1e30 --out {t.out}
+generative/vae/lr-nan                                     {VAE} --data {p.shapes} --lr nan --out {t.out}
+generative/interpolate/meta-width-divisor-zero            interpolate --checkpoint {p.crafted_weights.width_zero} --out {t.root}/i.png
+generative/interpolate/meta-latent-1e12                   interpolate --checkpoint {p.crafted_weights.huge_latent} --out {t.root}/i.png
+generative/interpolate/meta-not-an-object                 interpolate --checkpoint {p.crafted_weights.not_an_object} --out {t.root}/i.png
+generative/interpolate/meta-without-model                 interpolate --checkpoint {p.crafted_weights.no_model} --out {t.root}/i.png
+generative/interpolate/meta-other-than-the-tensors        interpolate --checkpoint {p.crafted_weights.other_shapes} --out {t.root}/i.png
+vision/notsoclevr/lr-inf                                  {NSC} --lr inf --out {t.out}
+vision/notsoclevr/lr-1e30                                 {NSC} --lr 1e30 --out {t.out}
+vision/notsoclevr/resume-a-checkpoint-of-another-trainer  {NSC} --out {p.runs.foreign_trainer} --resume
+vision/sweep/lr-inf                                       {SWEEP} --coordconv-lrs inf --out {t.out}
+vision/detect/lr-1e30                                     {DETECT} --data {p.det} --lr 1e30 --out {t.out}
+vision/imagenet/base-lr-inf                               {IMAGENET} --data {p.imagenet} --base-lr inf --out {t.out}
+rl/train/lr-inf                                           {RL} {TINY_ENV} --lr inf --out {t.out}
+rl/train/lr-1e30                                          {RL} {TINY_ENV} --lr 1e30 --out {t.out}
+rl/train/threads-1e12                                     {RL} {TINY_ENV} --threads 1000000000000 --out {t.out}
+rl/experiment/threads-1e12                                {EXP} --games coordconv_rl/TargetReach-v0 --threads 1000000000000 --out {t.out}
+rl/train/resume-a-checkpoint-of-another-model             {RL} {TINY_ENV} --out {p.runs.foreign_model} --resume
+rl/report/a-seed-missing                                  report {p.rl_no_seed}
+reproduce/threads-1e12                                    --threads 1000000000000 --only classification --out {t.out}
+reproduce/damaged-reproduce-json                          --only classification --out {p.damaged_reproduce}
+reproduce/mnist-idx-dims-overflow                         --mnist {p.idx_overflow} --only detection --out {t.out}
+""")
+
+
+def _one_error_line(status: int, err: str, ran: str, says: str = "error:") -> None:
+    """The contract of a refused command: exit 2 and one line on stderr that ``says``, no
+    traceback."""
+    shown = f"{ran}\nexit {status}\n{err}"
+    assert status == 2, shown
+    assert "Traceback" not in err, shown
+    assert err.count("\n") == 1, f"expected one stderr line, got:\n{shown}"
+    assert err.endswith("\n"), shown
+    assert says in err, shown
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_is_one_line_status_2_and_changes_nothing(
-    case: str,
-    inputs: SimpleNamespace,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    case, inputs, tmp_path, capsys, monkeypatch
 ) -> None:
-    command, argv_of = CASES[case]
-    folder = tmp_path / "case"
+    command, folder = script_of(case), tmp_path / "case"
     folder.mkdir()
-    t = _case_folder(folder)
-    argv = argv_of(inputs, t)
+    argv = argv_of(CASES[case], inputs, _case_folder(folder))
     monkeypatch.chdir(folder)  # default outputs (runs/...) would land in the hashed tree
-    before = tree_digest(folder, inputs.root)
-    status = _status(_main(command), argv)
-    err = capsys.readouterr().err
-    assert status == 2, f"{command} {' '.join(argv)}\nexit {status}\n{err}"
-    assert "Traceback" not in err, err
-    assert err.count("\n") == 1, f"expected one stderr line, got:\n{err}"
-    assert err.endswith("\n")
-    assert "error:" in err, err
-    assert tree_digest(folder, inputs.root) == before, f"{case} changed the file tree"
+    with unchanged(folder, inputs.root):
+        status = exit_status(command, argv)
+    _one_error_line(status, capsys.readouterr().err, f"{case}: {command} {' '.join(argv)}")
 
 
 # TORCH_DEVICE (read by --device auto) naming no device: one line, as a bad --device is.
 TORCH_DEVICE_CASES = {
-    "coordconv-vision": lambda p, t: [*NSC, "--device", "auto", "--out", str(t.out)],
-    "coordconv-generative": lambda p, t: [*GAN, "--data", str(p.shapes), "--device", "auto", "--out", str(t.out)],
-    "coordconv-rl": lambda p, t: [*RL, *TINY_ENV, "--device", "auto", "--out", str(t.out)],
-}  # fmt: skip
+    "coordconv-vision": "{NSC} --device auto --out {t.out}",
+    "coordconv-generative": "{GAN} --data {p.shapes} --device auto --out {t.out}",
+    "coordconv-rl": "{RL} {TINY_ENV} --device auto --out {t.out}",
+}
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("command", sorted(TORCH_DEVICE_CASES))
 def test_a_garbage_torch_device_is_one_line_status_2_and_changes_nothing(
-    command: str,
-    inputs: SimpleNamespace,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    command, inputs, tmp_path, capsys, monkeypatch
 ) -> None:
-    t = _case_folder(tmp_path)
+    argv = argv_of(TORCH_DEVICE_CASES[command], inputs, _case_folder(tmp_path))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TORCH_DEVICE", "garbage")
-    before = tree_digest(tmp_path, inputs.root)
-    status = _status(_main(command), TORCH_DEVICE_CASES[command](inputs, t))
-    err = capsys.readouterr().err
-    assert status == 2, err
-    assert "Traceback" not in err, err
-    assert err.count("\n") == 1, err
-    assert "TORCH_DEVICE" in err, err
-    assert tree_digest(tmp_path, inputs.root) == before
+    with unchanged(tmp_path, inputs.root):
+        status = exit_status(command, argv)
+    _one_error_line(status, capsys.readouterr().err, command, says="TORCH_DEVICE")
 
 
 # A few cases end to end in a real process: the installed entry point, no traceback.
-SUBPROCESS_CASES = {
-    "coordconv_data.cli": "data/generate/nsc-flags-do-not-apply",
-    "coordconv_vision.cli": "vision/notsoclevr/overwrite-a-users-folder",
-    "coordconv_generative.cli": "generative/gan/max-steps-negative",
-    "coordconv_rl.cli": "rl/train/unknown-ale-id",
-    "reproduce": "reproduce/fresh-of-a-users-folder",
-}
+SUBPROCESS_CASES = [
+    "data/generate/nsc-flags-do-not-apply",
+    "vision/notsoclevr/overwrite-a-users-folder",
+    "generative/gan/max-steps-negative",
+    "rl/train/unknown-ale-id",
+    "reproduce/fresh-of-a-users-folder",
+]
 
 
-@pytest.mark.parametrize("module", sorted(SUBPROCESS_CASES))
-def test_bad_input_in_a_real_process(module: str, inputs: SimpleNamespace, tmp_path: Path) -> None:
-    case = SUBPROCESS_CASES[module]
-    t = _case_folder(tmp_path)
-    argv = CASES[case][1](inputs, t)
-    command = [str(TOOLS / "reproduce.py")] if module == "reproduce" else ["-m", module]
-    before = tree_digest(tmp_path, inputs.root)
-    proc = subprocess.run(
-        [sys.executable, *command, *argv],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert proc.stderr.count("\n") == 1, proc.stderr
-    assert tree_digest(tmp_path, inputs.root) == before
+@pytest.mark.parametrize("case", SUBPROCESS_CASES)
+def test_bad_input_in_a_real_process(case: str, inputs: SimpleNamespace, tmp_path: Path) -> None:
+    script, argv = script_of(case), argv_of(CASES[case], inputs, _case_folder(tmp_path))
+    program = [str(TOOLS / "reproduce.py")] if script == "reproduce" else ["-m", MODULES[script]]
+    with unchanged(tmp_path, inputs.root):
+        proc = run_python(*program, *argv, cwd=tmp_path)
+    _one_error_line(proc.returncode, proc.stderr, f"{' '.join(program)} {' '.join(argv)}")
 
 
 # --------------------------------------------------------------------------- stops (SIGTERM)
@@ -642,22 +567,28 @@ def sigterm_at_second_poll(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(GracefulStop, "requested", property(get, set_), raising=False)
 
 
-STOP_NSC = ["notsoclevr", "--task", "regression", "--model", "coordconv", "--split", "quadrant",
-            "--train-limit", "64", "--batch-size", "16", "--epochs", "2", "--eval-every", "1000",
-            "--seed", "3", "--device", "cpu", "--no-figures", "--no-progress"]  # fmt: skip
-# command, argv (without --out), the run directory holding the checkpoint, and the resume flag
-STOPS: dict[str, tuple[str, Callable[[SimpleNamespace], list[str]], str, list[str]]] = {
-    "vision/notsoclevr": ("coordconv-vision", lambda p: STOP_NSC, ".", ["--resume"]),
-    "vision/sweep": ("coordconv-vision", lambda p: [*SWEEP, "--splits", "quadrant", "--batch-sizes", "8", "--coordconv-lrs", "0.005", "--coordconv-epochs", "2"], "quadrant/coordconv_lr0.005_bs8", ["--resume"]),
-    "vision/imagenet": ("coordconv-vision", lambda p: [*IMAGENET, "--data", str(p.imagenet), "--epochs", "2", "--log-every", "1"], ".", ["--resume"]),
-    "vision/detect": ("coordconv-vision", lambda p: [*DETECT, "--data", str(p.det), "--hidden-channels", "8", "--figure-images", "0"], ".", ["--resume"]),
-    # 2 steps an epoch: the stop comes at the last step of epoch 1, whose evaluation must be logged
-    "vision/detect/stop-at-an-epoch-end": ("coordconv-vision", lambda p: [*DETECT, "--data", str(p.det), "--hidden-channels", "8", "--figure-images", "0", "--train-limit", "4", "--epochs", "2"], ".", ["--resume"]),
-    "generative/gan": ("coordconv-generative", lambda p: [*GAN, "--data", str(p.shapes)], ".", ["--resume"]),
-    "generative/vae": ("coordconv-generative", lambda p: [*VAE, "--data", str(p.shapes)], ".", ["--resume"]),
-    "rl/train": ("coordconv-rl", lambda p: [*RL, *TINY_ENV, "--frames", "40"], ".", ["--resume"]),
-    "rl/experiment": ("coordconv-rl", lambda p: [*EXP, "--games", "coordconv_rl/TargetReach-v0", "--models", "conv", "--frames", "40"], "TargetReach/conv/seed0", []),
-}  # fmt: skip
+# The trainers stopped by a signal: the run directory that holds the checkpoint, then the
+# arguments (without --out)
+STOPS = table("""
+vision/notsoclevr                     .                               {STOP_NSC}
+vision/sweep                          quadrant/coordconv_lr0.005_bs8  {SWEEP} --splits quadrant --batch-sizes 8 --coordconv-lrs 0.005 --coordconv-epochs 2
+vision/imagenet                       .                               {IMAGENET} --data {p.imagenet} --epochs 2 --log-every 1
+vision/detect                         .                               {DETECT} --data {p.det} --hidden-channels 8 --figure-images 0
+# 2 steps an epoch: the stop comes at the last step of epoch 1, whose evaluation must be logged
+vision/detect/stop-at-an-epoch-end    .                               {DETECT} --data {p.det} --hidden-channels 8 --figure-images 0 --train-limit 4 --epochs 2
+generative/gan                        .                               {GAN} --data {p.shapes}
+generative/vae                        .                               {VAE} --data {p.shapes}
+rl/train                              .                               {RL} {TINY_ENV} --frames 40
+rl/experiment                         TargetReach/conv/seed0          {EXP} --games coordconv_rl/TargetReach-v0 --models conv --frames 40
+""")
+# coordconv-rl experiment resumes the unfinished runs it finds without a flag
+RESUMES_WITHOUT_A_FLAG = ("rl/experiment",)
+
+
+def _stopped_trainer(trainer: str, p: SimpleNamespace) -> tuple[str, list[str], str]:
+    """The script, arguments (without --out) and run directory of a trainer of :data:`STOPS`."""
+    run_dir, arguments = STOPS[trainer].split(maxsplit=1)
+    return script_of(trainer), argv_of(arguments, p), run_dir
 
 
 # what differs between two runs of the same config only because time passed
@@ -695,29 +626,24 @@ def _run_outputs(run: Path) -> tuple[list[dict], dict, dict[str, dict]]:
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.parametrize("trainer", sorted(STOPS))
 def test_sigterm_then_resume_ends_exactly_as_an_uninterrupted_run(
-    trainer: str,
-    inputs: SimpleNamespace,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    sigterm_at_second_poll: None,
+    trainer, inputs, tmp_path, monkeypatch, sigterm_at_second_poll
 ) -> None:
     """The run skeleton's contract, for every trainer: SIGTERM exits 130 with a checkpoint and
     no results; ``--resume`` finishes the run, with the same weights, metrics and results as a
     run that was never stopped."""
-    command, argv_of, run_dir, resume = STOPS[trainer]
+    command, argv, run_dir = _stopped_trainer(trainer, inputs)
+    resume = [] if trainer in RESUMES_WITHOUT_A_FLAG else ["--resume"]
     monkeypatch.chdir(tmp_path)
     out, straight = tmp_path / "run", tmp_path / "straight"
-    argv = argv_of(inputs)
-    main = _main(command)
-    assert _status(main, [*argv, "--out", str(out)]) == 130
+    assert exit_status(command, [*argv, "--out", str(out)]) == 130
     run = out / run_dir
     assert (run / "checkpoint.safetensors").is_file()
     assert not (run / "results.json").exists()  # it stopped before the end
     before_stop = _metrics(run)
     monkeypatch.undo()  # no more signals: the resumed run goes to the end
     monkeypatch.chdir(tmp_path)
-    assert _status(main, [*argv, "--out", str(out), *resume]) == 0
-    assert _status(main, [*argv, "--out", str(straight)]) == 0
+    assert exit_status(command, [*argv, "--out", str(out), *resume]) == 0
+    assert exit_status(command, [*argv, "--out", str(straight)]) == 0
     resumed, uninterrupted = _run_outputs(run), _run_outputs(straight / run_dir)
     assert resumed[0][: len(before_stop)] == before_stop  # the resume kept what was logged
     assert resumed[0] == uninterrupted[0]  # metrics.jsonl, record by record
@@ -729,23 +655,32 @@ def test_sigterm_then_resume_ends_exactly_as_an_uninterrupted_run(
             assert torch.equal(resumed[2][name][key], tensor), (name, key)
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_sigterm_while_a_dataset_is_written_exits_130_and_leaves_no_partial_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _generate_shapes_interrupted(
+    monkeypatch: pytest.MonkeyPatch, out: Path, interrupt: Callable[[], None]
+) -> int:
+    """``coordconv-data generate shapes --out out``, with ``interrupt()`` called once part of
+    the archive is on disk: its exit status."""
     from coordconv_data import npz_format
     from coordconv_data.cli import main
 
     real = npz_format._write_zip
 
-    def write_then_sigterm(handle, arrays):  # part of the archive on disk, then the signal
-        handle.write(b"PK\x03\x04 half an archive")
-        signal.raise_signal(signal.SIGTERM)
+    def write_then_interrupt(handle, arrays):
+        handle.write(b"PK\x03\x04 part of an archive")
+        interrupt()
         real(handle, arrays)
 
-    monkeypatch.setattr(npz_format, "_write_zip", write_then_sigterm)
+    monkeypatch.setattr(npz_format, "_write_zip", write_then_interrupt)
+    return main(["generate", "shapes", "--n", "4", "--out", str(out), "--quiet"])
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_sigterm_while_a_dataset_is_written_exits_130_and_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "data"
-    assert main(["generate", "shapes", "--n", "4", "--out", str(out), "--quiet"]) == 130
+    sigterm = functools.partial(signal.raise_signal, signal.SIGTERM)
+    assert _generate_shapes_interrupted(monkeypatch, out, sigterm) == 130
     assert "stopped" in capsys.readouterr().err
     assert not [p for p in out.rglob("*") if p.is_file()]
 
@@ -785,10 +720,7 @@ def test_a_full_disk_during_a_checkpoint_write_is_one_line_status_2_and_resumabl
     assert not [p for p in out.iterdir() if ".tmp-" in p.name]  # the temporary file is gone
     monkeypatch.undo()
     assert main([*STOP_NSC, "--epochs", "3", "--out", str(out), "--resume"]) == 0
-    logged = [
-        json.loads(line)["epoch"] for line in (out / "metrics.jsonl").read_text().splitlines()
-    ]
-    assert logged == [1, 2, 3]
+    assert [r["epoch"] for r in _metrics(out)] == [1, 2, 3]
 
 
 def test_a_full_disk_without_a_file_name_names_the_file_being_written(
@@ -798,16 +730,11 @@ def test_a_full_disk_without_a_file_name_names_the_file_being_written(
     line still says which file (it used to end in ": None")."""
     import errno
 
-    from coordconv_data import npz_format
-    from coordconv_data.cli import main
-
-    def disk_full(handle, arrays):
-        handle.write(b"PK\x03\x04 part of an archive")
+    def disk_full() -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(npz_format, "_write_zip", disk_full)
     out = tmp_path / "data"
-    assert main(["generate", "shapes", "--n", "4", "--out", str(out), "--quiet"]) == 2
+    assert _generate_shapes_interrupted(monkeypatch, out, disk_full) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert "Traceback" not in err, err
@@ -854,11 +781,7 @@ def test_a_signal_while_torch_imports_exits_130_with_one_line(
     cmd = [sys.executable, *argv, "--out", str(out)]
     proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not flag.exists():
-        assert proc.poll() is None, proc.communicate()[1]
-        assert time.monotonic() < deadline, f"{slow} was never imported"
-        time.sleep(0.02)
+    wait_while_running(proc, flag.exists, timeout_s=120, message=f"{slow} was never imported")
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -909,11 +832,9 @@ def test_sigkill_during_a_checkpoint_write_leaves_a_run_that_resume_continues(
     cmd = [sys.executable, "-c", _KILL_DURING_SECOND_CHECKPOINT, str(flag), *args]
     proc = subprocess.Popen([*cmd, "--out", str(killed)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
-    deadline = time.monotonic() + 240
-    while not flag.exists():
-        assert proc.poll() is None, proc.communicate()[1]
-        assert time.monotonic() < deadline, "the second checkpoint was never written"
-        time.sleep(0.05)
+    wait_while_running(
+        proc, flag.exists, timeout_s=240, message="the second checkpoint was never written"
+    )
     proc.kill()  # SIGKILL: no handler, no cleanup, half a file on disk
     proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL
@@ -931,25 +852,10 @@ def test_sigkill_during_a_checkpoint_write_leaves_a_run_that_resume_continues(
     assert results[0] == results[1]  # the resumed run ends exactly as an uninterrupted one
     a, b = load_file(killed / "model.safetensors"), load_file(straight / "model.safetensors")
     assert all(bool((a[k] == b[k]).all()) for k in b)
-    logged = [
-        json.loads(line)["epoch"] for line in (killed / "metrics.jsonl").read_text().splitlines()
-    ]
-    assert logged == [1, 2, 3]
+    assert [r["epoch"] for r in _metrics(killed)] == [1, 2, 3]
 
 
 # -- 4. One writer per run directory; a non-finite loss stops a run cleanly (issue 24) --------
-
-LOCK_HOLDER = "import sys, time\nfrom coordconv_train import lock_dir\nlock_dir(sys.argv[1])\nprint('locked', flush=True)\ntime.sleep(600)\n"  # fmt: skip
-
-
-def _hold_lock(path: Path) -> subprocess.Popen:
-    """Another process holding ``path``'s run lock (taken through the same API)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", LOCK_HOLDER, str(path)], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
 
 
 def _error_lines(err: str) -> list[str]:
@@ -959,36 +865,20 @@ def _error_lines(err: str) -> list[str]:
     return [line for line in lines if "it/s" not in line]
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    proc.kill()  # SIGKILL: its lock file stays behind, stale
-    proc.wait(timeout=30)
-    if proc.stdout is not None:
-        proc.stdout.close()
-
-
 @pytest.mark.parametrize("trainer", sorted(STOPS))
 def test_every_trainer_refuses_a_run_directory_another_process_writes(
-    trainer: str,
-    inputs: SimpleNamespace,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    trainer, inputs, tmp_path, capsys, monkeypatch
 ) -> None:
-    command, argv_of, run_dir, _ = STOPS[trainer]
+    command, argv, run_dir = _stopped_trainer(trainer, inputs)
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "run"
     held = out if trainer == "vision/sweep" else out / run_dir  # a sweep's folder is one run
-    holder = _hold_lock(held)
-    try:
-        before = tree_digest(held)
-        assert _status(_main(command), [*argv_of(inputs), "--out", str(out)]) == 2
-        err = _error_lines(capsys.readouterr().err)
-        assert len(err) == 1, err
-        assert f"is in use by pid {holder.pid} (" in err[0], err
-        assert err[0].endswith("wait for it or stop it")
-        assert tree_digest(held) == before  # nothing written into it
-    finally:
-        _kill(holder)
+    with lock_held_elsewhere(held) as holder, unchanged(held):  # nothing written into it
+        assert exit_status(command, [*argv, "--out", str(out)]) == 2
+    err = _error_lines(capsys.readouterr().err)
+    assert len(err) == 1, err
+    assert f"is in use by pid {holder.pid} (" in err[0], err
+    assert err[0].endswith("wait for it or stop it")
 
 
 def test_two_resumes_of_one_run_never_log_a_step_twice(
@@ -1001,42 +891,45 @@ def test_two_resumes_of_one_run_never_log_a_step_twice(
     """A stopped run, resumed while another process holds it: refused in one line naming
     that process; once the holder is killed, its stale lock is taken over and the run ends
     with every epoch logged once."""
-    main, out = _main("coordconv-vision"), tmp_path / "run"
-    assert _status(main, [*STOP_NSC, "--out", str(out)]) == 130
+    out = tmp_path / "run"
+    assert exit_status("coordconv-vision", [*STOP_NSC, "--out", str(out)]) == 130
     monkeypatch.undo()
     logged = (out / "metrics.jsonl").read_bytes() if (out / "metrics.jsonl").exists() else b""
-    holder = _hold_lock(out)
-    try:
+    with lock_held_elsewhere(out) as holder:
         capsys.readouterr()
-        assert _status(main, [*STOP_NSC, "--out", str(out), "--resume"]) == 2
-        err = _error_lines(capsys.readouterr().err)
-        assert len(err) == 1, err
-        assert f"is in use by pid {holder.pid}" in err[0], err
-        now = (out / "metrics.jsonl").read_bytes() if (out / "metrics.jsonl").exists() else b""
-        assert now == logged
-    finally:
-        _kill(holder)
-    assert _status(main, [*STOP_NSC, "--out", str(out), "--resume"]) == 0
-    epochs = [
-        json.loads(line)["epoch"] for line in (out / "metrics.jsonl").read_text().splitlines()
-    ]
-    assert epochs == [1, 2]
+        assert exit_status("coordconv-vision", [*STOP_NSC, "--out", str(out), "--resume"]) == 2
+    err = _error_lines(capsys.readouterr().err)
+    assert len(err) == 1, err
+    assert f"is in use by pid {holder.pid}" in err[0], err
+    now = (out / "metrics.jsonl").read_bytes() if (out / "metrics.jsonl").exists() else b""
+    assert now == logged
+    assert exit_status("coordconv-vision", [*STOP_NSC, "--out", str(out), "--resume"]) == 0
+    assert [r["epoch"] for r in _metrics(out)] == [1, 2]
     assert not (out / ".coordconv-run.lock").exists()  # let go when the run finished
 
 
-@pytest.fixture
-def nan_from_second_backward(monkeypatch: pytest.MonkeyPatch) -> None:
-    """From the second ``accelerator.backward`` on, the gradients are NaN: the weights go
-    non-finite after that step and every later loss is NaN (as a diverging run's do)."""
+def _nan_gradients_from(
+    monkeypatch: pytest.MonkeyPatch, call: int, at_each: Callable[[int], None] = lambda n: None
+) -> None:
+    """From the ``call``-th ``accelerator.backward`` on, the gradients are NaN: the weights go
+    non-finite after that step and every later loss is NaN (as a diverging run's do).
+    ``at_each(n)`` runs before the ``n``-th backward."""
     from accelerate import Accelerator
 
     original, calls = Accelerator.backward, []
 
     def backward(self, loss, **kwargs):
         calls.append(1)
-        return original(self, loss * float("nan") if len(calls) >= 2 else loss, **kwargs)
+        at_each(len(calls))
+        return original(self, loss * float("nan") if len(calls) >= call else loss, **kwargs)
 
     monkeypatch.setattr(Accelerator, "backward", backward)
+
+
+@pytest.fixture
+def nan_from_second_backward(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NaN gradients from the second backward on (:func:`_nan_gradients_from`)."""
+    _nan_gradients_from(monkeypatch, 2)
 
 
 def _all_finite(state) -> bool:
@@ -1047,21 +940,16 @@ def _all_finite(state) -> bool:
 
 @pytest.mark.parametrize("trainer", sorted(STOPS))
 def test_a_non_finite_loss_stops_every_trainer_in_one_line(
-    trainer: str,
-    inputs: SimpleNamespace,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    nan_from_second_backward: None,
+    trainer, inputs, tmp_path, capsys, monkeypatch, nan_from_second_backward
 ) -> None:
     """Exit 2 naming the step; no results.json or final weights; whatever checkpoint there is
     holds finite weights (the last good one)."""
     from coordconv_train import load_checkpoint
 
-    command, argv_of, run_dir, _ = STOPS[trainer]
+    command, argv, run_dir = _stopped_trainer(trainer, inputs)
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "run"
-    status = _status(_main(command), [*argv_of(inputs), "--out", str(out)])
+    status = exit_status(command, [*argv, "--out", str(out)])
     err = "\n".join(_error_lines(capsys.readouterr().err))
     run = out / run_dir
     if trainer == "vision/sweep":  # the sweep records the diverged grid point and goes on
@@ -1086,20 +974,14 @@ def test_a_nan_keeps_the_checkpoint_of_the_last_good_epoch(
 ) -> None:
     """notsoclevr, 4 batches an epoch: the NaN from the 6th step on stops the run at step 7
     (epoch 2) and keeps epoch 1's checkpoint, byte for byte."""
-    from accelerate import Accelerator
+    out, saved = tmp_path / "run", {}
 
-    main, out = _main("coordconv-vision"), tmp_path / "run"
-    argv = [*STOP_NSC, "--out", str(out)]
-    original, calls, saved = Accelerator.backward, [], {}
-
-    def backward(self, loss, **kwargs):
-        calls.append(1)
-        if len(calls) == 5:  # epoch 1's checkpoint is on disk: remember it
+    def remember_epoch_1(call: int) -> None:
+        if call == 5:  # epoch 1's checkpoint is on disk: remember it
             saved["bytes"] = (out / "checkpoint.safetensors").read_bytes()
-        return original(self, loss * float("nan") if len(calls) >= 6 else loss, **kwargs)
 
-    monkeypatch.setattr(Accelerator, "backward", backward)
-    assert _status(main, argv) == 2
+    _nan_gradients_from(monkeypatch, 6, remember_epoch_1)
+    assert exit_status("coordconv-vision", [*STOP_NSC, "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "the loss became nan at step 7 (epoch 2, batch 3); the last good checkpoint " in err
     assert "(epoch 1, batch 0)" in err, err

@@ -23,25 +23,25 @@ ran and how it ended to FILE (one JSON line each).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 import pytest
+from cli_files import write_inputs, write_users_files
 from cli_grammar import Leaf, Values, argv_strategy, leaves
+from cli_scripts import script_main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from coordconv_train.testing import run_python, tree_digest
 
 TOOLS = Path(__file__).resolve().parent.parent
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
@@ -80,94 +80,29 @@ SANDBOX_PATHS += ("out.png", "picture.png", "a" * 300, "folder/notes.txt")
 
 
 def make_sandbox(root: Path) -> None:
-    (root / "file.txt").write_text("a file of the user's\n")
-    (root / "folder" / "sub").mkdir(parents=True)
-    (root / "folder" / "notes.txt").write_text("weeks of notes\n")
-    (root / "folder" / "sub" / "data.bin").write_bytes(b"\x00\x01\x02")
-    (root / "folder" / "shapes.npz").write_bytes(b"the user's own shapes.npz")
-    (root / "folder" / "entropy.json").write_text("{}\n")
-    (root / "empty").mkdir()
+    """The user's files (:func:`cli_files.write_users_files`) and a folder with unicode and
+    spaces in its name."""
+    write_users_files(root)
     (root / SPACES).mkdir()
     (root / SPACES / "keep me.txt").write_text("ünïcödé\n")
-    (root / "picture.png").write_bytes(b"\x89PNG the user's picture")
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    """Every path under ``root`` (relative) -> content hash or ``dir``, and mode."""
-    digest = {}
-    for p in sorted(root.rglob("*")):
-        kind = "dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest()
-        digest[str(p.relative_to(root))] = f"{kind} {p.stat().st_mode:o}"
-    return digest
 
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    """Read-only inputs every case may name: good, garbage and cut data files and runs."""
-    from PIL import Image
-
-    from coordconv_data import not_so_clevr, scattered_mnist, shapes
-    from coordconv_data.mnist_source import MnistDigits
-    from coordconv_generative.models import build_gan
-    from coordconv_generative.weights import save_weights
-    from coordconv_train import MARKER
-
+    """Read-only inputs every case may name (:func:`cli_files.write_inputs`), an A2C results
+    tree, and the list of their paths."""
     root = tmp_path_factory.mktemp("fuzz-inputs")
-    p = SimpleNamespace(root=root)
-    p.shapes = shapes.save(shapes.generate(16, seed=0), root / "shapes.npz")
-    p.nsc = not_so_clevr.save(not_so_clevr.generate(), root / "not_so_clevr.npz")
-    rng = np.random.default_rng(0)
-    blobs = (rng.random((40, 28, 28)) > 0.6).astype(np.uint8) * 255
-    labels = np.arange(40) % 10
-    digits = MnistDigits(blobs[:30], labels[:30], blobs[30:], labels[30:], "synthetic")
-    p.det = scattered_mnist.save(scattered_mnist.generate(digits, 8, 4, seed=0), root / "det.npz")
-    p.garbage = root / "garbage.npz"
-    p.garbage.write_bytes(rng.integers(0, 256, 4000, dtype=np.uint8).tobytes())
-    p.truncated = root / "truncated.npz"
-    p.truncated.write_bytes(p.shapes.read_bytes()[: p.shapes.stat().st_size // 2])
-    pair = build_gan("shapes", "coordconv-gd", 64)
-    meta = {"kind": "gan", "arch": "shapes", "model": "coordconv-gd", "width_divisor": 64}
-    parts = {"generator": pair.generator, "discriminator": pair.discriminator}
-    p.weights = save_weights(root / "gan.safetensors", parts, meta)
-    p.imagenet = root / "imagenet"
-    for folder, n in ((p.imagenet / "train" / "a", 4), (p.imagenet / "val" / "a", 2)):
-        folder.mkdir(parents=True)
-        for i in range(n):
-            image = rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)
-            Image.fromarray(image).save(folder / f"{i}.png")
-    p.finished = root / "finished-run"
-    p.finished.mkdir()
-    (p.finished / "results.json").write_text(json.dumps({"accuracy": 0.5, "final_score": 1.0}))
+    p = write_inputs(root)
     p.rl_tree = root / "rl-tree"
     for model, score in (("conv", 1.0), ("coordconv", 2.0)):
         run = p.rl_tree / "MsPacman" / model / "seed0"
         run.mkdir(parents=True)
         (run / "results.json").write_text(json.dumps({"final_score": score}))
-    p.marked = root / "marked-run"  # a run directory with a damaged config
-    p.marked.mkdir()
-    (p.marked / MARKER).write_text('{"format": "coordconv-run-1"}\n')
-    (p.marked / "config.json").write_text('{"task": "classifica')
     p.paths = [str(v) for k, v in vars(p).items() if k != "root"]
     return p
 
 
 # ------------------------------------------------------------------------------ running
-
-
-def _main(script: str):
-    if script == "coordconv-data":
-        from coordconv_data.cli import main
-    elif script == "coordconv-vision":
-        from coordconv_vision.cli import main
-    elif script == "coordconv-generative":
-        from coordconv_generative.cli import main
-    elif script == "coordconv-rl":
-        from coordconv_rl.cli import main
-    else:
-        import reproduce
-
-        main = reproduce.main
-    return main
 
 
 def _would_run(*args: object, **kwargs: object) -> None:
@@ -240,7 +175,7 @@ def run_in_process(script: str, argv: list[str], sandbox: Path) -> tuple[object,
                 contextlib.redirect_stderr(err),
                 _time_limit(TIME_LIMIT_S),
             ):
-                status = _main(script)(argv)
+                status = script_main(script)(argv)
         except SystemExit as exc:
             status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except WouldRun:
@@ -335,6 +270,34 @@ def valid_start(command: str, p: SimpleNamespace) -> list[str]:
     }.get(command, [])
 
 
+def _digest(root: Path) -> dict[str, str]:
+    return tree_digest(root, relative=True)
+
+
+def check_example(
+    leaf: Leaf,
+    argv: list[str],
+    inputs: SimpleNamespace,
+    run: Callable[[Path], tuple[object, str]],
+) -> None:
+    """``run(sandbox)`` (its status and stderr) in a new sandbox, checked against the contract
+    (:func:`check_contract`, :func:`check_files` on the sandbox and the shared inputs)."""
+    shared = _digest(inputs.root)
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
+        sandbox = Path(tmp).resolve()
+        make_sandbox(sandbox)
+        before = _digest(sandbox)
+        status, err = run(sandbox)
+        shown = f"{leaf.name} {argv!r}"
+        check_contract(leaf, argv, status, err)
+        outs = _outs(leaf, argv, sandbox)
+        check_files(shown, status, sandbox, before, _digest(sandbox), outs)
+    # an --out may name a shared input folder too: what a success adds there is removed
+    made = check_files(shown, status, inputs.root, shared, _digest(inputs.root), outs)
+    for path in sorted(made, key=lambda p: -len(p.parts)):
+        path.rmdir() if path.is_dir() else path.unlink()
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -347,25 +310,17 @@ def test_any_argument_vector_keeps_the_contract(
     leaf = BY_NAME[command]
     start = valid_start(command, inputs)
     argv = data.draw(argv_strategy(leaf, LEAVES, _values(inputs), start), label="argv")
-    shared = tree_digest(inputs.root)
-    with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
-        sandbox = Path(tmp).resolve()
-        make_sandbox(sandbox)
-        before = tree_digest(sandbox)
+
+    def run(sandbox: Path) -> tuple[object, str]:
         started = time.perf_counter()
         status, err = run_in_process(leaf.script, argv, sandbox)
         if os.environ.get("FUZZ_LOG"):  # one JSON line per example: what the search tried
             with open(os.environ["FUZZ_LOG"], "a") as log:
                 log.write(json.dumps({"command": command, "argv": argv, "status": status,
                                       "s": round(time.perf_counter() - started, 2), "stderr": err[-300:]}) + "\n")  # fmt: skip
-        shown = f"{command} {argv!r}"
-        check_contract(leaf, argv, status, err)
-        outs = _outs(leaf, argv, sandbox)
-        check_files(shown, status, sandbox, before, tree_digest(sandbox), outs)
-    # an --out may name a shared input folder too: what a success adds there is removed
-    made = check_files(shown, status, inputs.root, shared, tree_digest(inputs.root), outs)
-    for path in sorted(made, key=lambda p: -len(p.parts)):
-        path.rmdir() if path.is_dir() else path.unlink()
+        return status, err
+
+    check_example(leaf, argv, inputs, run)
 
 
 # ------------------------------------------------------------------------------ real processes
@@ -377,10 +332,11 @@ sys.path[:0] = [{tests!r}, {tools!r}]
 from pathlib import Path
 import pytest
 import test_cli_fuzz as fuzz
+from cli_scripts import script_main
 mp = pytest.MonkeyPatch()
 fuzz._cheap(mp, Path.cwd())
 try:
-    status = fuzz._main({script!r})(sys.argv[1:])
+    status = script_main({script!r})(sys.argv[1:])
 except fuzz.WouldRun:
     status = 0
 sys.exit(status)
@@ -393,27 +349,12 @@ def test_any_argument_vector_in_a_real_process(
     data: st.DataObject, inputs: SimpleNamespace
 ) -> None:
     leaf = data.draw(st.sampled_from(LEAVES), label="command")
-    script = leaf.script
     start = valid_start(leaf.name, inputs)
     argv = data.draw(argv_strategy(leaf, LEAVES, _values(inputs), start), label="argv")
-    code = _REAL.format(tests=str(Path(__file__).parent), tools=str(TOOLS), script=script)
-    shared = tree_digest(inputs.root)
-    with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
-        sandbox = Path(tmp).resolve()
-        make_sandbox(sandbox)
-        before = tree_digest(sandbox)
-        proc = subprocess.run(
-            [sys.executable, "-c", code, *argv],
-            cwd=sandbox,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        check_contract(leaf, argv, proc.returncode, proc.stderr)
-        outs = _outs(leaf, argv, sandbox)
-        shown = f"{leaf.name} {argv!r}"
-        check_files(shown, proc.returncode, sandbox, before, tree_digest(sandbox), outs)
-    made = check_files(shown, proc.returncode, inputs.root, shared, tree_digest(inputs.root), outs)
-    for path in sorted(made, key=lambda p: -len(p.parts)):
-        path.rmdir() if path.is_dir() else path.unlink()
+    code = _REAL.format(tests=str(Path(__file__).parent), tools=str(TOOLS), script=leaf.script)
+
+    def run(sandbox: Path) -> tuple[object, str]:
+        proc = run_python("-c", code, *argv, cwd=sandbox)
+        return proc.returncode, proc.stderr
+
+    check_example(leaf, argv, inputs, run)

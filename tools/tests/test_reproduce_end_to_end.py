@@ -11,7 +11,6 @@ are guarded.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -24,6 +23,8 @@ import pytest
 import reproduce
 from reproduction.experiments import ORDER
 from reproduction.report import Section
+
+from coordconv_train.testing import lock_held_elsewhere, run_python, tree_digest, wait_while_running
 
 REPO = Path(__file__).resolve().parents[2]
 RAN = [k for k in ORDER if k not in ("imagenet", "lsun")]
@@ -39,23 +40,10 @@ def _clean_copy(dest: Path) -> Path:
     return dest
 
 
-def _digest(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
 def _reproduce(repo: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, str(repo / "tools" / "reproduce.py"), *args],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
+    return run_python(
+        str(repo / "tools" / "reproduce.py"), *args, cwd=repo, env=env, timeout_s=1200
     )
 
 
@@ -64,17 +52,17 @@ def test_tiny_reproduction_from_a_clean_copy(tmp_path):
 
     One test, so that xdist workers do not each run the tiny preset."""
     repo = _clean_copy(tmp_path / "clone")
-    reports = _digest(repo / "reports")
+    reports = tree_digest(repo / "reports")
     proc = _reproduce(repo, "--preset", "tiny", "--device", "cpu", "--log-with", "tensorboard")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert _digest(repo / "reports") == reports, "the committed reports changed"
+    assert tree_digest(repo / "reports") == reports, "the committed reports changed"
     out = repo / "runs" / "reproduce" / "tiny"
     check_report(out)
     check_every_file_is_listed(out)
     check_progress_and_terminal(proc.stdout, out)
     check_log_with_reached_every_training_command(out)
     check_rerun_reuses_and_says_so(repo)
-    assert _digest(repo / "reports") == reports
+    assert tree_digest(repo / "reports") == reports
     check_publish_needs_a_fresh_complete_run(repo, tmp_path / "ref")
     check_changed_budget_is_refused_until_fresh(repo)
 
@@ -232,7 +220,6 @@ def test_stop_signal_leaves_a_resumable_reproduction(tmp_path):
     """SIGTERM to the main process: the running experiment is told to stop, nothing new
     starts, the exit status is 130, and the same command then finishes the work."""
     import signal
-    import time
 
     out = tmp_path / "out"
     argv = [sys.executable, str(REPO / "tools" / "reproduce.py"), "--preset", "tiny"]
@@ -242,11 +229,11 @@ def test_stop_signal_leaves_a_resumable_reproduction(tmp_path):
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     log = out / "classification" / "log.txt"
-    deadline = time.monotonic() + 300
-    while not (log.exists() and "$ notsoclevr" in log.read_text()):
-        assert time.monotonic() < deadline, "the first run never started"
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.5)
+
+    def started() -> bool:
+        return log.exists() and "$ notsoclevr" in log.read_text()
+
+    wait_while_running(proc, started, timeout_s=300, message="the first run never started")
     proc.send_signal(signal.SIGTERM)
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 130, stdout[-2000:] + stderr[-2000:]
@@ -261,25 +248,6 @@ def test_stop_signal_leaves_a_resumable_reproduction(tmp_path):
     assert Section.load(out / "sections" / "vae.json").status == "ran"
 
 
-HOLD_LOCK = "import sys, time\nfrom coordconv_train import lock_dir\nlock_dir(sys.argv[1])\nprint('locked', flush=True)\ntime.sleep(600)\n"  # fmt: skip
-
-
-def _hold(path: Path) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
-
-
-def _kill(proc: subprocess.Popen) -> None:
-    proc.kill()
-    proc.wait(timeout=30)
-    if proc.stdout is not None:
-        proc.stdout.close()
-
-
 def test_a_second_invocation_on_the_same_root_is_refused(tmp_path, capsys):
     """One reproduction per root: refused in one line naming the holder, before the checks
     (a peek) and when run() takes the lock for the whole invocation; nothing is written."""
@@ -287,20 +255,15 @@ def test_a_second_invocation_on_the_same_root_is_refused(tmp_path, capsys):
 
     out = tmp_path / "out"
     argv = ["--preset", "tiny", "--out", str(out)]
-    holder = _hold(out)
-    try:
+    with lock_held_elsewhere(out) as holder:
         assert reproduce.main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1, err
         assert f"is in use by pid {holder.pid} (" in err
         assert [p.name for p in out.iterdir()] == [LOCK]
-    finally:
-        _kill(holder)
     plan = reproduce.Plan(reproduce.build_parser().parse_args(argv), argv)  # checks pass now
-    holder = _hold(out)  # another invocation starts between the checks and the run
-    try:
+    # another invocation starts between the checks and the run
+    with lock_held_elsewhere(out) as holder:
         with pytest.raises(UserError, match=f"in use by pid {holder.pid}"):
             reproduce.run(plan)
         assert [p.name for p in out.iterdir()] == [LOCK]  # no marker, no sections
-    finally:
-        _kill(holder)

@@ -9,8 +9,6 @@ replaced by ``--fresh`` and ``--publish``.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,20 +19,7 @@ from reproduction.report import Section, copy_figure
 
 from coordconv_train import RunDir, check_removable, own, write_atomic, write_json_atomic
 from coordconv_train.manifest import MANIFEST, entries
-
-
-def tree_digest(*roots: Path) -> dict[str, str]:
-    """Every path under ``roots`` -> content hash (links: their target, never followed)."""
-    digest = {}
-    for root in roots:
-        for p in sorted(root.rglob("*")):
-            if p.is_symlink():
-                digest[str(p)] = f"link -> {os.readlink(p)}"
-            elif p.is_dir():
-                digest[str(p)] = "dir"
-            else:
-                digest[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return digest
+from coordconv_train.testing import one_error_line, unchanged
 
 
 def _section(key: str) -> Section:
@@ -68,13 +53,11 @@ def _plan(argv: list[str]) -> reproduce.Plan:
 
 def _refused(argv: list[str], offending: Path, capsys, *roots: Path) -> None:
     capsys.readouterr()
-    before = tree_digest(*roots)
-    assert reproduce.main(argv) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1, err
-    assert err[0].startswith("reproduce: error: ")
-    assert str(offending) in err[0]
-    assert tree_digest(*roots) == before
+    with unchanged(*roots):
+        assert reproduce.main(argv) == 2
+    err = one_error_line(capsys.readouterr().err)
+    assert err.startswith("reproduce: error: ")
+    assert str(offending) in err
 
 
 # ---- --fresh
@@ -217,11 +200,9 @@ def test_a_trainers_run_lists_every_file_it_wrote(tmp_path, capsys) -> None:
     note = out / "notes.txt"
     note.write_text("mine\n")
     capsys.readouterr()
-    before = tree_digest(tmp_path)
-    assert main([*NSC, "--out", str(out), "--overwrite"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1
-    assert err[0].startswith(f"coordconv-vision: error: refusing --overwrite: {note} ")
-    assert tree_digest(tmp_path) == before
+    with unchanged(tmp_path):
+        assert main([*NSC, "--out", str(out), "--overwrite"]) == 2
+    err = one_error_line(capsys.readouterr().err)
+    assert err.startswith(f"coordconv-vision: error: refusing --overwrite: {note} ")
     note.unlink()
     assert main([*NSC, "--out", str(out), "--overwrite"]) == 0

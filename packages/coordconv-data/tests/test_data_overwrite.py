@@ -8,26 +8,15 @@ replaced either); a COCO folder of ours is still replaced.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
 import pytest
 
 from coordconv_data.cli import main
+from coordconv_train.testing import one_error_line, unchanged
 
 GEN = ["generate", "scattered-mnist", "--n-train", "3", "--n-test", "2", "--quiet"]
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    """Every path under ``root`` -> content hash (links: their target, never followed)."""
-    digest = {}
-    for p in sorted(root.rglob("*")):
-        if p.is_symlink():
-            digest[str(p)] = f"link -> {os.readlink(p)}"
-        else:
-            digest[str(p)] = "dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest()
-    return digest
+REGEN = [*GEN, "--seed", "1"]  # another dataset, to replace the one ``GEN`` wrote
 
 
 @pytest.fixture
@@ -38,20 +27,22 @@ def data(digits, tmp_path: Path) -> Path:
     return out
 
 
-def _refused(tmp_path: Path, out: Path, capsys, offending: Path) -> None:
+def _refused(
+    tmp_path: Path, out: Path, capsys, offending: Path, command: list[str] = REGEN
+) -> None:
+    """``command --out out --overwrite`` is refused in one line naming ``offending``, and
+    nothing under ``tmp_path`` changes."""
     capsys.readouterr()
-    before = tree_digest(tmp_path)
-    assert main([*GEN, "--seed", "1", "--out", str(out), "--overwrite"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1
-    assert err[0].startswith(f"coordconv-data: error: refusing --overwrite: {offending} ")
-    assert tree_digest(tmp_path) == before
+    with unchanged(tmp_path):
+        assert main([*command, "--out", str(out), "--overwrite"]) == 2
+    err = one_error_line(capsys.readouterr().err)
+    assert err.startswith(f"coordconv-data: error: refusing --overwrite: {offending} ")
 
 
 def test_our_coco_folder_is_replaced(data: Path, capsys) -> None:
     coco = data / "scattered_mnist_coco"
     before = (coco / "annotations" / "instances_train.json").read_bytes()
-    assert main([*GEN, "--seed", "1", "--out", str(data), "--overwrite"]) == 0
+    assert main([*REGEN, "--out", str(data), "--overwrite"]) == 0
     assert (coco / "annotations" / "instances_train.json").read_bytes() != before
     assert sorted(p.name for p in data.iterdir()) == ["scattered_mnist.npz", coco.name]
 
@@ -108,14 +99,7 @@ def test_preview_overwrite_keeps_a_file_it_did_not_write(
         Image.new("RGB", (4, 4)).save(out)
     else:
         out.write_text("not even a PNG")
-    capsys.readouterr()
-    before = tree_digest(tmp_path)
-    npz = str(data / "scattered_mnist.npz")
-    assert main(["preview", npz, "--out", str(out), "--overwrite"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1
-    assert err[0].startswith(f"coordconv-data: error: refusing --overwrite: {out} ")
-    assert tree_digest(tmp_path) == before
+    _refused(tmp_path, out, capsys, out, command=["preview", str(data / "scattered_mnist.npz")])
 
 
 def test_preview_overwrite_replaces_its_own_preview(data: Path, tmp_path) -> None:

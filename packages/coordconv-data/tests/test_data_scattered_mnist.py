@@ -25,11 +25,10 @@ def official_canvas(pool: np.ndarray, ids: np.ndarray, pos: np.ndarray) -> np.nd
         digit_crop = digit_full[imin : imax + 1, jmin : jmax + 1]
         h_scale, w_scale = height / digit_crop.shape[0], width / digit_crop.shape[1]
         i_offset, j_offset = i_center + 28 - height / 2, j_center + 28 - width / 2
+        # PIL's affine takes each canvas pixel (x, y) to (a x + b y + c, d x + e y + f) in the crop
+        to_crop = (1.0 / w_scale, 0, -j_offset / w_scale, 0, 1.0 / h_scale, -i_offset / h_scale)
         imt = Image.fromarray(digit_crop).transform(
-            (120, 120),
-            Image.AFFINE,
-            (1.0 / w_scale, 0, -j_offset / w_scale, 0, 1.0 / h_scale, -i_offset / h_scale),
-            resample=Image.BILINEAR,
+            (120, 120), Image.AFFINE, to_crop, resample=Image.BILINEAR
         )
         canvas += np.array(imt)
     return np.minimum(canvas, 1.0)

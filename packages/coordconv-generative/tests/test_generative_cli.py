@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -17,6 +15,7 @@ from coordconv_generative.cli import main
 from coordconv_generative.evaluate import _encoded_pairs
 from coordconv_generative.weights import load_encoder, load_generator
 from coordconv_train import load_checkpoint
+from coordconv_train.testing import run_python
 
 TINY = ["--width-divisor", "16", "--batch-size", "8", "--n-train", "16", "--device", "cpu"]
 
@@ -195,12 +194,7 @@ def test_corrupt_data_file_and_vae_on_folder(tmp_path, capsys):
 
 
 def test_console_script_exit_status_two():
-    proc = subprocess.run(
-        [sys.executable, "-m", "coordconv_generative.cli", "gan", "--model", "nope"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_python("-m", "coordconv_generative.cli", "gan", "--model", "nope")
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -16,6 +14,7 @@ from coordconv_rl.experiment import ExperimentConfig, grid, parse_shard
 from coordconv_rl.games import TINY_ENV_ID
 from coordconv_rl.report import welch_p
 from coordconv_train import UserError
+from coordconv_train.testing import run_python
 
 RESULT_KEYS = {
     "env",
@@ -259,11 +258,6 @@ def test_help_and_subprocess_exit_status():
     with pytest.raises(SystemExit) as exc:
         main(["--help"])
     assert exc.value.code == 0
-    proc = subprocess.run(
-        [sys.executable, "-m", "coordconv_rl.cli", "train", "--frames", "x"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_python("-m", "coordconv_rl.cli", "train", "--frames", "x")
     assert proc.returncode == 2
     assert "invalid int value" in proc.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,23 +21,11 @@ from coordconv_train import (
     load_checkpoint,
 )
 from coordconv_train.run import AGREE_EVERY
-
-
-@dataclass
-class TinyConfig:
-    out: Path
-    lr: float = 0.1
-    epochs: int = 2
-    seed: int = 0
-    resume: bool = False
-    overwrite: bool = False
-    device: str = "cpu"
-    amp: bool = False
-    log_with: list[str] = field(default_factory=list)
+from coordconv_train.testing import TinyRunConfig
 
 
 def test_fresh_open_writes_the_run_and_returns_no_state(tmp_path: Path) -> None:
-    run = Run(TinyConfig(tmp_path / "r"), project="test")
+    run = Run(TinyRunConfig(tmp_path / "r"), project="test")
     run.check()
     assert not (tmp_path / "r").exists()  # check writes nothing
     assert run.open() is None
@@ -46,7 +34,7 @@ def test_fresh_open_writes_the_run_and_returns_no_state(tmp_path: Path) -> None:
 
 
 def test_checkpoint_then_resume_returns_the_state_and_restores_rng(tmp_path: Path) -> None:
-    config = TinyConfig(tmp_path / "r")
+    config = TinyRunConfig(tmp_path / "r")
     run = Run(config, project="test")
     run.open()
     for step in (1, 2, 3):
@@ -67,7 +55,7 @@ def test_checkpoint_then_resume_returns_the_state_and_restores_rng(tmp_path: Pat
 
 
 def test_resume_refuses_a_change_to_the_experiment(tmp_path: Path) -> None:
-    config = TinyConfig(tmp_path / "r")
+    config = TinyRunConfig(tmp_path / "r")
     Run(config, project="test").open()
     with pytest.raises(UserError, match="lr"):
         Run(replace(config, resume=True, lr=0.2), project="test").check()
@@ -79,7 +67,7 @@ def test_resumable_names_housekeeping_and_budgets_not_the_experiment() -> None:
 
 
 def test_a_signal_is_a_stop_agreed_at_once_by_one_process(tmp_path: Path) -> None:
-    run = Run(TinyConfig(tmp_path / "r"), project="test")
+    run = Run(TinyRunConfig(tmp_path / "r"), project="test")
     run.open()
     assert not run.should_stop(1)  # outside stopping(): no handler, no stop
     with run.stopping():
@@ -97,7 +85,7 @@ def test_a_signal_is_a_stop_agreed_at_once_by_one_process(tmp_path: Path) -> Non
 
 
 def test_weights_are_plain_safetensors_written_atomically(tmp_path: Path, monkeypatch) -> None:
-    run = Run(TinyConfig(tmp_path / "r"), project="test")
+    run = Run(TinyRunConfig(tmp_path / "r"), project="test")
     run.open()
     module = torch.nn.Linear(2, 3)
     path = run.save_weights(module)
@@ -120,7 +108,7 @@ def test_weights_are_plain_safetensors_written_atomically(tmp_path: Path, monkey
 
 
 def test_finish_writes_results_and_checkpoint_is_loadable(tmp_path: Path) -> None:
-    run = Run(TinyConfig(tmp_path / "r"), project="test")
+    run = Run(TinyRunConfig(tmp_path / "r"), project="test")
     run.open()
     run.checkpoint({"step": 4})
     assert load_checkpoint(run.dir.checkpoint)["step"] == 4

@@ -5,28 +5,19 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
+
+from coordconv_train.testing import run_python
 
 # both trainers below start the same way: a tiny config and an opened Run on each process
 _OPEN_RUN = """
 import json, os, signal, sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from coordconv_train import NonFiniteLoss, Run
+from coordconv_train.testing import TinyRunConfig
 
-@dataclass
-class Config:
-    out: Path
-    resume: bool = False
-    overwrite: bool = False
-    device: str = "cpu"
-    amp: bool = False
-    log_with: list = field(default_factory=list)
-
-run = Run(Config(Path(sys.argv[1])), project="test")
+run = Run(TinyRunConfig(Path(sys.argv[1])), project="test")
 run.open()
 rank = run.accelerator.process_index
 result = None
@@ -53,18 +44,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_signal_on_one_process_stops_both_at_the_same_step(tmp_path: Path) -> None:
+def _torchrun(trainer: str, tmp_path: Path) -> tuple[Path, list[dict]]:
+    """``trainer`` on two processes (torchrun, gloo): its run directory and what each rank
+    wrote there."""
     script, out = tmp_path / "trainer.py", tmp_path / "run"
-    script.write_text(_TRAINER)
-    cmd = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+    script.write_text(trainer)
+    proc = run_python(
+        "-m", "torch.distributed.run", "--nproc-per-node", "2",
         "--master-addr", "127.0.0.1", "--master-port", str(_free_port()),
         str(script), str(out),
-    ]  # fmt: skip
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env, check=False)
+        env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout_s=240,
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
-    results = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+    return out, [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+
+
+def test_a_signal_on_one_process_stops_both_at_the_same_step(tmp_path: Path) -> None:
+    out, results = _torchrun(_TRAINER, tmp_path)
     # rank 0 never saw a signal; both stop at the first agreement step after rank 1's signal
     assert results == [{"status": "stopped", "step": 10}] * 2
     assert (out / "checkpoint.safetensors").is_file()
@@ -88,17 +84,7 @@ Path(sys.argv[1], f"rank{rank}.json").write_text(json.dumps(result))
 def test_a_nan_on_one_process_stops_both_at_the_same_agreement(tmp_path: Path) -> None:
     """Only rank 1 sees the NaN; both raise at the next agreement step (no rank left hanging
     in a collective), the lock (taken by rank 0 only) is let go."""
-    script, out = tmp_path / "trainer.py", tmp_path / "run"
-    script.write_text(_NAN_TRAINER)
-    cmd = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
-        "--master-addr", "127.0.0.1", "--master-port", str(_free_port()),
-        str(script), str(out),
-    ]  # fmt: skip
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    results = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+    out, results = _torchrun(_NAN_TRAINER, tmp_path)
     assert [r["step"] for r in results] == [10, 10]
     assert results[1]["error"].startswith("the loss became nan at step 3; ")
     assert results[0]["error"].startswith(

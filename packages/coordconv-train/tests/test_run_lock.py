@@ -3,64 +3,21 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import textwrap
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from coordconv_train import LOCK, DirInUse, Run, RunDir, UserError, lock_dir, release_dir
 from coordconv_train.lock import held_dirs
-
-HOLDER = textwrap.dedent(
-    """
-    import sys, time
-    from coordconv_train import lock_dir
-    lock_dir(sys.argv[1])
-    print("locked", flush=True)
-    time.sleep(600)
-    """
-)
-
-
-@dataclass
-class TinyConfig:
-    out: Path
-    lr: float = 0.1
-    resume: bool = False
-    overwrite: bool = False
-    device: str = "cpu"
-    amp: bool = False
-    log_with: list[str] = field(default_factory=list)
-
-
-def hold(path: Path) -> subprocess.Popen:
-    """Another process that takes ``path``'s lock through the same API and keeps it."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path)], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
-
-
-def stop(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
-    proc.send_signal(sig)
-    proc.wait(timeout=30)
-    if proc.stdout is not None:
-        proc.stdout.close()
+from coordconv_train.testing import TinyRunConfig, lock_held_elsewhere
 
 
 def test_a_second_writer_is_refused_naming_the_holder(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    Run(TinyConfig(out), project="test").open()
+    Run(TinyRunConfig(out), project="test").open()
     release_dir(out)  # the first run ended
-    holder = hold(out)
-    try:
-        resumed = Run(TinyConfig(out, resume=True), project="test")
+    with lock_held_elsewhere(out) as holder:
+        resumed = Run(TinyRunConfig(out, resume=True), project="test")
         with pytest.raises(DirInUse) as caught:
             resumed.check()  # refused before anything is read or written
         text = str(caught.value)
@@ -73,17 +30,16 @@ def test_a_second_writer_is_refused_naming_the_holder(tmp_path: Path) -> None:
             RunDir(out).prepare({"out": str(out)}, overwrite=True)
         assert (out / "config.json").is_file()
         assert (out / LOCK).is_file()
-    finally:
-        stop(holder)
 
 
 def test_a_lock_left_by_a_killed_process_is_taken_over(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    Run(TinyConfig(out), project="test").open()
+    Run(TinyRunConfig(out), project="test").open()
     release_dir(out)
-    stop(hold(out))  # SIGKILL: the lock file stays, with the dead holder's pid
+    with lock_held_elsewhere(out):
+        pass  # then SIGKILL: the lock file stays, with the dead holder's pid
     assert (out / LOCK).is_file()
-    run = Run(TinyConfig(out, resume=True), project="test")
+    run = Run(TinyRunConfig(out, resume=True), project="test")
     run.check()
     run.open()
     assert out.resolve() in held_dirs()

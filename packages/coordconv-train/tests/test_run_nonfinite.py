@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,13 @@ import torch
 
 from coordconv_train import LOCK, NonFiniteLoss, Run, UserError, load_checkpoint
 from coordconv_train.lock import held_dirs
-
-
-@dataclass
-class TinyConfig:
-    out: Path
-    resume: bool = False
-    overwrite: bool = False
-    device: str = "cpu"
-    amp: bool = False
-    log_with: list[str] = field(default_factory=list)
+from coordconv_train.testing import TinyRunConfig
 
 
 def test_a_nan_loss_stops_with_one_line_naming_the_step_and_keeps_the_checkpoint(
     tmp_path: Path,
 ) -> None:
-    run = Run(TinyConfig(tmp_path / "r"), project="test")
+    run = Run(TinyRunConfig(tmp_path / "r"), project="test")
     run.open()
     weights = torch.ones(3)
     run.checkpoint({"model": {"w": weights}, "step": 5})
@@ -46,14 +36,14 @@ def test_a_nan_loss_stops_with_one_line_naming_the_step_and_keeps_the_checkpoint
 
 
 def test_named_losses_and_no_checkpoint_yet(tmp_path: Path) -> None:
-    run = Run(TinyConfig(tmp_path / "r"), project="test")
+    run = Run(TinyRunConfig(tmp_path / "r"), project="test")
     run.open()
     with pytest.raises(NonFiniteLoss, match=r"^loss_g became inf at step 1; no checkpoint"):
         run.check_finite({"loss_d": 0.5, "loss_g": math.inf}, step=1)
 
 
 def test_a_state_with_non_finite_weights_is_not_checkpointed(tmp_path: Path) -> None:
-    run = Run(TinyConfig(tmp_path / "r"), project="test")
+    run = Run(TinyRunConfig(tmp_path / "r"), project="test")
     run.open()
     run.checkpoint({"model": {"w": torch.ones(2)}, "step": 4})
     with pytest.raises(NonFiniteLoss, match=r"^the weights became nan at step 8; .*\(step 4\)"):

@@ -8,8 +8,6 @@ replaced, also as ``--out .``.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
 import pytest
@@ -25,20 +23,7 @@ from coordconv_train import (
 )
 from coordconv_train.lock import LOCK
 from coordconv_train.manifest import MANIFEST, entries, is_marked, mark
-
-
-def tree_digest(*roots: Path) -> dict[str, str]:
-    """Every path under ``roots`` -> content hash (links: their target, never followed)."""
-    digest = {}
-    for root in roots:
-        for p in sorted(root.rglob("*")):
-            if p.is_symlink():
-                digest[str(p)] = f"link -> {os.readlink(p)}"
-            elif p.is_dir():
-                digest[str(p)] = "dir"
-            else:
-                digest[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return digest
+from coordconv_train.testing import unchanged
 
 
 def _our_run(path: Path) -> RunDir:
@@ -77,15 +62,14 @@ def test_a_run_of_ours_is_replaced_by_overwrite(tmp_path: Path) -> None:
 
 
 def _refused(run: RunDir, tmp_path: Path, offending: Path) -> None:
-    before = tree_digest(tmp_path)
-    with pytest.raises(UserError) as info:
-        RunDir(run.path).check({"lr": 0.2}, overwrite=True)
-    with pytest.raises(UserError) as info:
-        RunDir(run.path).prepare({"lr": 0.2}, overwrite=True)
+    with unchanged(tmp_path):
+        with pytest.raises(UserError) as info:
+            RunDir(run.path).check({"lr": 0.2}, overwrite=True)
+        with pytest.raises(UserError) as info:
+            RunDir(run.path).prepare({"lr": 0.2}, overwrite=True)
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith(f"refusing --overwrite: {offending} ")
-    assert tree_digest(tmp_path) == before
 
 
 def test_a_users_file_inside_a_run_is_kept_and_named(tmp_path: Path) -> None:
@@ -113,12 +97,11 @@ def test_a_run_directory_that_is_a_link_is_refused(tmp_path: Path) -> None:
     run = _our_run(tmp_path / "run")
     link = tmp_path / "link"
     link.symlink_to(run.path)
-    before = tree_digest(tmp_path)
-    with pytest.raises(UserError, match="symbolic link"):
-        RunDir(link).prepare({"lr": 0.2}, overwrite=True)
-    with pytest.raises(UserError, match="symbolic link"):
-        remove_made_by_us(link, flag="--overwrite")
-    assert tree_digest(tmp_path) == before
+    with unchanged(tmp_path):
+        with pytest.raises(UserError, match="symbolic link"):
+            RunDir(link).prepare({"lr": 0.2}, overwrite=True)
+        with pytest.raises(UserError, match="symbolic link"):
+            remove_made_by_us(link, flag="--overwrite")
 
 
 def test_a_folder_made_before_the_file_list_is_refused(tmp_path: Path) -> None:
@@ -126,10 +109,11 @@ def test_a_folder_made_before_the_file_list_is_refused(tmp_path: Path) -> None:
     old.mkdir()
     (old / MARKER).write_text('{"format": "coordconv-run-1"}\n')
     (old / "results.json").write_text("{}\n")
-    before = tree_digest(tmp_path)
-    with pytest.raises(UserError, match=rf"{old} was not made by a coordconv tool"):
+    with (
+        unchanged(tmp_path),
+        pytest.raises(UserError, match=rf"{old} was not made by a coordconv tool"),
+    ):
         RunDir(old).prepare({"lr": 0.2}, overwrite=True)
-    assert tree_digest(tmp_path) == before
 
 
 def test_overwrite_of_the_current_folder_keeps_it(tmp_path, monkeypatch) -> None:
@@ -143,10 +127,11 @@ def test_overwrite_of_the_current_folder_keeps_it(tmp_path, monkeypatch) -> None
         [MANIFEST, MARKER, LOCK, "config.json"]
     )
     Path("mine.txt").write_text("mine\n")
-    before = tree_digest(tmp_path)
-    with pytest.raises(UserError, match=r"mine\.txt is not a file coordconv wrote"):
+    with (
+        unchanged(tmp_path),
+        pytest.raises(UserError, match=r"mine\.txt is not a file coordconv wrote"),
+    ):
         RunDir(".").prepare({"lr": 0.3}, overwrite=True)
-    assert tree_digest(tmp_path) == before
 
 
 def test_nested_marked_folders_and_listed_entries(tmp_path: Path) -> None:
@@ -162,10 +147,11 @@ def test_nested_marked_folders_and_listed_entries(tmp_path: Path) -> None:
     assert entries(root)["classification/coordconv"] == "dir"
     check_removable(root / "classification", flag="--fresh")
     (run.path / "mine.txt").write_text("mine\n")
-    before = tree_digest(tmp_path)
-    with pytest.raises(UserError, match=r"refusing --fresh: .*seed0/mine.txt is not a file"):
+    with (
+        unchanged(tmp_path),
+        pytest.raises(UserError, match=r"refusing --fresh: .*seed0/mine.txt is not a file"),
+    ):
         remove_made_by_us(root / "classification", flag="--fresh")
-    assert tree_digest(tmp_path) == before
     (run.path / "mine.txt").unlink()
     other = _our_run(root / "classification" / "conv" / "seed0")
     remove_made_by_us(other.path, flag="--overwrite")  # a marked run, listed in root's list

@@ -4,7 +4,6 @@ resumable run, every check happens before the first write, and a failed write un
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 from pathlib import Path
 
@@ -22,16 +21,7 @@ from coordconv_train import (
 )
 from coordconv_train import rundir as rundir_module
 from coordconv_train.manifest import MANIFEST
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    """Every path under ``root`` -> the hash of its bytes (``dir`` for folders)."""
-    return {
-        str(p.relative_to(root)): "dir"
-        if p.is_dir()
-        else hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-    }
+from coordconv_train.testing import unchanged
 
 
 def _user_folder(root: Path) -> Path:
@@ -44,12 +34,13 @@ def _user_folder(root: Path) -> Path:
 
 def test_overwrite_refuses_a_folder_our_tools_did_not_make(tmp_path):
     folder = _user_folder(tmp_path)
-    before = tree_digest(tmp_path)
-    with pytest.raises(UserError, match=r"refusing --overwrite: .* not made by a coordconv tool"):
-        RunDir(folder).prepare({"lr": 0.1}, overwrite=True)
-    with pytest.raises(UserError, match="not empty and not a coordconv run directory"):
-        RunDir(folder).prepare({"lr": 0.1})
-    assert tree_digest(tmp_path) == before
+    with unchanged(tmp_path):
+        with pytest.raises(
+            UserError, match=r"refusing --overwrite: .* not made by a coordconv tool"
+        ):
+            RunDir(folder).prepare({"lr": 0.1}, overwrite=True)
+        with pytest.raises(UserError, match="not empty and not a coordconv run directory"):
+            RunDir(folder).prepare({"lr": 0.1})
 
 
 def test_overwrite_replaces_a_run_of_ours(tmp_path):
@@ -86,10 +77,8 @@ def test_resume_of_nothing_is_an_error(tmp_path, setup):
         path.mkdir()
     if setup == "foreign":
         _user_folder(tmp_path).rename(path)
-    before = tree_digest(tmp_path)
-    with pytest.raises(UserError, match="--resume: "):
+    with unchanged(tmp_path), pytest.raises(UserError, match="--resume: "):
         RunDir(path).prepare({"lr": 0.1}, resume=True)
-    assert tree_digest(tmp_path) == before
 
 
 @pytest.mark.parametrize(
@@ -159,12 +148,11 @@ def test_resume_and_overwrite_together_are_refused(tmp_path):
 
 def test_out_that_is_a_file_or_lies_under_a_file_is_refused_before_writing(tmp_path):
     (tmp_path / "file.txt").write_text("mine")
-    before = tree_digest(tmp_path)
-    with pytest.raises(UserError, match="is a file, not a directory"):
-        RunDir(tmp_path / "file.txt").prepare({}, overwrite=True)
-    with pytest.raises(UserError, match=r"cannot create --out .*file.txt is a file"):
-        RunDir(tmp_path / "file.txt" / "run" / "deeper").prepare({})
-    assert tree_digest(tmp_path) == before
+    with unchanged(tmp_path):
+        with pytest.raises(UserError, match="is a file, not a directory"):
+            RunDir(tmp_path / "file.txt").prepare({}, overwrite=True)
+        with pytest.raises(UserError, match=r"cannot create --out .*file.txt is a file"):
+            RunDir(tmp_path / "file.txt" / "run" / "deeper").prepare({})
 
 
 def test_check_writes_nothing_and_returns_the_plan(tmp_path):
@@ -173,10 +161,9 @@ def test_check_writes_nothing_and_returns_the_plan(tmp_path):
     assert list(tmp_path.iterdir()) == []
     run.prepare({"lr": 0.1})
     run.log({"step": 1})
-    before = tree_digest(tmp_path)
-    assert run.check({"lr": 0.1}, overwrite=True) == "overwrite"
-    assert run.check({"lr": 0.1}, resume=True) == "resume"
-    assert tree_digest(tmp_path) == before
+    with unchanged(tmp_path):
+        assert run.check({"lr": 0.1}, overwrite=True) == "overwrite"
+        assert run.check({"lr": 0.1}, resume=True) == "resume"
 
 
 @pytest.mark.parametrize("fail_on", ["config.json", MARKER])
@@ -222,12 +209,11 @@ def test_read_results_refuses_garbage(tmp_path):
 def test_remove_marked_dir_deletes_only_what_our_tools_marked(tmp_path):
     folder = _user_folder(tmp_path)
     assert mark_new_dir(folder, "tools/reproduce.py") is False  # not empty: left unmarked
-    before = tree_digest(tmp_path)
-    with pytest.raises(UserError, match=r"refusing --fresh: .* not made by a coordconv tool"):
-        remove_marked_dir(folder, "--fresh")
-    with pytest.raises(UserError, match="refusing --fresh"):
-        remove_marked_dir(folder / "notes.txt", "--fresh")
-    assert tree_digest(tmp_path) == before
+    with unchanged(tmp_path):
+        with pytest.raises(UserError, match=r"refusing --fresh: .* not made by a coordconv tool"):
+            remove_marked_dir(folder, "--fresh")
+        with pytest.raises(UserError, match="refusing --fresh"):
+            remove_marked_dir(folder / "notes.txt", "--fresh")
     report = tmp_path / "report"
     assert mark_new_dir(report, "tools/reproduce.py") is True
     own(report / "REPORT.md")  # issue 24: only files listed as ours are deleted
