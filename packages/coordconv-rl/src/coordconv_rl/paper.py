@@ -88,6 +88,33 @@ def variant_verdict(
     return f"{VARIANT_NAMES[variant]} {'higher' if higher else 'lower'} (p {said_p})"
 
 
+# (first agent, second agent, what their difference measures): the second minus the first
+ABLATION_COMPARISONS: tuple[tuple[str, str, str], ...] = (
+    ("coordconv", "conv", "conv over the paper's CoordConv"),
+    (
+        ABLATION[("conv", "orthogonal")],
+        ABLATION[("conv", "zero")],
+        "zero over orthogonal coordinate weights, at the conv's data scale",
+    ),
+    (
+        ABLATION[("paper", "orthogonal")],
+        ABLATION[("paper", "zero")],
+        "zero over orthogonal coordinate weights, at the paper's data scale",
+    ),
+    (
+        ABLATION[("paper", "zero")],
+        ABLATION[("conv", "zero")],
+        "the conv's over the paper's data scale, coordinate weights zero",
+    ),
+    (
+        ABLATION[("paper", "orthogonal")],
+        ABLATION[("conv", "orthogonal")],
+        "the conv's over the paper's data scale, coordinate weights orthogonal",
+    ),
+    (ABLATION[("conv", "zero")], "conv", "conv over CoordConv started as conv (zero init)"),
+)
+
+
 def _difference(scores: Mapping[str, Sequence[float]], a: str, b: str) -> tuple[str, bool]:
     """``IQM(b) - IQM(a)`` with its bootstrap interval, as text, and whether the interval
     excludes 0 (the difference is supported by the runs)."""
@@ -112,30 +139,7 @@ def ablation_findings(scores: Mapping[str, Sequence[float]]) -> list[str]:
         verdict = "supported" if supported else "not distinguishable from 0"
         return f"{what}: IQM difference {text} ({verdict})"
 
-    lines = [
-        said("coordconv", "conv", "conv over the paper's CoordConv"),
-        said(
-            ABLATION[("conv", "orthogonal")],
-            ABLATION[("conv", "zero")],
-            "zero over orthogonal coordinate weights, at the conv's data scale",
-        ),
-        said(
-            ABLATION[("paper", "orthogonal")],
-            ABLATION[("paper", "zero")],
-            "zero over orthogonal coordinate weights, at the paper's data scale",
-        ),
-        said(
-            ABLATION[("paper", "zero")],
-            ABLATION[("conv", "zero")],
-            "the conv's over the paper's data scale, coordinate weights zero",
-        ),
-        said(
-            ABLATION[("paper", "orthogonal")],
-            ABLATION[("conv", "orthogonal")],
-            "the conv's over the paper's data scale, coordinate weights orthogonal",
-        ),
-        said(ABLATION[("conv", "zero")], "conv", "conv over CoordConv started as conv (zero init)"),
-    ]
+    lines = [said(a, b, what) for a, b, what in ABLATION_COMPARISONS]
     if "coordconv-glorot" in scores:
         lines.append(said("coordconv", "coordconv-glorot", "Glorot over the paper's init"))
     return lines
