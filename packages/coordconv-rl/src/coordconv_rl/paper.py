@@ -91,25 +91,21 @@ def variant_verdict(
 # (first agent, second agent, what their difference measures): the second minus the first
 ABLATION_COMPARISONS: tuple[tuple[str, str, str], ...] = (
     ("coordconv", "conv", "conv over the paper's CoordConv"),
-    (
-        ABLATION[("conv", "orthogonal")],
-        ABLATION[("conv", "zero")],
-        "zero over orthogonal coordinate weights, at the conv's data scale",
+    *(
+        (
+            ABLATION[(scale, "orthogonal")],
+            ABLATION[(scale, "zero")],
+            f"zero over orthogonal coordinate weights, at the {scale}'s data scale",
+        )
+        for scale in ("conv", "paper")
     ),
-    (
-        ABLATION[("paper", "orthogonal")],
-        ABLATION[("paper", "zero")],
-        "zero over orthogonal coordinate weights, at the paper's data scale",
-    ),
-    (
-        ABLATION[("paper", "zero")],
-        ABLATION[("conv", "zero")],
-        "the conv's over the paper's data scale, coordinate weights zero",
-    ),
-    (
-        ABLATION[("paper", "orthogonal")],
-        ABLATION[("conv", "orthogonal")],
-        "the conv's over the paper's data scale, coordinate weights orthogonal",
+    *(
+        (
+            ABLATION[("paper", coords)],
+            ABLATION[("conv", coords)],
+            f"the conv's over the paper's data scale, coordinate weights {coords}",
+        )
+        for coords in ("zero", "orthogonal")
     ),
     (ABLATION[("conv", "zero")], "conv", "conv over CoordConv started as conv (zero init)"),
 )
