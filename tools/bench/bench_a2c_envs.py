@@ -26,10 +26,8 @@ import numpy as np
 import torch
 
 from coordconv_rl.a2c import A2CConfig, train
-from coordconv_rl.envs import make_vector_env
+from coordconv_rl.envs import BACKENDS, make_vector_env
 from coordconv_train import EXIT_STOPPED, is_stopped
-
-BACKENDS = ("ale-vector", "gymnasium")
 
 
 def env_steps_per_s(env_id: str, backend: str, num_envs: int, steps: int) -> float:

@@ -26,7 +26,6 @@ pixel error (the official ``eucl_dist``), train and test. No package imports thi
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -43,8 +42,7 @@ try:
 except ImportError:  # run from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "packages/coordconv-data/src"))
     from coordconv_data import not_so_clevr
-
-SETTINGS = {"official": {"lr": 0.01, "l2": 1e-5}, "s3": {"lr": 5e-4, "l2": 5e-4}}
+from regression_recipe import build_parser, lr_l2, result_row  # beside this file
 
 
 def add_coords(images: tf.Tensor) -> tf.Tensor:
@@ -81,7 +79,7 @@ def evaluate(model: tf.keras.Model, images: np.ndarray, coords: np.ndarray) -> d
 
 def run(split: str, seed: int, setting: str, epochs: int, batch: int) -> dict:
     """Train the official model with the official recipe; return final train/test metrics."""
-    lr, l2 = SETTINGS[setting]["lr"], SETTINGS[setting]["l2"]
+    lr, l2 = lr_l2(setting)
     rng = np.random.default_rng(seed)  # the official code seeds np.random and TF with --seed
     tf.random.set_seed(seed)
     data = not_so_clevr.generate()
@@ -110,21 +108,16 @@ def run(split: str, seed: int, setting: str, epochs: int, batch: int) -> dict:
     train = evaluate(model, x_train, coords[train_idx])
     test = evaluate(model, images[test_idx], coords[test_idx])
     return {
-        "framework": f"tensorflow {tf.__version__}", "split": split, "seed": seed,
-        "setting": setting, "params": int(model.count_params()), "epochs": epochs, "lr": lr,
-        "l2": l2, "test_exact": test["exact"], "test_pixel_error": test["pixel_error"],
-        "train_exact": train["exact"], "train_pixel_error": train["pixel_error"],
-        "cpu_s": round(time.process_time() - start, 1),
+        "framework": f"tensorflow {tf.__version__}",
+        **result_row(
+            split=split, seed=seed, setting=setting, params=int(model.count_params()),
+            epochs=epochs, train=train, test=test, cpu_s=round(time.process_time() - start, 1),
+        ),
     }  # fmt: skip
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=["quadrant", "uniform"], default="quadrant")
-    parser.add_argument("--setting", choices=sorted(SETTINGS), default="official")
-    parser.add_argument("--seeds", default="0", help="comma-separated seeds")
-    parser.add_argument("--epochs", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser = build_parser(__doc__.split("\n")[0], default="0", help="comma-separated seeds")
     args = parser.parse_args()
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)

@@ -24,17 +24,16 @@ model itself in TensorFlow on the same data.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 
 import torch
 import torch.nn.functional as F
+from regression_recipe import build_parser, lr_l2, result_row  # beside this file
 
 from coordconv_vision.notsoclevr.data import load_task_data
 from coordconv_vision.notsoclevr.models import build_model, count_parameters
 
-SETTINGS = {"official": {"lr": 0.01, "l2": 1e-5}, "s3": {"lr": 5e-4, "l2": 5e-4}}
 SCALE = 64.0  # official targets: centre / 64
 
 
@@ -60,7 +59,7 @@ def metrics(model: torch.nn.Module, images: torch.Tensor, coords: torch.Tensor) 
 
 def run(split: str, seed: int, setting: str, epochs: int, batch: int) -> dict:
     """One training run with the official recipe; returns its final metrics."""
-    lr, l2 = SETTINGS[setting]["lr"], SETTINGS[setting]["l2"]
+    lr, l2 = lr_l2(setting)
     data = load_task_data("regression", split)
     targets = data.coords.float() / SCALE  # (N, 2) centre / 64
     torch.manual_seed(seed)
@@ -79,22 +78,16 @@ def run(split: str, seed: int, setting: str, epochs: int, batch: int) -> dict:
             optimizer.step()
     train = metrics(model, data.inputs[data.train], data.coords[data.train])
     test = metrics(model, data.inputs[data.test], data.coords[data.test])
-    return {
-        "split": split, "seed": seed, "setting": setting,
-        "params": count_parameters(model), "epochs": epochs, "lr": lr, "l2": l2,
-        "test_exact": test["exact"], "test_pixel_error": test["pixel_error"],
-        "train_exact": train["exact"], "train_pixel_error": train["pixel_error"],
-        "cpu_s": round(time.process_time() - start, 2),
-    }  # fmt: skip
+    return result_row(
+        split=split, seed=seed, setting=setting, params=count_parameters(model), epochs=epochs,
+        train=train, test=test, cpu_s=round(time.process_time() - start, 2),
+    )  # fmt: skip
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=["quadrant", "uniform"], default="quadrant")
-    parser.add_argument("--setting", choices=sorted(SETTINGS), default="official")
-    parser.add_argument("--seeds", type=seed_list, default=seed_list("0-9"), help="'0-9' or '0,2'")
-    parser.add_argument("--epochs", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser = build_parser(
+        __doc__.split("\n")[0], type=seed_list, default=seed_list("0-9"), help="'0-9' or '0,2'"
+    )
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

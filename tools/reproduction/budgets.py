@@ -90,7 +90,7 @@ class Budget:
 
     command: ClassVar[Command]
     passed: ClassVar[frozenset[str]] = frozenset()  # settings the runner passes itself
-    own: ClassVar[tuple[str, ...]] = ("epochs",)  # fields the runner passes as settings
+    own: ClassVar[tuple[str, ...]] = ()  # fields the runner passes as settings
 
     def own_settings(self) -> list[tuple[str, Settings]]:
         """The settings this budget's own fields give the command, each with where from."""
@@ -153,63 +153,60 @@ class NotSoClevr(Budget):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Detection(Budget):
+class Trained(Budget):
+    """A budget whose runner trains every model once per seed, for ``epochs``, on one data set
+    (``runner.Context.train``: it passes the data, the model and the seed itself)."""
+
+    epochs: int
+    seeds: list[int]
+
+    passed = frozenset({"data", "model"})
+    own = ("epochs",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Detection(Trained):
     """Scattered-MNIST detection (section 5, S3): generated canvases, conv vs CoordConv."""
 
     n_train: int
     n_test: int
-    epochs: int
-    seeds: list[int]
 
     command = DETECT
-    passed = frozenset({"data", "model", "figure_images"})
+    passed = Trained.passed | {"figure_images"}
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImageNet(Budget):
+class ImageNet(Trained):
     """ImageNet classification (section 5): ResNet-50 vs CoordConv ResNet-50."""
 
-    epochs: int
-    seeds: list[int]
-
     command = IMAGENET
-    passed = frozenset({"data", "model"})
 
 
 @dataclass(frozen=True, kw_only=True)
-class Gan(Budget):
+class Gan(Trained):
     """GANs on colored shapes (section 6, S7): training, then the entropies of mode collapse."""
 
     n_images: int
-    epochs: int
     entropy_n: int
-    seeds: list[int]
 
     command = GAN
-    passed = frozenset({"data", "model"})
 
 
 @dataclass(frozen=True, kw_only=True)
-class Vae(Budget):
+class Vae(Trained):
     """VAEs on colored shapes (S7, table S5)."""
 
     n_images: int
-    epochs: int
-    seeds: list[int]
 
     command = VAE
-    passed = frozenset({"data", "model"})
 
 
 @dataclass(frozen=True, kw_only=True)
-class Lsun(Budget):
+class Lsun(Trained):
     """GANs on LSUN bedrooms (S7, figure S12): the user's images."""
 
-    epochs: int
-    seeds: list[int]
-
     command = GAN
-    passed = frozenset({"data", "arch", "model"})
+    passed = Trained.passed | {"arch"}
 
 
 @dataclass(frozen=True, kw_only=True)

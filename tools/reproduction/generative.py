@@ -13,6 +13,12 @@ from reproduction.presets import flags
 from reproduction.report import Section, copy_figure, not_run
 from reproduction.runner import Context
 
+# how to run the LSUN GAN, in its section when no --lsun folder was given
+LSUN_HOW = (
+    "`python tools/reproduce.py --only lsun --lsun /path/to/bedroom_images` "
+    "(a folder of images, e.g. LSUN bedroom exported to JPEG)."
+)
+
 
 def _shapes(ctx: Context, n: int) -> Path:
     """This experiment's two-object shapes data (seed 0), generated once."""
@@ -91,10 +97,7 @@ def gan(ctx: Context) -> Section:
     for i, seed in enumerate(budget["seeds"]):
         runs = {}
         for model in GAN_MODELS:
-            out = ctx.run_dir(f"{model}-seed{seed}")
-            argv = ["gan", "--data", str(npz), "--model", model, "--seed", str(seed)]
-            argv += ["--epochs", str(budget["epochs"]), *flags(budget)]
-            results[model] = ctx.run(main, argv, out)
+            out, results[model] = ctx.train(main, "gan", npz, model, seed)
             runs[model] = out
             if i == 0:
                 samples = sorted(out.glob("samples*.png"))
@@ -195,15 +198,11 @@ def vae(ctx: Context) -> Section:
         VAE_VERDICT,
     )
 
-    budget = ctx.budget
-    npz = _shapes(ctx, budget["n_images"])
+    npz = _shapes(ctx, ctx.budget["n_images"])
     rows, figures, finals = [], [], {m: [] for m in VAE_MODELS}
-    for i, seed in enumerate(budget["seeds"]):
+    for i, seed in enumerate(ctx.budget["seeds"]):
         for model in VAE_MODELS:
-            out = ctx.run_dir(f"{model}-seed{seed}")
-            argv = ["vae", "--data", str(npz), "--model", model, "--seed", str(seed)]
-            argv += ["--epochs", str(budget["epochs"]), *flags(budget)]
-            res = ctx.run(main, argv, out)
+            out, res = ctx.train(main, "vae", npz, model, seed)
             rows.append(
                 [
                     model,
@@ -227,7 +226,7 @@ def vae(ctx: Context) -> Section:
         status="ran",
         what=(
             f"Conv and CoordConv VAEs of table S5 ({VAE_RECIPE}), `coordconv-generative vae`; "
-            f"{_budget_line(budget)}."
+            f"{_budget_line(ctx.budget)}."
         ),
         columns=["model", "seed", "first recon loss", "final recon loss", "final KL", "steps"],
         rows=rows,
@@ -256,13 +255,8 @@ def lsun(ctx: Context) -> Section:
     )
 
     root = ctx.data_paths.get("lsun")
-    what = LSUN_WHAT
     if root is None:
-        how = (
-            "`python tools/reproduce.py --only lsun --lsun /path/to/bedroom_images` "
-            "(a folder of images, e.g. LSUN bedroom exported to JPEG)."
-        )
-        return not_run("lsun", "LSUN", LSUN_TITLE, what, LSUN_CLAIM, LSUN_PAPER, how)
+        return not_run("lsun", "LSUN", LSUN_TITLE, LSUN_WHAT, LSUN_CLAIM, LSUN_PAPER, LSUN_HOW)
     from coordconv_generative.cli import main
 
     budget = ctx.budget
@@ -290,7 +284,7 @@ def lsun(ctx: Context) -> Section:
         key="lsun",
         title=LSUN_TITLE,
         status="ran",
-        what=what + f" Data: {root}.",
+        what=LSUN_WHAT + f" Data: {root}.",
         columns=["model", "seed", "params G", "params D", "steps", "final loss D", "final loss G"],
         rows=rows,
         headline=[[LSUN_CLAIM, "see the interpolation strips", LSUN_PAPER, "—"]],

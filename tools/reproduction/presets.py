@@ -65,32 +65,34 @@ TARGET_REACH = "coordconv_rl/TargetReach-v0"
 TINY_NOTSOCLEVR = {"train_limit": 64}
 TINY_GENERATIVE = {"max_steps": 2, "batch_size": 8, "width_divisor": 16}
 
+
+def _tiny_notsoclevr(estimate_s: float, **seeds: list[int]) -> NotSoClevr:
+    """A tiny Not-so-Clevr entry: one epoch on 64 training images for each model (keyword:
+    the model, also its report row's name; value: its seeds)."""
+    return NotSoClevr(
+        estimate_s=estimate_s,
+        variants={model: Variant(model=model, epochs=1, seeds=s) for model, s in seeds.items()},
+        settings=TINY_NOTSOCLEVR,
+    )
+
+
+def _paper_notsoclevr(coordconv_epochs: int, baseline: str, baseline_epochs: int) -> NotSoClevr:
+    """A Not-so-Clevr entry at the paper's scale: CoordConv (the claims) on 10 seeds, the
+    baseline model (its failure) on 3."""
+    return NotSoClevr(
+        estimate_s=None,
+        variants={
+            "coordconv": Variant(model="coordconv", epochs=coordconv_epochs, seeds=list(range(10))),
+            baseline: Variant(model=baseline, epochs=baseline_epochs, seeds=list(range(3))),
+        },
+    )
+
+
 BUDGETS: dict[str, dict[str, Budget]] = {
     "tiny": {
-        "classification": NotSoClevr(
-            estimate_s=14,
-            variants={
-                "coordconv": Variant(model="coordconv", epochs=1, seeds=[0, 1]),
-                "deconv": Variant(model="deconv", epochs=1, seeds=[0]),
-            },
-            settings=TINY_NOTSOCLEVR,
-        ),
-        "regression": NotSoClevr(
-            estimate_s=10,
-            variants={
-                "coordconv": Variant(model="coordconv", epochs=1, seeds=[0]),
-                "conv": Variant(model="conv", epochs=1, seeds=[0]),
-            },
-            settings=TINY_NOTSOCLEVR,
-        ),
-        "rendering": NotSoClevr(
-            estimate_s=15,
-            variants={
-                "coordconv": Variant(model="coordconv", epochs=1, seeds=[0]),
-                "deconv": Variant(model="deconv", epochs=1, seeds=[0]),
-            },
-            settings=TINY_NOTSOCLEVR,
-        ),
+        "classification": _tiny_notsoclevr(14, coordconv=[0, 1], deconv=[0]),
+        "regression": _tiny_notsoclevr(10, coordconv=[0], conv=[0]),
+        "rendering": _tiny_notsoclevr(15, coordconv=[0], deconv=[0]),
         "detection": Detection(estimate_s=6, n_train=32, n_test=16, epochs=1, seeds=[0, 1]),
         "imagenet": ImageNet(
             estimate_s=10,
@@ -99,12 +101,7 @@ BUDGETS: dict[str, dict[str, Budget]] = {
             settings={"image_size": 32, "batch_size": 4, "workers": 0, "max_steps": 2},
         ),
         "gan": Gan(
-            estimate_s=5,
-            n_images=64,
-            epochs=1,
-            entropy_n=16,
-            seeds=[0],
-            settings=TINY_GENERATIVE,
+            estimate_s=5, n_images=64, epochs=1, entropy_n=16, seeds=[0], settings=TINY_GENERATIVE
         ),
         "vae": Vae(estimate_s=3, n_images=64, epochs=1, seeds=[0], settings=TINY_GENERATIVE),
         "lsun": Lsun(estimate_s=5, epochs=1, seeds=[0], settings=TINY_GENERATIVE),
@@ -194,27 +191,9 @@ BUDGETS: dict[str, dict[str, Budget]] = {
         ),
     },
     "paper": {
-        "classification": NotSoClevr(
-            estimate_s=None,
-            variants={
-                "coordconv": Variant(model="coordconv", epochs=100, seeds=list(range(10))),
-                "deconv": Variant(model="deconv", epochs=1000, seeds=list(range(3))),
-            },
-        ),
-        "regression": NotSoClevr(
-            estimate_s=None,
-            variants={
-                "coordconv": Variant(model="coordconv", epochs=200, seeds=list(range(10))),
-                "conv": Variant(model="conv", epochs=200, seeds=list(range(3))),
-            },
-        ),
-        "rendering": NotSoClevr(
-            estimate_s=None,
-            variants={
-                "coordconv": Variant(model="coordconv", epochs=200, seeds=list(range(10))),
-                "deconv": Variant(model="deconv", epochs=1000, seeds=list(range(3))),
-            },
-        ),
+        "classification": _paper_notsoclevr(100, baseline="deconv", baseline_epochs=1000),
+        "regression": _paper_notsoclevr(200, baseline="conv", baseline_epochs=200),
+        "rendering": _paper_notsoclevr(200, baseline="deconv", baseline_epochs=1000),
         "detection": Detection(
             estimate_s=None, n_train=9000, n_test=1000, epochs=50, seeds=list(range(5))
         ),

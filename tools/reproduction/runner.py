@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reproduction.presets import flags
+
 Main = Callable[[Sequence[str] | None], int]
 
 
@@ -55,6 +57,17 @@ class Context:
         """Flags every training command of this reproduction gets: device and trackers."""
         args = ["--device", self.device]
         return args + (["--log-with", *self.log_with] if self.log_with else [])
+
+    def train(
+        self, main: Main, command: str, data: Path, model: str, seed: int, *extra: str
+    ) -> tuple[Path, dict[str, Any]]:
+        """Train ``model`` on ``data`` with ``seed`` in ``<key>/<model>-seed<seed>``:
+        ``<command> --data DATA --model MODEL --seed SEED --epochs E <budget flags> <extra>``
+        (:meth:`run`). Returns the run's folder and its ``results.json``."""
+        out = self.run_dir(f"{model}-seed{seed}")
+        argv = [command, "--data", str(data), "--model", model, "--seed", str(seed)]
+        argv += ["--epochs", str(self.budget["epochs"]), *flags(self.budget), *extra]
+        return out, self.run(main, argv, out)
 
     def run(self, main: Main, argv: list[str], out: Path) -> dict[str, Any]:
         """:func:`run_command`, recording reused and resumed runs for the report."""

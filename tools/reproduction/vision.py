@@ -12,6 +12,13 @@ from reproduction.report import Section, copy_figure, not_run
 from reproduction.runner import Context
 from reproduction.seeds import count, mean_std, per_seed, success
 
+# how to run ImageNet, in its section when no --imagenet folder was given
+IMAGENET_HOW = (
+    "`python tools/reproduce.py --preset paper --only imagenet --imagenet /path/to/imagenet "
+    "(ImageFolder layout: train/<class>/*.JPEG, val/<class>/*.JPEG)`; multi-GPU: see "
+    "packages/coordconv-vision/README.md."
+)
+
 
 def classification(ctx: Context) -> Section:
     return notsoclevr("classification", ctx)
@@ -152,11 +159,10 @@ def detection(ctx: Context) -> Section:
     figures = []
     for model in results:
         for i, seed in enumerate(seeds):
-            out = ctx.run_dir(f"{model}-seed{seed}")
-            argv = ["detect", "--data", str(npz), "--model", model, "--seed", str(seed)]
-            argv += ["--epochs", str(budget["epochs"]), *flags(budget)]
-            argv += [] if i == 0 else ["--figure-images", "0"]
-            results[model][seed] = ctx.run(vision_main, argv, out)
+            figure_images = [] if i == 0 else ["--figure-images", "0"]
+            out, results[model][seed] = ctx.train(
+                vision_main, "detect", npz, model, seed, *figure_images
+            )
             if i == 0:
                 figures += [
                     copy_figure(png, ctx.report_dir, f"detection-{model}-{png.name}")
@@ -251,15 +257,15 @@ def imagenet(ctx: Context) -> Section:
     )
 
     root = ctx.data_paths.get("imagenet")
-    what = IMAGENET_WHAT
     if root is None:
-        command = (
-            "python tools/reproduce.py --preset paper --only imagenet --imagenet "
-            "/path/to/imagenet (ImageFolder layout: train/<class>/*.JPEG, val/<class>/*.JPEG)"
-        )
-        how = f"`{command}`; multi-GPU: see packages/coordconv-vision/README.md."
         return not_run(
-            "imagenet", "ImageNet", IMAGENET_TITLE, what, IMAGENET_CLAIM, IMAGENET_PAPER, how
+            "imagenet",
+            "ImageNet",
+            IMAGENET_TITLE,
+            IMAGENET_WHAT,
+            IMAGENET_CLAIM,
+            IMAGENET_PAPER,
+            IMAGENET_HOW,
         )
     from coordconv_vision.cli import main
     from coordconv_vision.compare import compare_results, default_direction
@@ -268,10 +274,7 @@ def imagenet(ctx: Context) -> Section:
     results: dict[str, list[dict[str, Any]]] = {"resnet50": [], "coordconv-resnet50": []}
     for model, runs in results.items():
         for seed in budget["seeds"]:
-            out = ctx.run_dir(f"{model}-seed{seed}")
-            argv = ["imagenet", "--data", str(root), "--model", model, "--seed", str(seed)]
-            argv += ["--epochs", str(budget["epochs"]), *flags(budget)]
-            runs.append(ctx.run(main, argv, out))
+            runs.append(ctx.train(main, "imagenet", root, model, seed)[1])
     table = compare_results(
         results["coordconv-resnet50"],
         results["resnet50"],
@@ -287,7 +290,7 @@ def imagenet(ctx: Context) -> Section:
         key="imagenet",
         title=IMAGENET_TITLE,
         status="ran",
-        what=what + f" Here: {n} runs x {budget['epochs']} epochs on {root}.",
+        what=IMAGENET_WHAT + f" Here: {n} runs x {budget['epochs']} epochs on {root}.",
         columns=["metric", "ResNet-50", "CoordConv", "ResNet-50 (paper)", "CoordConv (paper)", "p"],
         rows=rows,
         headline=[

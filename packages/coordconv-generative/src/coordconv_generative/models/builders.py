@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from coordconv_core import CoordConv2d
-from coordconv_generative.models.discriminator import Discriminator
+from coordconv_generative.models.discriminator import DISC_WIDTHS, Discriminator
 from coordconv_generative.models.generators import CoordConvGenerator, DeconvGenerator
 from coordconv_generative.vae.model import VAE
 
@@ -31,7 +31,6 @@ class ArchSpec:
     z_dim: int
     deconv_widths: tuple[int, ...]
     coord_layers: tuple[tuple[int, int], ...]
-    disc_widths: tuple[int, ...]
     coordconv_disc_all_layers: bool
 
 
@@ -40,14 +39,12 @@ SPECS = {
         z_dim=256,
         deconv_widths=(512, 256, 128, 64),
         coord_layers=((512, 1), (256, 1), (256, 1), (128, 1), (64, 1), (64, 3), (64, 3)),
-        disc_widths=(64, 128, 256, 512),
         coordconv_disc_all_layers=False,
     ),
     "lsun": ArchSpec(  # table S6
         z_dim=100,
         deconv_widths=(1024, 512, 256, 128),
         coord_layers=((1024, 1), (512, 1), (256, 1), (256, 1), (128, 1), (128, 3), (64, 3)),
-        disc_widths=(64, 128, 256, 512),
         coordconv_disc_all_layers=True,
     ),
 }
@@ -76,10 +73,12 @@ def _check(name: str, value: str, allowed: Sequence[str]) -> None:
 
 
 def _discriminator(
-    widths: tuple[int, ...], out: int, coordconv: bool, all_layers: bool
+    width_divisor: int, out: int, coordconv: bool, all_layers: bool
 ) -> Discriminator:
+    """The discriminator (or VAE encoder) of every arch, its widths divided by ``width_divisor``."""
     first = CoordConv2d if coordconv else nn.Conv2d
     rest = CoordConv2d if coordconv and all_layers else nn.Conv2d
+    widths = _div(DISC_WIDTHS, width_divisor)
     return Discriminator(3, widths, out, first_layer=first, conv_layer=rest)
 
 
@@ -94,7 +93,7 @@ def build_gan(arch: str = "shapes", model: str = "conv", width_divisor: int = 1)
         layers = tuple((max(1, w // width_divisor), k) for w, k in spec.coord_layers)
         gen = CoordConvGenerator(spec.z_dim, layers)
     disc = _discriminator(
-        _div(spec.disc_widths, width_divisor),
+        width_divisor,
         1,
         coordconv=model == "coordconv-gd",
         all_layers=spec.coordconv_disc_all_layers,
@@ -114,7 +113,7 @@ def build_vae(model: str = "conv", latent: int = 8, width_divisor: int = 1) -> V
         layers = tuple((max(1, w // width_divisor), k) for w, k in VAE_COORD_LAYERS)
         decoder = CoordConvGenerator(latent, layers, output=nn.Sigmoid)
     encoder = _discriminator(
-        _div(spec.disc_widths, width_divisor),
+        width_divisor,
         2 * latent,
         coordconv=model == "coordconv-gd",
         all_layers=False,

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 ConvFactory = Callable[..., nn.Module]
+DISC_WIDTHS = (64, 128, 256, 512)  # tables S4 and S6 alike (and the VAE encoder of table S5)
 
 
 class Discriminator(nn.Module):
@@ -27,7 +28,7 @@ class Discriminator(nn.Module):
     def __init__(
         self,
         in_channels: int = 3,
-        widths: Sequence[int] = (64, 128, 256, 512),
+        widths: Sequence[int] = DISC_WIDTHS,
         out_features: int = 1,
         *,
         image_size: int = 64,
