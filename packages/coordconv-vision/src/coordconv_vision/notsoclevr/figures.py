@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
 
-from coordconv_train import own
+from coordconv_vision.figure_file import save_figure
 from coordconv_vision.notsoclevr.data import TaskData
 
 DPI = 80
@@ -70,11 +70,7 @@ def classification_figure(path: Path, model: torch.nn.Module, data: TaskData) ->
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle("5x9 zoom of the probabilities of five neighbouring inputs (bottom)", fontsize=8)
-    fig.tight_layout()
-    own(path)  # listed as the run's own before matplotlib writes it
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, DPI)
 
 
 def rendering_figure(path: Path, model: torch.nn.Module, data: TaskData, n: int = 3) -> Path:
@@ -90,11 +86,7 @@ def rendering_figure(path: Path, model: torch.nn.Module, data: TaskData, n: int 
             axes[r, c].set_title(title, fontsize=8)
             axes[r, c].set_xticks([])
             axes[r, c].set_yticks([])
-    fig.tight_layout()
-    own(path)  # listed as the run's own before matplotlib writes it
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, DPI)
 
 
 def regression_figure(path: Path, model: torch.nn.Module, data: TaskData, raw: bool) -> Path:
@@ -110,11 +102,7 @@ def regression_figure(path: Path, model: torch.nn.Module, data: TaskData, raw: b
     ax.set_ylim(63, 0)
     ax.legend(fontsize=7)
     ax.set_title("test centres (pixels)", fontsize=9)
-    fig.tight_layout()
-    own(path)  # listed as the run's own before matplotlib writes it
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, DPI)
 
 
 def write_run_figures(
@@ -146,8 +134,4 @@ def size_vs_accuracy(
     ax.set_xlabel("parameters")
     ax.set_ylabel(metric.replace("_", " "))
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    own(path)  # listed as the run's own before matplotlib writes it
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, DPI)
