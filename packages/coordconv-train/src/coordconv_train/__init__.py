@@ -6,7 +6,8 @@ accelerate, numpy; the ``tensorboard`` extra for ``--log-with tensorboard``).
 
 - :mod:`.run`: :class:`Run`, the one run skeleton every trainer uses (open/restore, stop,
   checkpoint, finish), with the statuses and :data:`RESUMABLE`
-- :mod:`.config`: config dataclasses <-> CLI flags <-> ``config.json``
+- :mod:`.config`, :mod:`.option`: config dataclasses <-> CLI flags <-> ``config.json``; one
+  field with its help and bounds in one line
 - :mod:`.rundir`: the run directory (marker, config, ``metrics.jsonl``, ``results.json``)
 - :mod:`.manifest`, :mod:`.removal`: the list of files we made, and the one function that
   deletes (only those)
@@ -17,6 +18,8 @@ accelerate, numpy; the ``tensorboard`` extra for ``--log-with tensorboard``).
 - :mod:`.stop`: graceful SIGINT/SIGTERM
 - :mod:`.device`: ``--device``, mixed precision, Accelerate, seeding, RNG state
 - :mod:`.cli`: one-line errors, exit statuses; a trainer's subcommand and its printed results
+- :mod:`.testing`: what the tests of every package share (tree digests, a lock held by
+  another process, a tiny run config, real subprocesses)
 
 What every command promises (the contract; the root README repeats it for users)
 -------------------------------------------------------------------------------
