@@ -58,7 +58,18 @@ def pytest_collect_file(file_path: Path, parent):
     relative = file_path.relative_to(ROOT).as_posix()
     if relative in DOC_PAGES_TESTED_ELSEWHERE or not any(fnmatch(relative, p) for p in DOC_PAGES):
         return None
+    if not _requested(parent.config, file_path):
+        return None  # pytest offers every file of a folder it passes (the root's README too)
     return _doc_block_collector()(file_path, parent)
+
+
+def _requested(config, path: Path) -> bool:
+    """Whether ``path`` is, or is inside, one of the paths pytest was asked to collect."""
+    for arg in config.args:
+        asked = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+        if asked == path or asked in path.parents:
+            return True
+    return False
 
 
 @functools.cache
