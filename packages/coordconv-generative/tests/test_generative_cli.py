@@ -12,7 +12,9 @@ from safetensors.torch import load_file
 
 from coordconv_data import shapes
 from coordconv_generative.cli import main
+from coordconv_generative.entropy import Detections
 from coordconv_generative.evaluate import _encoded_pairs
+from coordconv_generative.gan.select import REPORT_SEED, SELECT_SEED
 from coordconv_generative.weights import load_encoder, load_generator
 from coordconv_train import load_checkpoint
 from coordconv_train.testing import run_python
@@ -49,21 +51,89 @@ def test_gan_trains_snapshots_and_resumes(shapes_file, tmp_path, capsys):
     assert gen.images(gen.sample_z(2)).shape == (2, 64, 64, 3)
 
 
-def test_gan_select_best_logs_each_snapshot_and_keeps_the_final_state_on_a_tie(
-    shapes_file, tmp_path
+def _detections(kind: str) -> Detections:
+    """Four hand-made samples' detections. ``half``: both objects in the first two, at (10, 10)
+    and (30, 30) (every coordinate's std 20 / sqrt 2 px): rate 0.5, score 0.5 x min(1, 14.1 / 4)
+    = 0.5. ``collapsed``: both in all four, at one place: rate 1, spread 0, score 0.
+    ``none``: nothing found, score 0."""
+    centres, found = np.full((4, 2, 2), np.nan), np.zeros((4, 2), bool)
+    if kind == "half":
+        centres[0], centres[1] = 10.0, 30.0
+        found[:2] = True
+    elif kind == "collapsed":
+        centres[:], found[:] = 10.0, True
+    return Detections(centres, found)
+
+
+HAND_SCORES = {  # kind -> (select_score, select_detect_rate, select_spread_px), by hand
+    "half": (0.5, 0.5, 20 / np.sqrt(2)),
+    "collapsed": (0.0, 1.0, 0.0),
+    "none": (0.0, 0.0, None),
+}
+
+
+@pytest.mark.parametrize(
+    ("epoch1", "epoch2", "final", "selected"),
+    [
+        ("half", "collapsed", "none", "_epoch001"),  # the first epoch's snapshot is best
+        ("half", "half", "half", "last"),  # a tie at the top: the final state is kept
+        ("none", "none", "none", "last"),  # nothing drawn (an untrained GAN): a tie at 0
+    ],
+)
+def test_gan_select_best_takes_the_best_snapshot_and_the_final_state_on_a_tie(
+    shapes_file, tmp_path, monkeypatch, epoch1, epoch2, final, selected
 ):
-    """Untrained snapshots all score 0 (no objects): the tie keeps the final state."""
+    """The detector's view of each snapshot is scripted (hand-made detections, in the order
+    the run asks: epoch 1, epoch 2, the final state), so the scores, and the choice, are known
+    in advance; each is asked on the selection z (``SELECT_SEED``), not the reported ones."""
+    import coordconv_generative.gan.select as select
+
+    # gan.train binds its own name for sample_detections (the reported rate's) on import:
+    # imported before the patch, that one stays the real function
+    import coordconv_generative.gan.train  # noqa: F401
+
+    script = [_detections(k) for k in (epoch1, epoch2, final)]
+    seeds, real = [], select.sample_detections
+
+    def scripted(generator, n=256, seed=REPORT_SEED):
+        if seed != SELECT_SEED:  # not a selection: measured for real
+            return real(generator, n, seed)
+        seeds.append(seed)
+        return script.pop(0)
+
+    monkeypatch.setattr(select, "sample_detections", scripted)
     out = tmp_path / "gan"
     argv = ["gan", "--data", str(shapes_file), "--model", "conv", *TINY, "--out", str(out)]
     assert main([*argv, "--max-steps", "4", "--select", "best"]) == 0
+    assert seeds == [SELECT_SEED] * 3
+    assert not script
+    assert SELECT_SEED != REPORT_SEED
     results = json.loads((out / "results.json").read_text())
     snaps = list(map(json.loads, (out / "metrics.jsonl").read_text().splitlines()))
     snaps = [r for r in snaps if "snapshot" in r]
     assert [r["snapshot"] for r in snaps] == ["_epoch001", "_epoch002"]
     assert all(r["select_score"] <= r["select_detect_rate"] for r in snaps)
-    assert results["selected"] == "last"
-    assert results["select_score"] == 0.0
-    assert not (out / "weights_last.safetensors").exists()
+    for record, kind in zip(snaps, (epoch1, epoch2), strict=True):
+        score, rate, spread = HAND_SCORES[kind]
+        assert record["select_score"] == pytest.approx(score, rel=1e-12)
+        assert record["select_detect_rate"] == rate
+        assert record["select_spread_px"] == (
+            None if spread is None else pytest.approx(spread, rel=1e-12)
+        )
+    assert results["selected"] == selected
+    best = max(HAND_SCORES[k][0] for k in (epoch1, epoch2, final))
+    assert results["select_score"] == pytest.approx(best, rel=1e-12)
+    final_state = load_file(out / "weights_epoch002.safetensors")  # the run ends with epoch 2
+    if selected == "last":
+        assert not (out / "weights_last.safetensors").exists()
+        weights = load_file(out / "weights.safetensors")
+    else:
+        chosen = (out / f"weights{selected}.safetensors").read_bytes()
+        assert (out / "weights.safetensors").read_bytes() == chosen
+        assert (out / "samples.png").read_bytes() == (out / f"samples{selected}.png").read_bytes()
+        weights = load_file(out / "weights_last.safetensors")  # the final state, kept
+    assert weights.keys() == final_state.keys()
+    assert all(torch.equal(weights[k], final_state[k]) for k in weights)
 
 
 @pytest.mark.parametrize("ema", ["0.5", "0"])

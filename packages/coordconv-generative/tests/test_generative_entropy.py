@@ -137,7 +137,13 @@ def test_largest_component_wins():
     assert largest_component_centre(np.zeros((4, 4), bool)) is None
 
 
-def test_repeats_give_a_confidence_interval(shapes_data):
+# Student's t quantiles t(0.975, dof), from a printed table (to 13 digits)
+T_975 = {2: 4.302652729749, 3: 3.182446305284}
+
+
+def test_repeats_measure_fresh_samples_with_a_student_t_interval(shapes_data):
+    """Each repeat measures a new sample, drawn in turn from one generator seeded ``seed``;
+    mean, sample standard deviation and the 95% Student-t interval of the repeats."""
     images = shapes_data.images
 
     def sample(n, rng):
@@ -146,12 +152,41 @@ def test_repeats_give_a_confidence_interval(shapes_data):
     got = repeated_entropy(sample, 100, repeats=4, seed=0)
     cov = got["coverage"]
     assert len(cov["values"]) == 4
+    # the same four samples, measured here: the coverage of each colour's detected centres
+    rng = np.random.default_rng(0)
+    by_hand = []
+    for _ in range(4):
+        det = detect_objects(sample(100, rng))
+        red, blue = det.centres[:, 0], det.centres[:, 1]
+        by_hand.append((_direct_entropy(red, 16, 0, 64) + _direct_entropy(blue, 16, 0, 64)) / 2)
+    assert len(set(by_hand)) == 4  # four different samples
+    assert cov["values"] == pytest.approx(by_hand, abs=1e-9)
+    mean, std = np.mean(by_hand), np.std(by_hand, ddof=1)
+    half = T_975[3] * std / np.sqrt(4)
+    assert cov["mean"] == pytest.approx(mean, abs=1e-9)
+    assert cov["std"] == pytest.approx(std, abs=1e-9)
+    assert cov["ci"] == pytest.approx([mean - half, mean + half], abs=1e-9)
     assert cov["ci"][0] <= cov["mean"] <= cov["ci"][1]
     assert got["detect_rate"]["mean"] == 1.0
+
+
+def test_summarise_by_hand():
+    # 1, 2, 3: mean 2, sample std 1, interval 2 -/+ t(0.975, 2) / sqrt(3)
+    got = summarise([1.0, 2.0, 3.0])
+    half = T_975[2] / np.sqrt(3)
+    assert (got["mean"], got["std"], got["undefined"]) == (2.0, 1.0, 0)
+    assert got["ci"] == pytest.approx([2 - half, 2 + half], rel=1e-12)
     assert summarise([1.0, 1.0])["ci"] == [1.0, 1.0]
     partial = summarise([1.0, float("nan"), 3.0])
     assert partial["mean"] == 2.0
     assert partial["undefined"] == 1
     assert partial["values"] == [1.0, None, 3.0]
     assert summarise([float("nan")] * 3)["mean"] is None
-    assert isinstance(Detections(np.zeros((0, 2, 2)), np.zeros((0, 2), bool)).both, np.ndarray)
+
+
+def test_both_means_red_and_blue_found():
+    found = np.array([[True, True], [True, False], [False, True], [False, False]])
+    assert Detections(np.zeros((4, 2, 2)), found).both.tolist() == [True, False, False, False]
+    empty = Detections(np.zeros((0, 2, 2)), np.zeros((0, 2), bool)).both
+    assert isinstance(empty, np.ndarray)
+    assert empty.shape == (0,)

@@ -18,6 +18,7 @@ from coordconv_generative.cli import main
 from coordconv_generative.entropy import (
     DETECT_FLOOR,
     SPREAD_FLOOR_PX,
+    Detections,
     centre_spread,
     detect_objects,
     draws_both_objects,
@@ -69,22 +70,68 @@ def test_gan_draws_both_objects_in_varied_places(shapes_quick, tmp_path, model, 
     assert results["centre_spread_px"] >= SPREAD_FLOOR_PX, results
 
 
+def _drawn_spread(centres: np.ndarray) -> float:
+    """The spread of drawn centres ``(N, 2, 2)``, by hand: for each of red x, red y, blue x,
+    blue y the sample standard deviation sqrt(sum (c - mean)^2 / (N - 1)), then their mean."""
+    flat = centres.reshape(len(centres), 4)
+    return float(np.mean(np.sqrt(((flat - flat.mean(axis=0)) ** 2).sum(axis=0) / (len(flat) - 1))))
+
+
 def test_the_gan_floors_reject_constant_and_collapsed_generators(shapes_data):
     """``draws_both_objects`` (the floors of the GAN runs' README table and of the snapshot
-    selection) on stand-ins: a constant grey generator, the white canvas, one real image
-    repeated (collapsed: both objects always found, always at one place), half the samples
-    blank; and real data, which clears both floors."""
+    selection) on stand-ins, each rejected by the floor it fails: a constant grey generator
+    and the white canvas (no objects: detect 0, no spread), one real image repeated
+    (collapsed: detect 1, spread 0: the spread floor), a quarter of the samples real and the
+    rest blank (detect 0.25: the detect floor); and real data, which clears both."""
     grey = np.full((256, 64, 64, 3), 128, np.uint8)
     white = np.full((256, 64, 64, 3), 255, np.uint8)
     collapsed = np.repeat(shapes_data.images[:1], 256, axis=0)
-    real = shapes_data.images[:256]
+    real, drawn = shapes_data.images[:256], shapes_data.centres[:256]
     sparse = np.concatenate([real[:64], white[:192]])  # both objects in 25% of samples
     for images in (grey, white, collapsed, sparse):
         assert not draws_both_objects(detect_objects(images))
         assert varied_detect_score(detect_objects(images)) < DETECT_FLOOR
+    for blank in (grey, white):
+        det = detect_objects(blank)
+        assert det.both.mean() == 0.0
+        assert np.isnan(centre_spread(det))
+        assert varied_detect_score(det) == 0.0
     det = detect_objects(collapsed)
     assert det.both.mean() == 1.0  # it is the spread floor that rejects it
-    assert centre_spread(det) < SPREAD_FLOOR_PX
-    assert draws_both_objects(detect_objects(real))
-    assert varied_detect_score(detect_objects(real)) == 1.0
+    assert centre_spread(det) == 0.0 < SPREAD_FLOOR_PX
+    assert varied_detect_score(det) == 0.0  # rate 1 x min(1, 0 / 4)
+    det = detect_objects(sparse)
+    assert det.both.mean() == 0.25 < DETECT_FLOOR  # the detect floor rejects it
+    assert centre_spread(det) == pytest.approx(_drawn_spread(drawn[:64]), abs=0.1)
+    assert varied_detect_score(det) == 0.25  # spread ~12 px: no discount
+    det = detect_objects(real)
+    assert draws_both_objects(det)
+    assert centre_spread(det) == pytest.approx(_drawn_spread(drawn), abs=0.1)
+    assert varied_detect_score(det) == 1.0
     assert draws_both_objects(detect_objects(np.concatenate([real[:96], white[:160]])))
+
+
+@pytest.mark.parametrize(
+    ("found", "spread_px", "clears"),
+    [
+        (77, 4.1, True),  # 77 / 256 = 0.301 of the samples, spread 4.1 px: both floors cleared
+        (76, 4.1, False),  # 76 / 256 = 0.297: under the 30% floor
+        (77, 3.9, False),  # spread under 4 px
+    ],
+)
+def test_the_floors_are_30_percent_of_samples_and_4_px(found, spread_px, clears):
+    """Hand-made detections: ``found`` of 256 samples hold both objects, every second one of
+    them moved by ``2 * spread_px`` in each coordinate, so that each coordinate's standard
+    deviation, and the spread, is about ``spread_px`` (exactly: :func:`_drawn_spread`)."""
+    centres = np.full((256, 2, 2), np.nan)
+    both = np.zeros((256, 2), bool)
+    centres[:found] = 20.0
+    centres[1:found:2] += 2 * spread_px
+    both[:found] = True
+    det = Detections(centres, both)
+    spread = _drawn_spread(centres[:found])
+    assert abs(spread - spread_px) < 0.05
+    assert centre_spread(det) == pytest.approx(spread, rel=1e-12)
+    assert draws_both_objects(det) is clears
+    rate = found / 256
+    assert varied_detect_score(det) == pytest.approx(rate * min(1.0, spread / 4.0), rel=1e-12)

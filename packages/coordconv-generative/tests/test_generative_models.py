@@ -1,4 +1,4 @@
-"""Tables S4-S6: layouts, parameter counts (docs/architecture.md, parameter counts), shapes and the fast first layer."""
+"""Tables S4-S6: layouts, parameter counts (docs/architecture.md, parameter counts), shapes, output activations and the fast first layer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from coordconv_core import CoordConv2d
+from coordconv_generative.init import last_layer
 from coordconv_generative.models import (
     CoordConvGenerator,
     DeconvGenerator,
@@ -17,6 +18,19 @@ from coordconv_generative.models import (
     build_vae,
     count_parameters,
 )
+
+
+def _output_and_its_input(model: nn.Module, output_layer: nn.Module, *args):
+    """``model(*args)`` and what ``output_layer`` (its last conv) produced in that call: the
+    pre-activation the output activation received."""
+    seen = []
+    hook = output_layer.register_forward_hook(lambda _m, _i, out: seen.append(out.detach()))
+    try:
+        out = model(*args)
+    finally:
+        hook.remove()
+    (pre,) = seen
+    return out, pre
 
 
 @pytest.mark.parametrize(
@@ -53,28 +67,30 @@ def test_only_the_first_discriminator_layer_is_coordconv_for_shapes():
     assert convs[0].weight.shape == (64, 5, 5, 5)
 
 
-def test_vae_layouts_follow_table_s5():
+def test_vae_layouts_follow_table_s5_with_a_sigmoid_output():
     conv, coord = build_vae("conv"), build_vae("coordconv-gd")
     assert conv.encoder.fc.out_features == 16  # mean and log-variance of an 8-d latent
     kernels = {m.kernel_size for m in coord.decoder.modules() if isinstance(m, nn.Conv2d)}
     assert kernels == {(1, 1)}  # the CoordConv decoder is all 1x1
     x = torch.rand(2, 3, 64, 64)
     for vae in (build_vae("conv", width_divisor=16), build_vae("coordconv-gd", width_divisor=16)):
-        recon, mu, logvar = vae(x)
+        (recon, mu, logvar), pre = _output_and_its_input(vae, last_layer(vae.decoder), x)
         assert recon.shape == x.shape
         assert mu.shape == logvar.shape == (2, 8)
         assert recon.min() >= 0
         assert recon.max() <= 1
+        assert torch.equal(recon, torch.sigmoid(pre))  # the decoder ends in a sigmoid
 
 
 @pytest.mark.parametrize("model", ["conv", "coordconv", "coordconv-gd"])
 @pytest.mark.parametrize("arch", ["shapes", "lsun"])
-def test_generators_and_discriminators_shapes(arch, model):
+def test_generators_end_in_a_tanh_and_both_nets_give_the_shapes(arch, model):
     pair = build_gan(arch, model, width_divisor=16)
     z = torch.rand(3, pair.z_dim) * 2 - 1
-    images = pair.generator(z)
+    images, pre = _output_and_its_input(pair.generator, last_layer(pair.generator), z)
     assert images.shape == (3, 3, 64, 64)
-    assert images.abs().max() <= 1  # tanh
+    assert images.abs().max() <= 1
+    assert torch.equal(images, torch.tanh(pre))  # the generator ends in a tanh
     assert pair.discriminator(images).shape == (3, 1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -45,6 +46,35 @@ def test_human_normalised():
     assert human_normalised("coordconv_rl/TargetReach-v0", 1.0) is None
 
 
+def _exact_iqm_interval(tasks: list[list[float]], size: float = 0.95) -> tuple[float, float]:
+    """The percentile interval of the IQM under the stratified bootstrap, from its exact
+    distribution rather than random replicates: every way of redrawing each task's runs with
+    replacement, all equally likely; IQM = mean of the sorted scores less ``n // 4`` at each
+    end. Each percentile must fall inside one value's probability mass, with a margin of 0.004
+    (over 5 standard errors of 50,000 replicates' empirical quantile) to both edges: then the
+    bootstrap's percentile is that value."""
+    values = []
+    for draw in itertools.product(*(itertools.product(t, repeat=len(t)) for t in tasks)):
+        flat = sorted(x for task in draw for x in task)
+        cut = len(flat) // 4
+        values.append(sum(flat[cut : len(flat) - cut]) / (len(flat) - 2 * cut))
+    values = np.sort(values)
+    interval = []
+    for q in ((1 - size) / 2, (1 + size) / 2):
+        value = values[int(q * len(values))]
+        below = np.mean(values < value - 1e-12)  # probability of the values under it ...
+        upto = np.mean(values <= value + 1e-12)  # ... and up to it
+        assert below + 0.004 < q < upto - 0.004, (q, below, upto)
+        interval.append(float(value))
+    return interval[0], interval[1]
+
+
+def test_the_exact_interval_of_two_runs_is_the_hand_computed_one():
+    # runs {0, 10}: replicate IQMs 0, 5, 10 with probabilities 1/4, 1/2, 1/4
+    assert _exact_iqm_interval([[0.0, 10.0]]) == (0.0, 10.0)
+    assert _exact_iqm_interval([[0.0, 10.0]], size=0.4) == (5.0, 5.0)
+
+
 def _fake_run(root, game, env, variant, seed, score, model=None):
     run = root / game / variant / f"seed{seed}"
     run.mkdir(parents=True)
@@ -77,11 +107,20 @@ def test_report_three_agents_iqm_and_atari_aggregate(tmp_path):
     assert row["p_value"] == row["p_values_vs_conv"]["coordconv"] < 0.05
     low, high = row["variants"]["coordconv"]["iqm_ci95"]
     assert 600.0 <= low <= 700.0 <= high <= 800.0
+    # three runs: P(all three redraws are the lowest run) = 1/27 > 2.5%, so the interval is
+    # exactly the runs' range, from the exact distribution
+    assert (low, high) == _exact_iqm_interval([scores["coordconv"]]) == (600.0, 800.0)
     agg = table["atari_aggregate"]
     assert sorted(agg["games"]) == ["ALE/Alien-v5", "ALE/MsPacman-v5"]
     # 6 runs x games, 25% trim = 1 each end: the middle four of the six normalised scores
     flat = np.sort([human_normalised(e, s) for e in agg["games"] for s in scores["coordconv"]])
     assert agg["coordconv"]["iqm"] == pytest.approx(flat[1:-1].mean())
+    # its interval: stratified by game (each game's three runs redrawn among themselves), 729
+    # equally likely redraws; percentiles inside the distribution, not at its ends
+    per_game = [[human_normalised(e, s) for s in scores["coordconv"]] for e in agg["games"]]
+    exact = _exact_iqm_interval(per_game)
+    assert min(flat) < exact[0] < exact[1] < max(flat)
+    assert agg["coordconv"]["iqm_ci95"] == pytest.approx(exact, rel=1e-12)
     md = (tmp_path / "table_s7.md").read_text()
     for text in ("coordconv-zero", "IQM [95% CI]", "human-normalised"):
         assert text in md

@@ -1,6 +1,8 @@
-"""Actor-critic networks: shapes, which convs are CoordConv, parameter counts."""
+"""Actor-critic networks: shapes, which convs are CoordConv, parameter counts, baselines' init."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 import torch
@@ -49,9 +51,25 @@ def test_small_arch_for_tiny_images():
     assert net(torch.zeros(5, 2, 9, 9, dtype=torch.uint8))[0].shape == (5, 5)
 
 
-def test_heads_initialised_as_baselines():
-    net = make_network((4, 84, 84), 6, "conv")
-    logits, _ = net(torch.randint(0, 255, (8, 4, 84, 84), dtype=torch.uint8))
+@pytest.mark.parametrize(("obs_shape", "arch"), [((4, 84, 84), "nature"), ((2, 9, 9), "small")])
+def test_every_layer_and_both_heads_initialised_as_baselines_ortho_init(obs_shape, arch):
+    """baselines' ``ortho_init(gain)`` on a TF weight ``(..., fan_in, out)`` with ``out <= fan_in``
+    makes its ``out`` columns orthonormal times ``gain``: here each torch weight ``(out, fan_in)``
+    has ``W W^T = gain^2 I`` exactly, with gain sqrt 2 for the convs and the FC layer, 0.01 for
+    the policy head and 1 for the value head, and every bias is 0. PyTorch's default init
+    (Kaiming uniform, a = sqrt 5; uniform biases) is neither orthogonal nor zero-biased."""
+    torch.manual_seed(0)
+    net = make_network(obs_shape, 6, "conv", arch=arch)
+    layers = [m for m in net.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    assert layers[-2:] == [net.policy, net.value]
+    gains = [math.sqrt(2)] * (len(layers) - 2) + [0.01, 1.0]
+    for layer, gain in zip(layers, gains, strict=True):
+        w = layer.weight.detach().flatten(1).double()  # (out, fan_in)
+        assert w.shape[0] <= w.shape[1]
+        eye = torch.eye(w.shape[0], dtype=torch.float64)
+        torch.testing.assert_close(w @ w.T / gain**2, eye, atol=1e-5, rtol=0)
+        assert layer.bias.abs().max() == 0
+    logits, _ = net(torch.randint(0, 255, (8, *obs_shape), dtype=torch.uint8))
     assert logits.abs().max() < 0.5  # policy head gain 0.01: near-uniform start
 
 

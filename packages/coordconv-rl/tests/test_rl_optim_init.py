@@ -1,4 +1,5 @@
-"""TF-like RMSprop against hand-computed TensorFlow updates; the coordinate-weight inits."""
+"""Both RMSprop choices against their update rules written out (TF1's and torch's) and
+hand-computed steps; the coordinate-weight inits."""
 
 from __future__ import annotations
 
@@ -35,8 +36,104 @@ def test_rmsprop_tf_matches_hand_computed_tensorflow_update():
     assert p1 == pytest.approx(0.825259, abs=1e-6)  # the arithmetic, done by hand once
 
 
-def test_torch_rmsprop_differs_as_documented():
-    # torch: ms from 0 and eps outside the root: ms = 0.4, p = 1 - 0.2 / (sqrt(0.4) + 0.01)
+def _tf1_rmsprop(params, grads, *, lr, decay, eps, momentum=0.0):
+    """TF1's ``ApplyRMSProp``, written out from its definition (baselines' A2C: momentum 0):
+    ``ms = decay ms + (1 - decay) g^2`` (the "rms" slot starts at ones),
+    ``mom = momentum mom + lr g / sqrt(ms + eps)`` (eps inside the root), ``p -= mom``.
+    ``params``: lists of floats; ``grads``: per step, a list per parameter. Returns the
+    parameters and ``ms`` after the last step."""
+    params = [list(p) for p in params]
+    ms = [[1.0] * len(p) for p in params]
+    mom = [[0.0] * len(p) for p in params]
+    for step in grads:
+        for p, m, v, g in zip(params, ms, mom, step, strict=True):
+            for i, gi in enumerate(g):
+                m[i] = decay * m[i] + (1 - decay) * gi * gi
+                v[i] = momentum * v[i] + lr * gi / math.sqrt(m[i] + eps)
+                p[i] -= v[i]
+    return params, ms
+
+
+def _torch_rmsprop(params, grads, *, lr, alpha, eps):
+    """``torch.optim.RMSprop``'s rule as its documentation states it (no momentum, not
+    centred): ``v = alpha v + (1 - alpha) g^2`` from ``v = 0``, ``p -= lr g / (sqrt(v) + eps)``."""
+    params = [list(p) for p in params]
+    v = [[0.0] * len(p) for p in params]
+    for step in grads:
+        for p, m, g in zip(params, v, step, strict=True):
+            for i, gi in enumerate(g):
+                m[i] = alpha * m[i] + (1 - alpha) * gi * gi
+                p[i] -= lr * gi / (math.sqrt(m[i]) + eps)
+    return params
+
+
+def _run(name: str, grads, **hyper) -> tuple[list[list[float]], torch.optim.Optimizer]:
+    """Feed ``grads`` (per step, one list per parameter) to ``make_optimizer(name)`` over
+    float64 parameters starting at :data:`START`; the parameters after the last step, and the
+    optimizer."""
+    params = [nn.Parameter(torch.tensor(p, dtype=torch.float64)) for p in START]
+    opt = make_optimizer(name, params, **hyper)
+    for step in grads:
+        for p, g in zip(params, step, strict=True):
+            p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+    return [p.detach().tolist() for p in params], opt
+
+
+def _gradients(steps: int, scale: float) -> list[list[list[float]]]:
+    """Per step, gradients for a parameter of 3 and one of 2 values: ``scale`` times a fixed
+    pattern of signs and sizes (deterministic, no RNG)."""
+    first = [[scale * math.sin(1.3 * t + k) for k in range(3)] for t in range(steps)]
+    second = [[scale * math.cos(0.7 * t + k) for k in range(2)] for t in range(steps)]
+    return [list(pair) for pair in zip(first, second, strict=True)]
+
+
+START = [[1.0, -0.5, 0.25], [2.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    ("lr", "alpha", "eps", "scale"),
+    [(7e-4, 0.99, 1e-5, 1.0), (0.1, 0.9, 0.01, 0.5), (0.01, 0.5, 1e-5, 1e-3)],
+    ids=["baselines", "large-steps", "gradients-below-sqrt-eps"],
+)
+def test_rmsprop_tf_follows_tf1_apply_rmsprop_step_by_step(lr, alpha, eps, scale):
+    """40 steps on two parameters against TF1's rule written out (ms from 1, eps inside the
+    root); at ``scale`` 1e-3 the mean square decays to ~1e-6, below eps, where eps's place
+    decides the step."""
+    grads = _gradients(40, scale)
+    want, want_ms = _tf1_rmsprop(START, grads, lr=lr, decay=alpha, eps=eps)
+    got, opt = _run("rmsprop-tf", grads, lr=lr, alpha=alpha, eps=eps)
+    assert isinstance(opt, RMSpropTF)
+    for p, q in zip(got, want, strict=True):
+        assert p == pytest.approx(q, rel=1e-12, abs=1e-15)
+    ms = [opt.state[p]["square_avg"].tolist() for p in opt.param_groups[0]["params"]]
+    for m, q in zip(ms, want_ms, strict=True):
+        assert m == pytest.approx(q, rel=1e-12)
+
+
+def test_rmsprop_torch_choice_is_torchs_rule_and_differs_from_tf_as_documented():
+    """``rmsprop-torch`` follows torch's rule (mean square from 0, eps outside the root), not
+    TF's: at baselines' settings its first step is ``lr / sqrt(1 - alpha)`` = 10 lr per weight
+    whatever the gradient's size, TF's ``lr g / sqrt(alpha + (1 - alpha) g^2 + eps)``."""
+    hyper = {"lr": 7e-4, "alpha": 0.99, "eps": 1e-5}
+    grads = _gradients(40, 1.0)
+    got, _ = _run("rmsprop-torch", grads, **hyper)
+    want = _torch_rmsprop(START, grads, **hyper)
+    for p, q in zip(got, want, strict=True):
+        assert p == pytest.approx(q, rel=1e-12, abs=1e-15)
+    tf, _ = _run("rmsprop-tf", grads, **hyper)
+    assert tf[0] != pytest.approx(got[0], rel=1e-3)
+    first_torch, _ = _run("rmsprop-torch", grads[:1], **hyper)
+    first_tf, _ = _run("rmsprop-tf", grads[:1], **hyper)
+    for i, g in enumerate(grads[0][0]):
+        if g == 0:  # sin(0): no step at all
+            assert first_torch[0][i] == first_tf[0][i] == START[0][i]
+            continue
+        step = START[0][i] - first_torch[0][i]
+        assert step == pytest.approx(math.copysign(10 * hyper["lr"], g), rel=1e-3)
+        tf_step = START[0][i] - first_tf[0][i]
+        assert tf_step == pytest.approx(7e-4 * g / math.sqrt(0.99 + 0.01 * g * g + 1e-5))
+    # the one-parameter, two-step case by hand: torch's ms = 0.1 * 4 = 0.4 after step 1
     p1 = 1 - 0.2 / (math.sqrt(0.4) + 0.01)
     assert _two_steps(torch.optim.RMSprop)[0] == pytest.approx(p1, abs=1e-12)
     assert p1 < 0.7 < 0.82 < _two_steps(RMSpropTF)[0]  # torch's first step is ~2x TF's here
