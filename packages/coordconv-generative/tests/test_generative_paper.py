@@ -31,10 +31,13 @@ REAL = _source(6.8, 7.6)
 
 
 def test_a_seed_counts_only_when_both_gans_clear_the_floors():
-    assert drew_both({"detect_rate": 0.3, "centre_spread_px": 4.0})
-    assert not drew_both({"detect_rate": 0.29, "centre_spread_px": 12.0})
-    assert not drew_both({"detect_rate": 1.0, "centre_spread_px": 0.1})  # collapsed
-    assert not drew_both({"detect_rate": 0.0, "centre_spread_px": None})  # nothing found
+    assert drew_both({"clean_rate": 0.3, "clean_spread_px": 4.0})
+    assert not drew_both({"clean_rate": 0.29, "clean_spread_px": 12.0})
+    assert not drew_both({"clean_rate": 1.0, "clean_spread_px": 0.1})  # collapsed
+    assert not drew_both({"clean_rate": 0.0, "clean_spread_px": None})  # nothing found
+    # the strict count decides, not the permissive one
+    assert not drew_both({"detect_rate": 0.9, "centre_spread_px": 12.0, "clean_rate": 0.1,
+                          "clean_spread_px": 12.0})  # fmt: skip
     assert not drew_both({})  # a results.json without the measures
     finding = s10_finding(3, [REAL, _source(5, 6), _source(6, 5)], [True, False])
     assert not finding.tested
@@ -58,6 +61,26 @@ def test_each_half_of_the_sentence_is_judged_on_its_own():
     # an equal gap or an equal relative-position entropy is not "closer" / "lower"
     tie = s10_finding(2, [REAL, _source(6.0, 5.0), _source(6.0, 5.0)], [True, True])
     assert (tie.coverage_closer, tie.relative_lower) == (False, False)
+
+
+def test_a_matched_measurement_is_judged_at_its_count_with_its_js_distances():
+    def matched(coverage, relative, js=None):
+        out = _source(coverage, relative) | {"points": {"mean": 180.0}}
+        if js is not None:
+            out["js_position"] = {"mean": js, "ci": [js - 0.01, js + 0.01]}
+        return out
+
+    finding = s10_finding(
+        100, [matched(6.8, 7.6), matched(5.0, 6.0, 0.20), matched(6.5, 5.5, 0.35)], [True, True]
+    )
+    assert (finding.coverage_closer, finding.relative_lower) == (True, True)
+    assert finding.js_closer is False  # the entropy says closer, the JS distance does not
+    assert finding.text.startswith("Seed 100 at 180 images each: coverage gap")
+    assert finding.text.endswith(
+        "JS distance of positions to the data: conv 0.200 [0.190, 0.210], CoordConv 0.350 "
+        "[0.340, 0.360] (conv closer)."
+    )
+    assert s10_finding(0, [REAL, _source(5, 6), _source(6, 5)], [True, True]).js_closer is None
 
 
 def test_verdict_counts_tested_seeds_only():
@@ -96,4 +119,4 @@ def test_the_papers_numbers():
 
 def test_the_gan_note_states_the_floors_the_verdict_uses():
     assert (DETECT_FLOOR, SPREAD_FLOOR_PX) == (0.3, 4.0)
-    assert GAN_NOTE.endswith("(detect >= 0.3, spread >= 4 px).")
+    assert GAN_NOTE.endswith("(clean >= 0.3, spread >= 4 px), and is judged at matched counts.")

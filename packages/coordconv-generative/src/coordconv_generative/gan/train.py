@@ -48,16 +48,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from coordconv_generative.data import load_training_set, resolve_arch
-from coordconv_generative.entropy import centre_spread
 from coordconv_generative.figures import save_grid
 from coordconv_generative.gan.augment import translate
 from coordconv_generative.gan.recipe import generator_average, pre_tanh_generator, r1_penalty
-from coordconv_generative.gan.select import (
-    finite_or_none,
-    sample_detections,
-    select_best,
-    snapshot_scores,
-)
+from coordconv_generative.gan.select import reported_scores, select_best, snapshot_scores
 from coordconv_generative.init import init_gan, init_output_bias, mean_colour
 from coordconv_generative.loop import epoch_steps, new_run, open_run, train_epochs
 from coordconv_generative.models import (
@@ -308,15 +302,15 @@ def train_gan(cfg: GanConfig) -> dict:
     trained.module.eval()  # the sampler: BatchNorm on its running statistics
     chosen = {}
     if cfg.select == "best" and run.is_main:
+        last = reported_scores(trained, prefix="last_")
         trained, chosen = select_best(run.dir, trained)
-    det = sample_detections(trained)
+        chosen |= last
     results = {
         "model": cfg.model,
         "arch": arch,
         **params,
         **progress.summary(),
-        "detect_rate": float(det.both.mean()),
-        "centre_spread_px": finite_or_none(centre_spread(det)),
+        **reported_scores(trained),
         **chosen,
         "stopped_early": False,  # a finished run (the key kept: results.json as before)
         "weights": str(run.path / WEIGHTS),
