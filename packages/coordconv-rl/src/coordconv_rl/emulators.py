@@ -1,16 +1,17 @@
 """One Atari game, stepped one agent step (4 frames) at a time: the two backends' emulators.
 
 What baselines' ``make_atari`` + ``WarpFrame`` give one env, and no more: a game start of 1-30
-no-op frames (``NoopResetEnv``), agent steps of 4 frames whose observation is the max of the last
-two (``MaxAndSkipEnv``), 84x84 grey frames (``WarpFrame``; ALE's grey palette, see the README),
-raw rewards, and games cut at the reference frame cap (:func:`max_episode_frames`). Lives, FIRE
-and frame stacks are :mod:`coordconv_rl.deepmind`'s. Each emulator is stepped on its own
-(``send`` then ``recv``) so that the envs of one vector step run concurrently and one env can take
-steps the others do not (FIRE after a lost life).
+no-op frames (``NoopResetEnv``), agent steps of 4 frames whose colour frame is the pixel-wise max
+of the last two (``MaxAndSkipEnv``), made grey and 84x84 by :func:`warp` (``WarpFrame``), raw
+rewards, and games cut at the reference frame cap (:func:`max_episode_frames`). Lives, FIRE and
+frame stacks are :mod:`coordconv_rl.deepmind`'s. Each emulator is stepped on its own (``send``
+then ``recv``) so that the envs of one vector step run concurrently and one env can take steps
+the others do not (FIRE after a lost life). For the same game state both give the same frames.
 
 - :class:`AleVectorEmulator` (backend ``ale-vector``): ``ale_py.AtariVectorEnv`` of one env, its
-  emulation and preprocessing in a C++ thread;
-- :class:`GymnasiumEmulator` (backend ``gymnasium``): gymnasium's ``AtariPreprocessing`` in Python.
+  emulation, frame skip and max-pool in a C++ thread;
+- :class:`GymnasiumEmulator` (backend ``gymnasium``): ``ale_py``'s gymnasium ``AtariEnv``, one
+  frame a step, the rest in Python.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from coordconv_rl.games import rom_id
 FRAME_SKIP = 4
 NOOP_MAX = 30
 SCREEN = 84
+ALE_SCREEN = (210, 160)  # every ALE game's screen, height x width
 # gym registered <Game>NoFrameskip-v4 (what baselines ran) with max_episode_steps =
 # frameskip * 100000 one-frame steps, frameskip being 3 for Space Invaders and 4 otherwise
 # (gym/envs/__init__.py, 2018); ALE v5's own default is 108k frames (30 minutes)
@@ -36,6 +38,17 @@ def max_episode_frames(env_id: str) -> int:
     """The emulator frames after which baselines' ``<Game>NoFrameskip-v4`` cut a game (its
     ``TimeLimit``) for an ``ALE/<Game>-v5`` id: 400,000 (300,000 for Space Invaders)."""
     return _SHORTER.get(rom_id(env_id), MAX_EPISODE_FRAMES)
+
+
+def warp(frame: np.ndarray) -> np.ndarray:
+    """baselines' ``WarpFrame``: an RGB frame ``(210, 160, 3)`` made grey (OpenCV's weights) and
+    84x84 (``INTER_AREA``). Grey before the max-pool, as ALE's and gymnasium's own preprocessing
+    do, would differ: a pixel whose colour changes between the two frames gets the grey of the
+    channel-wise max, not the max of the greys (0.5% of Ms. Pacman's pixels, up to 37 levels)."""
+    import cv2
+
+    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    return cv2.resize(grey, (SCREEN, SCREEN), interpolation=cv2.INTER_AREA)
 
 
 class Step(NamedTuple):
@@ -68,7 +81,8 @@ class Emulator(Protocol):
 
 
 class AleVectorEmulator:
-    """``ale_py.AtariVectorEnv`` with one env and a one-frame stack, in its own C++ thread.
+    """``ale_py.AtariVectorEnv`` with one env and a one-frame stack, in its own C++ thread, asked
+    for colour frames at the screen's size, max-pooled (then :func:`warp` here).
 
     Its C++ no-op start draws 0 to ``noop_max - 1`` frames: asked for 0-30, a draw of 0 is
     redrawn, which gives baselines' 1-30 exactly. FIRE on reset, episodic life, reward clipping
@@ -84,9 +98,9 @@ class AleVectorEmulator:
             game,
             1,
             num_threads=1,
-            img_height=SCREEN,
-            img_width=SCREEN,
-            grayscale=True,
+            img_height=ALE_SCREEN[0],  # the screen's own size: no resize in C++
+            img_width=ALE_SCREEN[1],
+            grayscale=False,
             stack_num=1,
             frameskip=FRAME_SKIP,
             maxpool=True,
@@ -106,7 +120,7 @@ class AleVectorEmulator:
         while info["episode_frame_number"][0] == 0:  # no no-op frame: draw again
             obs, info = self._env.reset()
         lives, frames = int(info["lives"][0]), int(info["episode_frame_number"][0])
-        return Step(obs[0, 0], 0.0, False, False, lives, frames)
+        return Step(warp(obs[0, 0]), 0.0, False, False, lives, frames)
 
     def send(self, action: int) -> None:
         self._action[0] = action
@@ -115,7 +129,7 @@ class AleVectorEmulator:
     def recv(self) -> Step:
         obs, reward, terminated, truncated, info = self._env.recv()
         return Step(
-            obs[0, 0],
+            warp(obs[0, 0]),
             float(reward[0]),
             bool(terminated[0]),
             bool(truncated[0]),
@@ -128,49 +142,57 @@ class AleVectorEmulator:
 
 
 class GymnasiumEmulator:
-    """gymnasium's ``AtariPreprocessing`` (1-30 no-op frames drawn with the env's
-    ``np_random`` as baselines' ``NoopResetEnv``, max over the last 2 of 4 frames, 84x84 grey)
-    over a one-frame ``ALE/<Game>-v5``; needs opencv."""
+    """``ALE/<Game>-v5`` one frame a step, under baselines' ``NoopResetEnv`` (1-30 no-op frames
+    drawn with the env's ``np_random``) and ``MaxAndSkipEnv`` (4 frames, max of the last two
+    colour frames), then :func:`warp`: baselines' code, in this process."""
 
     def __init__(self, env_id: str, repeat_action_probability: float, max_frames: int) -> None:
         import ale_py
-        from gymnasium.wrappers import AtariPreprocessing
 
         gym.register_envs(ale_py)
-        env = gym.make(
+        self._env = gym.make(
             env_id,
-            frameskip=1,  # AtariPreprocessing skips (and max-pools) instead
+            obs_type="ram",  # the screen is read only where a frame is kept
+            frameskip=1,
             repeat_action_probability=repeat_action_probability,
             max_num_frames_per_episode=max_frames,
-        )
-        self.action_meanings = tuple(env.unwrapped.get_action_meanings())
-        self._env = AtariPreprocessing(
-            env,
-            noop_max=NOOP_MAX,
-            frame_skip=FRAME_SKIP,
-            screen_size=SCREEN,
-            terminal_on_life_loss=False,
-            grayscale_obs=True,
-            scale_obs=False,
-        )
+        ).unwrapped
+        self._ale = self._env.ale
+        self.action_meanings = tuple(self._env.get_action_meanings())
+        self._frames = np.zeros((2, *ALE_SCREEN, 3), dtype=np.uint8)
         self._action = 0
 
     def reset(self, seed: int | None) -> Step:
-        frame, info = self._env.reset(seed=seed)
-        return Step(frame, 0.0, False, False, int(info["lives"]), int(info["episode_frame_number"]))
+        self._env.reset(seed=seed)
+        for _ in range(self._env.np_random.integers(1, NOOP_MAX + 1)):
+            _, _, terminated, truncated, _ = self._env.step(0)
+            if terminated or truncated:
+                self._env.reset()
+        self._ale.getScreenRGB(self._frames[1])
+        return self._step(self._frames[1], 0.0, False, False)
 
     def send(self, action: int) -> None:
         self._action = action
 
     def recv(self) -> Step:
-        frame, reward, terminated, truncated, info = self._env.step(self._action)
+        reward, terminated, truncated = 0.0, False, False
+        for k in range(FRAME_SKIP):
+            _, r, terminated, truncated, _ = self._env.step(self._action)
+            if k >= FRAME_SKIP - 2:
+                self._ale.getScreenRGB(self._frames[k - FRAME_SKIP + 2])
+            reward += float(r)
+            if terminated or truncated:
+                break
+        return self._step(self._frames.max(axis=0), reward, terminated, truncated)
+
+    def _step(self, rgb: np.ndarray, reward: float, terminated: bool, truncated: bool) -> Step:
         return Step(
-            frame,
-            float(reward),
+            warp(rgb),
+            reward,
             bool(terminated),
             bool(truncated) and not terminated,
-            int(info["lives"]),
-            int(info["episode_frame_number"]),
+            int(self._ale.lives()),
+            int(self._ale.getEpisodeFrameNumber()),
         )
 
     def close(self) -> None:
