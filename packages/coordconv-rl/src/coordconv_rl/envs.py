@@ -8,16 +8,16 @@ targets' episode end at a lost life are the agent's (:mod:`coordconv_rl.a2c`: ``
 ``reward_clipper``), identically for every backend, and true game scores stay visible.
 
 ``ALE/<Game>-v5`` ids get OpenAI baselines' DeepMind wrappers as its A2C stacks them
-(:mod:`coordconv_rl.deepmind` over :mod:`coordconv_rl.emulators`): 1-30 no-op frames at a game's
-start, 4 frames per agent step max-pooled over the last two, 84x84 grey, games cut at 400k
-emulator frames as ``<Game>NoFrameskip-v4``, no sticky actions by default (as those), and with
-``episodic_life`` a lost life starting a new episode for the agent: the frame stack is zeroed
-and the game goes on after a hidden no-op step and, in games with FIRE, FIRE and action 2 (as
-after every game's start). Two backends, the same semantics:
+(:mod:`coordconv_rl.deepmind` over :mod:`coordconv_rl.emulators`): 1-30 no-op frames at a
+game's start, 4 frames per agent step max-pooled in colour over the last two, then 84x84 grey,
+games cut at 400k emulator frames as ``<Game>NoFrameskip-v4``, no sticky actions by default (as
+those), and with ``episodic_life`` a lost life starting a new episode for the agent: the frame
+stack is zeroed and the game goes on after a hidden no-op step and, in games with FIRE, FIRE and
+action 2 (as after every game's start). Two backends, the same semantics:
 
-- ``ale-vector`` (default): one ``ale_py.AtariVectorEnv`` per env, emulation and preprocessing
-  in C++ threads, the envs of a step run concurrently;
-- ``gymnasium``: gymnasium's ``AtariPreprocessing`` in this process (needs opencv).
+- ``ale-vector`` (default): one ``ale_py.AtariVectorEnv`` per env, emulation, frame skip and
+  max-pool in C++ threads, the envs of a step run concurrently;
+- ``gymnasium``: ``ale_py``'s gymnasium ``AtariEnv`` one frame a step, the rest in Python.
 """
 
 from __future__ import annotations
