@@ -1,14 +1,19 @@
-"""Benchmark: A2C training frames/s on ale_py.AtariVectorEnv vs gymnasium's Python wrappers.
+"""Benchmark: A2C training frames/s on the two Atari backends, and what baselines' wrappers cost.
 
 Issue 7 (coordconv-rl, S8): the same A2C agent (``coordconv_rl.a2c.train``, baselines defaults:
 16 envs, 5-step rollouts, Nature CNN) trained for ``--frames`` agent steps on
 
-- ``ale-vector``: ``ale_py.AtariVectorEnv`` (C++ threads do emulation + preprocessing), and
-- ``gymnasium``: ``SyncVectorEnv`` over ``AtariPreprocessing`` + ``FrameStackObservation``,
+- ``ale-vector``: one ``ale_py.AtariVectorEnv`` per env (C++ threads do emulation +
+  preprocessing), and
+- ``gymnasium``: ``ale_py``'s gymnasium ``AtariEnv`` one frame a step, the rest in Python,
 
-for the conv and the CoordConv agent, measured in one process, interleaved (A, B, A, B, ...) so
-load on a shared machine hits both alike. Also times bare env stepping (random actions), which
-is what differs between the two pipelines. Prints frames/s and the ratio; goal: >= 2x on CPU.
+both under baselines' DeepMind wrappers (``coordconv_rl.deepmind``: FIRE and a cleared frame
+stack after a lost life; issue 23), for the conv and the CoordConv agent, measured in one
+process, interleaved (A, B, A, B, ...) so load on a shared machine hits both alike. Also times
+bare env stepping (random actions), which is what differs between the pipelines, and bare
+stepping of one ``AtariVectorEnv`` of 16 envs on its own (its C++ frame stack, FIRE only at a
+game's start): the backend before issue 23, so the ratio is what the reference semantics cost.
+Prints frames/s and the ratios; goal (issue 7): ale-vector >= 2x gymnasium on CPU.
 
     python tools/bench/bench_a2c_envs.py --frames 4000 --repeats 2 --threads 1
 """
@@ -26,13 +31,33 @@ import numpy as np
 import torch
 
 from coordconv_rl.a2c import A2CConfig, train
-from coordconv_rl.envs import BACKENDS, make_vector_env
+from coordconv_rl.envs import BACKENDS, make_vector_env, max_episode_frames
+from coordconv_rl.games import rom_id
 from coordconv_train import EXIT_STOPPED, is_stopped
+
+ALONE = "AtariVectorEnv alone"  # the bare-stepping row of one C++ vector env, no wrappers
 
 
 def env_steps_per_s(env_id: str, backend: str, num_envs: int, steps: int) -> float:
-    """Agent steps/s (summed over envs) of bare stepping with random actions."""
-    envs = make_vector_env(env_id, num_envs, 0, backend)  # type: ignore[arg-type]
+    """Agent steps/s (summed over envs) of bare stepping with random actions; ``backend`` one
+    of ``BACKENDS`` or :data:`ALONE`."""
+    if backend == ALONE:
+        from ale_py import AtariVectorEnv
+
+        envs = AtariVectorEnv(
+            rom_id(env_id),
+            num_envs,
+            stack_num=4,
+            noop_max=30,
+            use_fire_reset=True,
+            episodic_life=False,
+            reward_clipping=False,
+            repeat_action_probability=0.0,
+            max_num_frames_per_episode=max_episode_frames(env_id),
+            autoreset_mode="SameStep",
+        )
+    else:
+        envs = make_vector_env(env_id, num_envs, 0, backend)  # type: ignore[arg-type]
     envs.reset(seed=0)
     rng = np.random.default_rng(0)
     n = int(envs.single_action_space.n)
@@ -103,11 +128,19 @@ def bench() -> None:
         torch.set_num_threads(args.threads)
 
     print(f"{args.env}: 16 envs, torch threads {torch.get_num_threads()}, device {args.device}")
-    env_fps = {b: env_steps_per_s(args.env, b, 16, args.env_steps) for b in BACKENDS}
-    for b in BACKENDS:
-        print(f"  bare env stepping  {b:>10}: {env_fps[b]:8.0f} agent steps/s")
+    bare: dict[str, list[float]] = {b: [] for b in (*BACKENDS, ALONE)}
+    for _ in range(args.repeats):
+        for b, timings in bare.items():
+            timings.append(env_steps_per_s(args.env, b, 16, args.env_steps))
+    env_fps = {b: float(np.median(v)) for b, v in bare.items()}
+    for b, v in env_fps.items():
+        print(f"  bare env stepping  {b:>20}: {v:8.0f} agent steps/s")
     print(
         f"  bare env ratio ale-vector / gymnasium: {env_fps['ale-vector'] / env_fps['gymnasium']:.2f}x"
+    )
+    print(
+        f"  bare env ratio ale-vector / {ALONE}: {env_fps['ale-vector'] / env_fps[ALONE]:.2f}x "
+        "(the cost of baselines' wrappers)"
     )
 
     fps: dict[str, dict[str, list[float]]] = {

@@ -9,7 +9,9 @@ solution", NeurIPS 2018, arXiv:1807.03247.
 - :mod:`.rmsprop_tf`: RMSprop as TensorFlow 1 computes it (baselines' optimiser)
 - :mod:`.evaluate`: the final evaluation on true game scores
 - :mod:`.networks`: Nature CNN actor-critic with the conv layer passed as a callable
-- :mod:`.envs`: ``AtariVectorEnv`` / gymnasium-wrapper pipelines and the tiny env
+- :mod:`.envs`: the vector envs the agent steps: Atari (two backends) and the tiny env
+- :mod:`.deepmind`: baselines' DeepMind wrappers (episodic life, FIRE, frame stack) as one
+  vector env over :mod:`.emulators`, one Atari game each (no-op start, frame skip, 84x84)
 - :mod:`.target_reach`: TargetReach, a tiny pixel env for CI-sized learning tests
 - :mod:`.games`: the nine table S7 games and the paper's scores
 - :mod:`.experiment`, :mod:`.report`: the grid of runs and table S7 with Welch's t-test

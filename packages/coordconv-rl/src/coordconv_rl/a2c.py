@@ -31,6 +31,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from coordconv_rl.deepmind import life_lost
+from coordconv_rl.emulators import FRAME_SKIP, MAX_EPISODE_FRAMES
 from coordconv_rl.envs import (
     BACKENDS,
     lives_of,
@@ -129,7 +131,11 @@ class A2CConfig:
         "logged and evaluated scores are always raw",
         choices=list(REWARD_CLIPS),
     )
-    episodic_life: bool = option(True, "a lost life ends the episode for value targets")
+    episodic_life: bool = option(
+        True,
+        "a lost life ends the episode (baselines' EpisodicLifeEnv): for the value targets, and "
+        "on Atari the frame stack is cleared and FIRE pressed as at a game's start",
+    )
     backend: str = option(
         "ale-vector",
         "Atari pipeline: ale-vector (C++ AtariVectorEnv) or gymnasium (Python wrappers)",
@@ -140,7 +146,10 @@ class A2CConfig:
     )
     eval_episodes: int = option(10, "episodes for the final evaluation (results.json final_score)")
     eval_greedy: bool = option(False, "evaluate the argmax action instead of sampling")
-    eval_max_steps: int = option(27_000, "cap on agent steps per evaluation game")
+    eval_max_steps: int = option(
+        MAX_EPISODE_FRAMES // FRAME_SKIP,
+        "cap on agent steps per evaluation game (default: the games' own 400k-frame cap)",
+    )
     log_interval: int = option(100, "updates between loss/fps records in metrics.jsonl")
     checkpoint_interval: int = option(2_500, "updates between checkpoints")
     threads: int = option(
@@ -184,8 +193,9 @@ def check_config(cfg: A2CConfig) -> None:
 
 
 # ------------------------------------------------------------- episodes around the environments
-# The envs (coordconv_rl.envs) give raw rewards and whole games; baselines' EpisodicLifeEnv and
-# ClipRewardEnv (inside wrap_deepmind: Atari only) are done here, identically for every backend.
+# The envs (coordconv_rl.envs) give raw rewards and whole games (on Atari the rest of baselines'
+# wrappers: FIRE and a cleared frame stack after a lost life); the episode end of EpisodicLifeEnv
+# and ClipRewardEnv (inside wrap_deepmind: Atari only) are done here, for every backend alike.
 
 
 def episode_ends(
@@ -199,13 +209,15 @@ def episode_ends(
 
     ``game_over``: the game really ended (terminated or truncated; scores are logged then).
     ``done``: the episode ended for the value targets: ``game_over``, or, with ``episodic_life``,
-    a life was lost (baselines' ``EpisodicLifeEnv``). With same-step autoreset ``new_lives`` of
-    a finished game are the new game's, hence the ``~game_over``.
+    a life was lost (baselines' ``EpisodicLifeEnv``: lives fell and are still above 0; the
+    Atari envs clear their frame stacks by the same :func:`coordconv_rl.deepmind.life_lost`).
+    With same-step autoreset ``new_lives`` of a finished game are the new game's, hence the
+    ``~game_over``.
     """
     game_over = np.asarray(terminated, dtype=bool) | np.asarray(truncated, dtype=bool)
     done = game_over.copy()
     if episodic_life and lives is not None and new_lives is not None:
-        done |= (new_lives < lives) & ~game_over
+        done |= life_lost(lives, new_lives) & ~game_over
     return game_over, done
 
 
@@ -348,8 +360,13 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
 
     # environments (coordconv_rl.envs) and the network (coordconv_rl.networks)
     envs = make_vector_env(
-        cfg.env, cfg.num_envs, cfg.seed, cfg.backend, cfg.repeat_action_probability
-    )  # type: ignore[arg-type]
+        cfg.env,
+        cfg.num_envs,
+        cfg.seed,
+        cfg.backend,  # type: ignore[arg-type]
+        cfg.repeat_action_probability,
+        episodic_life=cfg.episodic_life,
+    )
     obs_shape = envs.single_observation_space.shape
     try:  # the network must fit the observations; then every input is checked: first write
         model = make_network(
@@ -458,6 +475,8 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
                 )
                 lives = new_lives
                 scores += rewards
+                if "hidden_reward" in info:  # Atari: steps the env took after a lost life
+                    scores += info["hidden_reward"]
                 lengths += 1
                 frames_now = (update * cfg.num_steps + t + 1) * cfg.num_envs
                 for i in np.flatnonzero(game_over):
@@ -540,6 +559,7 @@ def train(cfg: A2CConfig) -> dict[str, Any] | None:
             greedy=cfg.eval_greedy,  # type: ignore[arg-type]
             max_steps=cfg.eval_max_steps,
             repeat_action_probability=cfg.repeat_action_probability,
+            episodic_life=cfg.episodic_life,
         )
     results = {
         "env": cfg.env,

@@ -3,18 +3,21 @@
 Every maker returns a gymnasium ``VectorEnv`` with uint8 observations ``(num_envs, C, H, W)``
 and *same-step* autoreset (when an episode ends, the observation returned is the first of the
 next one), so a rollout is a plain array of transitions. Rewards are *raw* (not clipped) and
-episodes are *whole games* (not lives): reward clipping and episodic life are done by the agent
-(:mod:`coordconv_rl.a2c`: ``episode_ends``, ``reward_clipper``), identically for every backend, and
-true game scores stay visible.
+``terminated``/``truncated`` end *whole games* (not lives): reward clipping and the value
+targets' episode end at a lost life are the agent's (:mod:`coordconv_rl.a2c`: ``episode_ends``,
+``reward_clipper``), identically for every backend, and true game scores stay visible.
 
-Backends for ``ALE/<Game>-v5`` ids (the baselines ``wrap_deepmind`` preprocessing: 84x84 grey,
-max over the last two of 4 skipped frames, 4-frame stack, up to 30 no-op starts, no sticky
-actions by default as baselines' ``NoFrameskip-v4`` games):
+``ALE/<Game>-v5`` ids get OpenAI baselines' DeepMind wrappers as its A2C stacks them
+(:mod:`coordconv_rl.deepmind` over :mod:`coordconv_rl.emulators`): 1-30 no-op frames at a
+game's start, 4 frames per agent step max-pooled in colour over the last two, then 84x84 grey,
+games cut at 400k emulator frames as ``<Game>NoFrameskip-v4``, no sticky actions by default (as
+those), and with ``episodic_life`` a lost life starting a new episode for the agent: the frame
+stack is zeroed and the game goes on after a hidden no-op step and, in games with FIRE, FIRE and
+action 2 (as after every game's start). Two backends, the same semantics:
 
-- ``ale-vector`` (default): ``ale_py.AtariVectorEnv``, emulators and preprocessing in C++ threads;
-  also presses FIRE on reset in games that need it (baselines' ``FireResetEnv``).
-- ``gymnasium``: ``SyncVectorEnv`` over ``AtariPreprocessing`` + ``FrameStackObservation``, the
-  standard Python wrappers (needs opencv); kept as a fallback and as the benchmark's baseline.
+- ``ale-vector`` (default): one ``ale_py.AtariVectorEnv`` per env, emulation, frame skip and
+  max-pool in C++ threads, the envs of a step run concurrently;
+- ``gymnasium``: ``ale_py``'s gymnasium ``AtariEnv`` one frame a step, the rest in Python.
 """
 
 from __future__ import annotations
@@ -25,17 +28,29 @@ from typing import Any, Literal
 import gymnasium as gym
 import numpy as np
 
+from coordconv_rl.deepmind import DeepMindVectorEnv
+from coordconv_rl.emulators import (
+    AleVectorEmulator,
+    Emulator,
+    GymnasiumEmulator,
+    max_episode_frames,
+)
 from coordconv_rl.games import TINY_ENV_ID, rom_id
 from coordconv_rl.target_reach import register as register_target_reach
 from coordconv_train import UserError
 
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "lives_of",
+    "load_vector_env_state",
+    "make_vector_env",
+    "max_episode_frames",
+    "vector_env_state",
+]
+
 Backend = Literal["ale-vector", "gymnasium"]
 BACKENDS: tuple[str, ...] = ("ale-vector", "gymnasium")
-FRAME_SKIP = 4
-NOOP_MAX = 30
-STACK = 4
-SCREEN = 84
-MAX_EPISODE_FRAMES = 108_000  # emulator frames (30 minutes of play), as ALE's v5 default
 
 
 def make_vector_env(
@@ -44,8 +59,13 @@ def make_vector_env(
     seed: int,
     backend: Backend = "ale-vector",
     repeat_action_probability: float = 0.0,
+    episodic_life: bool = True,
 ) -> gym.vector.VectorEnv:
-    """Build and reset-ready ``num_envs`` copies of ``env_id`` (see module docstring)."""
+    """Build and reset-ready ``num_envs`` copies of ``env_id`` (see module docstring).
+
+    ``episodic_life`` (Atari): a lost life is a new episode for the environment, as baselines'
+    ``EpisodicLifeEnv``: frame stack zeroed, FIRE pressed; the agent must end its episodes there
+    too (``A2CConfig.episodic_life``)."""
     if num_envs < 1:
         raise UserError(f"num_envs must be >= 1, got {num_envs}")
     if backend not in BACKENDS:
@@ -53,28 +73,21 @@ def make_vector_env(
     if env_id == TINY_ENV_ID:
         register_target_reach()
         return _same_step_sync(lambda: gym.make(TINY_ENV_ID), num_envs)
-    game = rom_id(env_id)
-    if backend == "ale-vector":
-        from ale_py import AtariVectorEnv
+    game, cap = rom_id(env_id), max_episode_frames(env_id)
 
-        return AtariVectorEnv(
-            game,
-            num_envs,
-            img_height=SCREEN,
-            img_width=SCREEN,
-            grayscale=True,
-            stack_num=STACK,
-            frameskip=FRAME_SKIP,
-            maxpool=True,
-            noop_max=NOOP_MAX,
-            episodic_life=False,  # the agent treats a lost life as terminal (a2c.py)
-            reward_clipping=False,  # the agent clips; raw rewards give true scores
-            use_fire_reset=True,
-            repeat_action_probability=repeat_action_probability,
-            max_num_frames_per_episode=MAX_EPISODE_FRAMES,
-            autoreset_mode="SameStep",
-        )
-    return _same_step_sync(lambda: _wrapped_atari(env_id, repeat_action_probability), num_envs)
+    def emulator() -> Emulator:
+        if backend == "ale-vector":
+            return AleVectorEmulator(game, repeat_action_probability, cap)
+        return GymnasiumEmulator(env_id, repeat_action_probability, cap)
+
+    emulators: list[Emulator] = []
+    try:
+        emulators.extend(emulator() for _ in range(num_envs))
+    except BaseException:
+        for made in emulators:
+            made.close()
+        raise
+    return DeepMindVectorEnv(emulators, episodic_life=episodic_life)
 
 
 def _same_step_sync(make_env: Callable[[], gym.Env], num_envs: int) -> gym.vector.SyncVectorEnv:
@@ -82,30 +95,6 @@ def _same_step_sync(make_env: Callable[[], gym.Env], num_envs: int) -> gym.vecto
     return gym.vector.SyncVectorEnv(
         [make_env for _ in range(num_envs)], autoreset_mode=gym.vector.AutoresetMode.SAME_STEP
     )
-
-
-def _wrapped_atari(env_id: str, repeat_action_probability: float) -> gym.Env:
-    """One Atari game through gymnasium's standard Python wrappers (order as wrap_deepmind)."""
-    import ale_py
-    from gymnasium.wrappers import AtariPreprocessing, FrameStackObservation
-
-    gym.register_envs(ale_py)
-    env = gym.make(
-        env_id,
-        frameskip=1,  # AtariPreprocessing skips (and max-pools) instead
-        repeat_action_probability=repeat_action_probability,
-        max_num_frames_per_episode=MAX_EPISODE_FRAMES,
-    )
-    env = AtariPreprocessing(
-        env,
-        noop_max=NOOP_MAX,
-        frame_skip=FRAME_SKIP,
-        screen_size=SCREEN,
-        terminal_on_life_loss=False,
-        grayscale_obs=True,
-        scale_obs=False,
-    )
-    return FrameStackObservation(env, STACK)
 
 
 def lives_of(info: dict, num_envs: int) -> np.ndarray | None:
