@@ -12,6 +12,7 @@ from coordconv_core import (
     CoordConv1d,
     CoordConv2d,
     CoordConvTranspose2d,
+    CoordConvWrapper,
     convert_to_coordconv,
 )
 from coordconv_core.coordconv import COORDCONV_FOR
@@ -150,6 +151,21 @@ def test_from_conv_copies_everything_and_keeps_the_function(
     assert (new.coord_weight == 0).all()
     assert (new.bias is None) == (conv.bias is None)
     torch.testing.assert_close(new(x), conv(x), rtol=1e-12, atol=1e-12)
+
+
+def test_a_plain_conv_with_hooks_is_wrapped_and_keeps_them() -> None:
+    """A new layer would lose the hooks (the legacy weight_norm is a pre-forward hook)."""
+    torch.manual_seed(0)
+    conv = nn.Conv2d(2, 3, 3, padding=1)
+    conv.register_forward_hook(lambda module, args, out: 2 * out)
+    model = nn.Sequential(conv, nn.Conv2d(3, 3, 1))
+    x = torch.randn(2, 2, 5, 4)
+    before = model(x)
+    convert_to_coordconv(model, layers="all")
+    assert isinstance(model[0], CoordConvWrapper)
+    assert model[0].conv is conv
+    assert isinstance(model[1], CoordConv2d)
+    torch.testing.assert_close(model(x), before)
 
 
 def test_from_conv_refuses_what_it_cannot_copy() -> None:

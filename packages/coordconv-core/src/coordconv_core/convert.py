@@ -44,10 +44,16 @@ def _candidates(module: nn.Module, subclasses: str) -> Iterator[tuple[str, _Conv
             yield name, m
 
 
+def _has_hooks(module: nn.Module) -> bool:
+    hooks = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+    return any(getattr(module, name, None) for name in hooks)
+
+
 def _convert(conv: _ConvNd, with_r: bool, coords: CoordEncoding) -> nn.Module:
-    """``from_conv`` for a plain torch convolution, a wrapper for a subclass."""
+    """``from_conv`` for a plain torch convolution, a wrapper for a subclass or for a plain one
+    with hooks (e.g. the legacy ``weight_norm``, a pre-forward hook), which a new layer would lose."""
     layer = COORDCONV_FOR.get(type(conv))
-    if layer is None:
+    if layer is None or _has_hooks(conv):
         return CoordConvWrapper(conv, with_r=with_r, coords=coords)
     assert issubclass(layer, _CoordConvNd)
     return layer.from_conv(conv, with_r=with_r, coords=coords)
@@ -81,8 +87,9 @@ def convert_to_coordconv(
 
     Returns:
         ``module`` with the selected layers replaced. Their coordinate weights are zero, so the
-        outputs are unchanged until training moves them. Forward/backward hooks registered on
-        replaced plain convolutions are not carried over (a wrapped one keeps its own).
+        outputs are unchanged until training moves them. A plain convolution with forward or
+        backward hooks (the legacy ``nn.utils.weight_norm`` is one) is wrapped like a subclass,
+        so its hooks keep running.
 
     Raises:
         ValueError: if nothing is selected, if ``layers``, ``subclasses`` or ``coords`` is not a
