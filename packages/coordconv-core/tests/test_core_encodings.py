@@ -129,7 +129,7 @@ def test_default_fourier_is_four_powers_of_two_per_axis() -> None:
     assert coordinate_grid((3, 4, 5), coords="fourier").shape == (24, 3, 4, 5)
 
 
-def test_random_fourier_features_are_seeded_gaussian() -> None:
+def test_random_fourier_features_are_seeded_gaussian(device: torch.device) -> None:
     encoding = CoordEncoding("fourier", num_frequencies=3, sigma=10.0, seed=7)
     b = encoding.frequency_matrix(2)
     generator = torch.Generator().manual_seed(7)
@@ -144,6 +144,8 @@ def test_random_fourier_features_are_seeded_gaussian() -> None:
                                    torch.tensor([0.0, 1.0], dtype=F64), indexing="ij")[::-1])  # fmt: skip
     angle = 2 * math.pi * torch.einsum("md,dhw->mhw", b, v)
     torch.testing.assert_close(grid, torch.cat([angle.cos(), angle.sin()]), rtol=0, atol=1e-12)
+    on_device = coordinate_grid((3, 2), coords=encoding, dtype=F64, device=device)
+    torch.testing.assert_close(on_device.cpu(), grid, rtol=0, atol=1e-12)  # B drawn on the CPU
     layer = AddCoords(2, coords=encoding)
     assert torch.equal(layer.fourier_frequencies, b.float())
     assert "fourier_frequencies" in layer.state_dict()

@@ -72,7 +72,9 @@ def _fourier(
     else:
         if frequencies is None:
             raise ValueError("random Fourier features need their frequency matrix")
-        cycles = torch.tensordot(frequencies.to(v.dtype), v, dims=1)  # (m, *spatial)
+        cycles = torch.tensordot(
+            frequencies.to(dtype=v.dtype, device=v.device), v, dims=1
+        )  # (m, *spatial)
     angle = cycles * (2 * math.pi)
     return [*torch.cos(angle), *torch.sin(angle)]
 
