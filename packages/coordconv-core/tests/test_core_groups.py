@@ -23,15 +23,16 @@ from coordconv_core import (
     CoordConv3d,
     CoordConvTranspose1d,
     CoordConvTranspose2d,
-    CoordConvTranspose3d,
     CoordEncoding,
     coordinate_grid,
 )
+from coordconv_core.coordconv import COORDCONV_FOR
 
-CONV = {1: CoordConv1d, 2: CoordConv2d, 3: CoordConv3d}
-TRANSPOSED = {1: CoordConvTranspose1d, 2: CoordConvTranspose2d, 3: CoordConvTranspose3d}
-F_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-F_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+RANKS = (1, 2, 3)
+CONV = {r: COORDCONV_FOR[getattr(nn, f"Conv{r}d")] for r in RANKS}
+TRANSPOSED = {r: COORDCONV_FOR[getattr(nn, f"ConvTranspose{r}d")] for r in RANKS}
+F_CONV = {r: getattr(F, f"conv{r}d") for r in RANKS}
+F_CONV_T = {r: getattr(F, f"conv_transpose{r}d") for r in RANKS}
 F64 = torch.float64
 
 
@@ -48,6 +49,14 @@ def pad_input(layer: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
     return F.pad(x, layer._reversed_padding_repeated_twice, mode=layer.padding_mode), 0
 
 
+def output_padding(layer: nn.Module, x: torch.Tensor, kw: dict[str, Any]) -> list[int]:
+    """What a transposed layer computes for ``x`` (and ``output_size`` if given)."""
+    return layer._output_padding(
+        x, kw.get("output_size"), layer.stride, layer.padding, layer.kernel_size, x.dim() - 2,
+        layer.dilation,
+    )  # fmt: skip
+
+
 def concatenation_reference(layer: nn.Module, x: torch.Tensor, **kw: Any) -> torch.Tensor:
     g, rank = layer.groups, x.dim() - 2
     coords = batch_grid(layer, x)
@@ -55,15 +64,7 @@ def concatenation_reference(layer: nn.Module, x: torch.Tensor, **kw: Any) -> tor
     copies = coords.unsqueeze(1).expand(-1, g, *coords.shape[1:])
     xc = torch.cat([per_group, copies], dim=2).flatten(1, 2)  # (N, in + g * extra, *s)
     if layer.transposed:
-        op = layer._output_padding(
-            xc,
-            kw.get("output_size"),
-            layer.stride,
-            layer.padding,
-            layer.kernel_size,
-            rank,
-            layer.dilation,
-        )
+        op = output_padding(layer, x, kw)
         return F_CONV_T[rank](
             xc, layer.weight, layer.bias, layer.stride, layer.padding, op, g, layer.dilation
         )
@@ -79,15 +80,7 @@ def separate_reference(layer: nn.Module, x: torch.Tensor, **kw: Any) -> torch.Te
         step = c + extra
         w_data = torch.cat([w[j * step : j * step + c] for j in range(g)])
         w_coord = torch.cat([w[j * step + c : (j + 1) * step] for j in range(g)], dim=1)
-        op = layer._output_padding(
-            x,
-            kw.get("output_size"),
-            layer.stride,
-            layer.padding,
-            layer.kernel_size,
-            rank,
-            layer.dilation,
-        )
+        op = output_padding(layer, x, kw)
         args = (layer.stride, layer.padding, op)
         data = F_CONV_T[rank](x, w_data, None, *args, g, layer.dilation)
         return data + F_CONV_T[rank](coords, w_coord, layer.bias, *args, 1, layer.dilation)

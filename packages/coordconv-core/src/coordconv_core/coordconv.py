@@ -33,8 +33,10 @@ same for every sample: it is computed once at batch 1, shape ``(1, out, *out_spa
 broadcast-added in place. Compared with concatenate-then-convolve this saves the copy of the input
 and, in training, the concatenated tensor autograd would keep for the weight gradient (a second
 copy of every CoordConv input). The bracket is computed as im2col + one small matrix product
-(:mod:`coordconv_core.coord_term`) for 1-D/2-D layers. One exception, by measurement: pointwise
-layers with thin inputs concatenate (see ``_CoordConv``).
+for 1-D/2-D layers of the first version's configurations (default encoding, ``groups=1``, whose
+numbers must not change), as a batch-1 convolution otherwise (:mod:`coordconv_core.coord_term`).
+One exception, by measurement: pointwise layers with thin inputs concatenate (see
+``_CoordConv``).
 
 :meth:`_CoordConvNd.from_conv` (``CoordConv2d.from_conv(conv)`` etc.) turns a plain torch
 convolution into the matching CoordConv layer computing the same function (coordinate weights
@@ -66,6 +68,9 @@ if TYPE_CHECKING:
     from torch.nn.modules.conv import _ConvTransposeNd as _ConvTransposeBase
 else:
     _ConvBase = _ConvTransposeBase = object
+
+
+_DEFAULT_COORDS = CoordEncoding()
 
 
 def check_groups(who: str, in_channels: int, out_channels: int, groups: Any) -> int:
@@ -142,6 +147,12 @@ class _CoordConvNd(_ConvBase):
 
     def _split_weight(self) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
+
+    @property
+    def _bit_compatible(self) -> bool:
+        """The configurations of the first version (default encoding, ``groups=1``), whose
+        numbers must stay bit for bit: they keep its im2col coordinate term."""
+        return self.groups == 1 and self.coords == _DEFAULT_COORDS
 
     def _check(self, x: torch.Tensor) -> None:
         _check_input(x, self._rank, type(self).__name__)
@@ -282,6 +293,7 @@ class _CoordConv(_CoordConvNd):
             kernel_size=self.kernel_size,
             reversed_padding=self._reversed_padding_repeated_twice,
             padding_mode=self.padding_mode,
+            im2col=self._bit_compatible,
         )
         return out.add_(coord)  # (N, out, *o) += (1, out, *o); conv does not save its output
 

@@ -165,7 +165,7 @@ class CoordConvWrapper(nn.Module):
             grid, weight, None, out_spatial, transposed=False, stride=stride,
             padding=None if reversed_padding is not None else conv.padding, dilation=dilation,
             kernel_size=k, reversed_padding=reversed_padding or conv._reversed_padding_repeated_twice,
-            padding_mode=conv.padding_mode,
+            padding_mode=conv.padding_mode, im2col=False,
         )  # fmt: skip
 
     def _reversed_padding(
