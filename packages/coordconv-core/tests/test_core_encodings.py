@@ -140,8 +140,13 @@ def test_random_fourier_features_are_seeded_gaussian(device: torch.device) -> No
     assert 2.0 < wide.std().item() < 4.0
     grid = coordinate_grid((3, 2), coords=encoding, dtype=F64)
     assert grid.shape == (6, 3, 2)  # 2 * num_frequencies channels whatever the rank
-    v = torch.stack(torch.meshgrid(torch.tensor([0.0, 0.5, 1.0], dtype=F64),
-                                   torch.tensor([0.0, 1.0], dtype=F64), indexing="ij")[::-1])  # fmt: skip
+    v = torch.stack(
+        torch.meshgrid(
+            torch.tensor([0.0, 0.5, 1.0], dtype=F64),
+            torch.tensor([0.0, 1.0], dtype=F64),
+            indexing="ij",
+        )[::-1]
+    )
     angle = 2 * math.pi * torch.einsum("md,dhw->mhw", b, v)
     torch.testing.assert_close(grid, torch.cat([angle.cos(), angle.sin()]), rtol=0, atol=1e-12)
     on_device = coordinate_grid((3, 2), coords=encoding, dtype=F64, device=device)

@@ -52,9 +52,14 @@ def pad_input(layer: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
 def output_padding(layer: nn.Module, x: torch.Tensor, kw: dict[str, Any]) -> list[int]:
     """What a transposed layer computes for ``x`` (and ``output_size`` if given)."""
     return layer._output_padding(
-        x, kw.get("output_size"), layer.stride, layer.padding, layer.kernel_size, x.dim() - 2,
+        x,
+        kw.get("output_size"),
+        layer.stride,
+        layer.padding,
+        layer.kernel_size,
+        x.dim() - 2,
         layer.dilation,
-    )  # fmt: skip
+    )
 
 
 def concatenation_reference(layer: nn.Module, x: torch.Tensor, **kw: Any) -> torch.Tensor:

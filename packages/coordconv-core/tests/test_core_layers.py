@@ -25,6 +25,7 @@ from coordconv_core import (
     CoordEncoding,
     coordinate_grid,
 )
+from coordconv_core.coord_term import conv_coord_term
 
 CONV = {1: CoordConv1d, 2: CoordConv2d, 3: CoordConv3d}
 TRANSPOSED = {1: CoordConvTranspose1d, 2: CoordConvTranspose2d, 3: CoordConvTranspose3d}
@@ -257,6 +258,56 @@ def test_drop_in_subclass_and_state_dict() -> None:
     plain = nn.Conv2d(6, 8, 3, padding=1)
     plain.load_state_dict(layer.state_dict())  # same keys and shapes as the plain layer
     assert isinstance(CoordConvTranspose3d(2, 2, 3), nn.ConvTranspose3d)
+
+
+def first_version_forward(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The forward of this package's first version for the 2-D/1-D/3-D convolution layers,
+    literally: the data convolution, then the im2col coordinate term (3-D: the convolution)."""
+    c = layer.data_channels
+    out = layer._conv_forward(x, layer.weight[:, :c], None)
+    grid = coordinate_grid(x.shape[2:], with_r=layer.with_r, dtype=x.dtype, device=x.device)
+    if x.dim() == 5:
+        coord = layer._conv_forward(grid.unsqueeze(0), layer.weight[:, c:], layer.bias)
+    else:
+        coord = conv_coord_term(
+            grid,
+            layer.weight[:, c:],
+            layer.bias,
+            out.shape[2:],
+            stride=layer.stride,
+            dilation=layer.dilation,
+            kernel_size=layer.kernel_size,
+            reversed_padding=layer._reversed_padding_repeated_twice,
+            padding_mode=layer.padding_mode,
+        )
+    return out.add_(coord)
+
+
+LARGER_CASES = [  # a longer coordinate sum (extra * k * k terms), where another order shows
+    (2, (40, 36), {"kernel_size": 5, "padding": 2}),
+    (2, (33, 30), {"kernel_size": 7, "stride": 2, "padding": 3, "padding_mode": "reflect"}),
+    (1, (50,), {"kernel_size": 9, "padding": 4, "dilation": 2}),
+]
+
+
+@pytest.mark.parametrize(("rank", "spatial", "kwargs"), CONV_CASES + LARGER_CASES)
+def test_default_layers_compute_the_first_versions_numbers_bit_for_bit(
+    rank: int, spatial: tuple[int, ...], kwargs: dict[str, Any], device: torch.device
+) -> None:
+    """Trained results elsewhere in the repository depend on these numbers: outputs and every
+    gradient of a default-encoding, groups=1 layer equal the first version's computation exactly
+    (float32, where another summation order would show)."""
+    torch.manual_seed(0)
+    layer = CONV[rank](5, 8, with_r=rank != 2, device=device, **kwargs)
+    assert not layer._concatenate
+    x = torch.randn(3, 5, *spatial, device=device, requires_grad=True)
+    out, want = layer(x), first_version_forward(layer, x)
+    assert torch.equal(out, want)
+    grad = torch.randn_like(out)
+    got = torch.autograd.grad(out, [x, *layer.parameters()], grad)
+    expected = torch.autograd.grad(want, [x, *layer.parameters()], grad)
+    for g, w in zip(got, expected, strict=True):
+        assert torch.equal(g, w)
 
 
 def test_gradcheck_float64(device: torch.device) -> None:

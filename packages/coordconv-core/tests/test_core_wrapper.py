@@ -163,8 +163,12 @@ def test_convert_wraps_subclasses_once_and_converts_plain_convs(
 ) -> None:
     torch.manual_seed(0)
     WSConv2d, SameConv2d = conv_subclasses
-    model = nn.Sequential(WSConv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3, groups=8),
-                          SameConv2d(8, 4, 3, stride=2))  # fmt: skip
+    model = nn.Sequential(
+        WSConv2d(3, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(8, 8, 3, groups=8),
+        SameConv2d(8, 4, 3, stride=2),
+    )
     x = torch.randn(2, 3, 9, 10)
     before = model(x)
     skipped = convert_to_coordconv(model, layers="all", subclasses="skip")

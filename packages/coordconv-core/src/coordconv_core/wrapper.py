@@ -129,9 +129,13 @@ class CoordConvWrapper(nn.Module):
                 f"channels-first batch, got shape {tuple(input.shape)}"
             )
         grid = encode_grid(
-            input.shape[2:], self.coords, self.with_r, out.dtype, out.device,
+            input.shape[2:],
+            self.coords,
+            self.with_r,
+            out.dtype,
+            out.device,
             self.fourier_frequencies,
-        )  # fmt: skip
+        )
         return out + self._coordinate_term(grid, tuple(input.shape[2:]), tuple(out.shape[2:]))
 
     def _coordinate_term(
@@ -157,16 +161,32 @@ class CoordConvWrapper(nn.Module):
                     f"padding {padding} and dilation {dilation} gives"
                 )
             return coordinate_term(
-                grid, weight, None, out_spatial, transposed=True, stride=stride,
-                padding=padding, dilation=dilation, kernel_size=k, output_padding=output_padding,
-            )  # fmt: skip
+                grid,
+                weight,
+                None,
+                out_spatial,
+                transposed=True,
+                stride=stride,
+                padding=padding,
+                dilation=dilation,
+                kernel_size=k,
+                output_padding=output_padding,
+            )
         reversed_padding = self._reversed_padding(spatial, out_spatial)
         return coordinate_term(
-            grid, weight, None, out_spatial, transposed=False, stride=stride,
-            padding=None if reversed_padding is not None else conv.padding, dilation=dilation,
-            kernel_size=k, reversed_padding=reversed_padding or conv._reversed_padding_repeated_twice,
-            padding_mode=conv.padding_mode, im2col=False,
-        )  # fmt: skip
+            grid,
+            weight,
+            None,
+            out_spatial,
+            transposed=False,
+            stride=stride,
+            padding=None if reversed_padding is not None else conv.padding,
+            dilation=dilation,
+            kernel_size=k,
+            reversed_padding=reversed_padding or conv._reversed_padding_repeated_twice,
+            padding_mode=conv.padding_mode,
+            im2col=False,
+        )
 
     def _reversed_padding(
         self, spatial: tuple[int, ...], out_spatial: tuple[int, ...]
