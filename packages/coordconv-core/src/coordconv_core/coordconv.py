@@ -266,11 +266,16 @@ class _CoordConv(_CoordConvNd):
         return pointwise and thin and self.groups == 1
 
     def _split_weight(self) -> tuple[torch.Tensor, torch.Tensor]:
+        # one split, not two slices: its backward is one cat, where two slices' backward fills
+        # two weight-sized zero tensors and adds them (fewer passes and parallel regions, the
+        # same numbers)
         c = self.data_channels // self.groups
-        return self.weight[:, :c], self.weight[:, c:]
+        data, coord = torch.split(self.weight, [c, self.weight.shape[1] - c], dim=1)
+        return data, coord
 
     def _weight_blocks(self) -> tuple[torch.Tensor, torch.Tensor]:
-        return self._split_weight()
+        c = self.data_channels // self.groups
+        return self.weight[:, :c], self.weight[:, c:]
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         """``(N, in, *s)`` -> ``(N, out, *o)``, ``o`` as for the torch layer."""
@@ -313,9 +318,10 @@ class _CoordConvTranspose(_CoordConvNd, _ConvTransposeBase):
         return grouped[:, :c], grouped[:, c:]  # (g, in / g, out / g, *k), (g, extra, out / g, *k)
 
     def _split_weight(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.groups == 1:
+        if self.groups == 1:  # one split, as for convolutions
             c = self.data_channels
-            return self.weight[:c], self.weight[c:]
+            data, coord = torch.split(self.weight, [c, self.weight.shape[0] - c])
+            return data, coord
         data, coord = self._weight_blocks()
         # the dense coordinate weight (extra, out, *k): group j's block feeds outputs j * out / g...
         coord = coord.transpose(0, 1).reshape(coord.shape[1], self.out_channels, *coord.shape[3:])
