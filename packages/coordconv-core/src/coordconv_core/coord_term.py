@@ -68,9 +68,12 @@ def conv_coord_term(
     pad = [*reversed_padding, 0, 0][:4]  # 1-D: pad W only
     if any(pad):
         image = F.pad(image, pad, mode="constant" if padding_mode == "zeros" else padding_mode)
-    cols = F.unfold(
-        image, _as_2d(kernel_size, 1), dilation=_as_2d(dilation, 1), stride=_as_2d(stride, 1)
-    )[0]  # (extra * prod(k), L_out)
+    if all(k == 1 for k in kernel_size) and all(s == 1 for s in stride):
+        cols = image.reshape(extra, -1)  # pointwise: im2col is the image itself (one op less)
+    else:
+        cols = F.unfold(
+            image, _as_2d(kernel_size, 1), dilation=_as_2d(dilation, 1), stride=_as_2d(stride, 1)
+        )[0]  # (extra * prod(k), L_out)
     w = weight.reshape(out_channels, -1)  # (out, extra * prod(k)), same (c, kh, kw) order
     term = w @ cols if bias is None else torch.addmm(bias.unsqueeze(1), w, cols)  # (out, L_out)
     return term.view(1, out_channels, *out_spatial)

@@ -359,28 +359,32 @@ class _CoordConvTranspose(_CoordConvNd, _ConvTransposeBase):
 
 
 class CoordConv1d(_CoordConv, nn.Conv1d):
-    """``nn.Conv1d`` over ``(N, C, L)`` plus one coordinate channel (and r if ``with_r``)."""
+    """``nn.Conv1d`` over ``(N, C, L)`` plus the coordinate channels (x along L, then r if
+    ``with_r``; what they hold: ``coords``) -> ``(N, out, L_out)``."""
 
     _rank = 1
     _torch_class = nn.Conv1d
 
 
 class CoordConv2d(_CoordConv, nn.Conv2d):
-    """``nn.Conv2d`` over ``(N, C, H, W)`` plus x, y (and r) coordinate channels."""
+    """``nn.Conv2d`` over ``(N, C, H, W)`` plus the coordinate channels: x (varies along W)
+    first, then y (along H), then r if ``with_r`` (what they hold: ``coords``) ->
+    ``(N, out, H_out, W_out)``."""
 
     _rank = 2
     _torch_class = nn.Conv2d
 
 
 class CoordConv3d(_CoordConv, nn.Conv3d):
-    """``nn.Conv3d`` over ``(N, C, D, H, W)`` plus three coordinate channels (and r)."""
+    """``nn.Conv3d`` over ``(N, C, D, H, W)`` plus the coordinate channels x (along W), y (along
+    H), z (along D), then r if ``with_r`` -> ``(N, out, D_out, H_out, W_out)``."""
 
     _rank = 3
     _torch_class = nn.Conv3d
 
 
 class CoordConvTranspose1d(_CoordConvTranspose, nn.ConvTranspose1d):
-    """``nn.ConvTranspose1d`` with one coordinate channel (and r) on its input."""
+    """``nn.ConvTranspose1d`` with the coordinate channels of its input ``(N, C, L)`` (x, then r)."""
 
     _rank = 1
     _torch_class = nn.ConvTranspose1d
@@ -388,7 +392,8 @@ class CoordConvTranspose1d(_CoordConvTranspose, nn.ConvTranspose1d):
 
 
 class CoordConvTranspose2d(_CoordConvTranspose, nn.ConvTranspose2d):
-    """``nn.ConvTranspose2d`` with x, y (and r) coordinate channels on its input."""
+    """``nn.ConvTranspose2d`` with the coordinate channels of its input ``(N, C, H, W)``: x (along
+    W), y (along H), then r."""
 
     _rank = 2
     _torch_class = nn.ConvTranspose2d
@@ -396,7 +401,8 @@ class CoordConvTranspose2d(_CoordConvTranspose, nn.ConvTranspose2d):
 
 
 class CoordConvTranspose3d(_CoordConvTranspose, nn.ConvTranspose3d):
-    """``nn.ConvTranspose3d`` with three coordinate channels (and r) on its input."""
+    """``nn.ConvTranspose3d`` with the coordinate channels of its input ``(N, C, D, H, W)``: x
+    (along W), y (along H), z (along D), then r."""
 
     _rank = 3
     _torch_class = nn.ConvTranspose3d
