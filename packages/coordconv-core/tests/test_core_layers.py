@@ -22,7 +22,10 @@ from coordconv_core import (
     CoordConvTranspose1d,
     CoordConvTranspose2d,
     CoordConvTranspose3d,
+    CoordEncoding,
+    coordinate_grid,
 )
+from coordconv_core.coord_term import conv_coord_term
 
 CONV = {1: CoordConv1d, 2: CoordConv2d, 3: CoordConv3d}
 TRANSPOSED = {1: CoordConvTranspose1d, 2: CoordConvTranspose2d, 3: CoordConvTranspose3d}
@@ -30,9 +33,20 @@ F_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 F_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
-def reference_coords(x: torch.Tensor, with_r: bool) -> torch.Tensor:
-    """``(N, rank + with_r, *spatial)``: linspace(-1, 1) per axis (0 for size 1), last axis first."""
+DEFAULT_COORDS = CoordEncoding()
+
+
+def reference_coords(
+    x: torch.Tensor, with_r: bool, coords: CoordEncoding = DEFAULT_COORDS
+) -> torch.Tensor:
+    """``(N, rank + with_r, *spatial)``: linspace(-1, 1) per axis (0 for size 1), last axis first.
+
+    Other encodings come from ``coordinate_grid`` (tested exactly in test_core_encodings.py).
+    """
     spatial = x.shape[2:]
+    if coords != DEFAULT_COORDS:
+        grid = coordinate_grid(spatial, with_r=with_r, coords=coords, dtype=torch.float64)
+        return grid.to(x.dtype).to(x.device).expand(x.shape[0], *grid.shape)
     axes = [
         torch.linspace(-1, 1, s, dtype=torch.float64)
         if s > 1
@@ -50,7 +64,7 @@ def reference_coords(x: torch.Tensor, with_r: bool) -> torch.Tensor:
 def reference_forward(layer: nn.Module, x: torch.Tensor, output_size: Any = None) -> torch.Tensor:
     """Concatenate-then-convolve with the layer's own weight, written with the functional API."""
     rank = x.dim() - 2
-    xc = torch.cat([x, reference_coords(x, layer.with_r)], dim=1)
+    xc = torch.cat([x, reference_coords(x, layer.with_r, layer.coords)], dim=1)
     if layer.transposed:
         output_padding = layer._output_padding(
             xc, output_size, layer.stride, layer.padding, layer.kernel_size, rank, layer.dilation
@@ -190,6 +204,44 @@ def test_pointwise_thin_layers_concatenate_and_stay_exact(
     )
 
 
+ENCODING_CASES = [
+    "minus_half_half",
+    "zero_one",
+    "pixels",
+    CoordEncoding("fourier", 2),
+    CoordEncoding("fourier", 3, sigma=2.0, seed=1),
+]
+LAYER_CASES = [
+    # layer class, spatial, kwargs
+    (CoordConv1d, (7,), {"kernel_size": 3, "padding": 1, "padding_mode": "reflect"}),
+    (CoordConv2d, (5, 7), {"kernel_size": 3, "stride": 2, "padding": 1}),
+    (CoordConv3d, (3, 4, 5), {"kernel_size": 2, "padding": 1, "padding_mode": "circular"}),
+    (CoordConvTranspose2d, (3, 5), {"kernel_size": 4, "stride": 2, "padding": 1}),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "spatial", "kwargs"), LAYER_CASES, ids=lambda v: getattr(v, "__name__", "")
+)
+@pytest.mark.parametrize("coords", ENCODING_CASES, ids=str)
+def test_every_encoding_equals_concatenate_then_convolve(
+    coords: str | CoordEncoding,
+    make: type[nn.Module],
+    spatial: tuple[int, ...],
+    kwargs: dict[str, Any],
+    device: torch.device,
+) -> None:
+    """Non-square inputs; ``r`` for the encodings that have one; the channel count follows."""
+    torch.manual_seed(0)
+    with_r = coords in ("zero_one", "pixels")
+    layer = make(3, 4, with_r=with_r, coords=coords, device=device, dtype=torch.float64, **kwargs)
+    extra = coordinate_grid(spatial, with_r=with_r, coords=coords).shape[0]
+    assert layer.extra_channels == extra
+    assert layer.weight.shape[:2] == ((3 + extra, 4) if layer.transposed else (4, 3 + extra))
+    assert f"coords={layer.coords}" in repr(layer)
+    check_against_reference(layer, torch.randn(2, 3, *spatial, device=device, dtype=torch.float64))
+
+
 def test_drop_in_subclass_and_state_dict() -> None:
     layer = CoordConv2d(3, 8, 3, 1, 1, with_r=True)  # positional stride, padding like nn.Conv2d
     assert isinstance(layer, nn.Conv2d)
@@ -198,7 +250,7 @@ def test_drop_in_subclass_and_state_dict() -> None:
     assert layer.rank == 2
     assert layer.weight.shape == (8, 6, 3, 3)
     assert sum(p.numel() for p in layer.parameters()) == 8 * 6 * 9 + 8
-    assert "data_channels=3, with_r=True" in repr(layer)
+    assert "data_channels=3, with_r=True, coords=minus_one_one" in repr(layer)
     twin = CoordConv2d(3, 8, 3, padding=1, with_r=True)
     twin.load_state_dict(layer.state_dict())
     x = torch.randn(2, 3, 5, 5)
@@ -206,6 +258,56 @@ def test_drop_in_subclass_and_state_dict() -> None:
     plain = nn.Conv2d(6, 8, 3, padding=1)
     plain.load_state_dict(layer.state_dict())  # same keys and shapes as the plain layer
     assert isinstance(CoordConvTranspose3d(2, 2, 3), nn.ConvTranspose3d)
+
+
+def first_version_forward(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The forward of this package's first version for the 2-D/1-D/3-D convolution layers,
+    literally: the data convolution, then the im2col coordinate term (3-D: the convolution)."""
+    c = layer.data_channels
+    out = layer._conv_forward(x, layer.weight[:, :c], None)
+    grid = coordinate_grid(x.shape[2:], with_r=layer.with_r, dtype=x.dtype, device=x.device)
+    if x.dim() == 5:
+        coord = layer._conv_forward(grid.unsqueeze(0), layer.weight[:, c:], layer.bias)
+    else:
+        coord = conv_coord_term(
+            grid,
+            layer.weight[:, c:],
+            layer.bias,
+            out.shape[2:],
+            stride=layer.stride,
+            dilation=layer.dilation,
+            kernel_size=layer.kernel_size,
+            reversed_padding=layer._reversed_padding_repeated_twice,
+            padding_mode=layer.padding_mode,
+        )
+    return out.add_(coord)
+
+
+LARGER_CASES = [  # a longer coordinate sum (extra * k * k terms), where another order shows
+    (2, (40, 36), {"kernel_size": 5, "padding": 2}),
+    (2, (33, 30), {"kernel_size": 7, "stride": 2, "padding": 3, "padding_mode": "reflect"}),
+    (1, (50,), {"kernel_size": 9, "padding": 4, "dilation": 2}),
+]
+
+
+@pytest.mark.parametrize(("rank", "spatial", "kwargs"), CONV_CASES + LARGER_CASES)
+def test_default_layers_compute_the_first_versions_numbers_bit_for_bit(
+    rank: int, spatial: tuple[int, ...], kwargs: dict[str, Any], device: torch.device
+) -> None:
+    """Trained results elsewhere in the repository depend on these numbers: outputs and every
+    gradient of a default-encoding, groups=1 layer equal the first version's computation exactly
+    (float32, where another summation order would show)."""
+    torch.manual_seed(0)
+    layer = CONV[rank](5, 8, with_r=rank != 2, device=device, **kwargs)
+    assert not layer._concatenate
+    x = torch.randn(3, 5, *spatial, device=device, requires_grad=True)
+    out, want = layer(x), first_version_forward(layer, x)
+    assert torch.equal(out, want)
+    grad = torch.randn_like(out)
+    got = torch.autograd.grad(out, [x, *layer.parameters()], grad)
+    expected = torch.autograd.grad(want, [x, *layer.parameters()], grad)
+    for g, w in zip(got, expected, strict=True):
+        assert torch.equal(g, w)
 
 
 def test_gradcheck_float64(device: torch.device) -> None:
@@ -276,12 +378,16 @@ def test_errors() -> None:
         layer(torch.zeros(1, 5, 8, 8))  # e.g. someone feeding add_coords(x) to a CoordConv
     with pytest.raises(TypeError, match="floating input"):
         layer(torch.zeros(1, 3, 8, 8, dtype=torch.int64))
-    with pytest.raises(ValueError, match="does not support groups=2"):
-        CoordConv2d(4, 4, 3, groups=2)
-    with pytest.raises(ValueError, match="does not support groups=4"):
-        CoordConv1d(4, 4, 3, 1, 0, 1, 4)  # groups given positionally, as nn.Conv1d allows
-    with pytest.raises(ValueError, match="does not support groups=2"):
-        CoordConvTranspose2d(4, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="in_channels=4 must be divisible by groups=3"):
+        CoordConv2d(4, 4, 3, groups=3)
+    with pytest.raises(ValueError, match="out_channels=6 must be divisible by groups=4"):
+        CoordConv1d(4, 6, 3, 1, 0, 1, 4)  # groups given positionally, as nn.Conv1d allows
+    with pytest.raises(ValueError, match="in_channels=3 must be divisible by groups=2"):
+        CoordConvTranspose2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="with_r=True has no meaning for coords='fourier'"):
+        CoordConv2d(3, 4, 3, with_r=True, coords="fourier")
+    with pytest.raises(ValueError, match="coords must be one of minus_one_one"):
+        CoordConvTranspose1d(3, 4, 3, coords="centred")
     with pytest.raises(ValueError, match=r"zeros.* padding mode"):
         CoordConvTranspose2d(4, 4, 3, padding_mode="reflect")
 
