@@ -139,8 +139,9 @@ def test_onnx_export_dynamic_batch_runs_in_onnx_reference_evaluator() -> None:
 def test_torch_compile_fullgraph_every_option(every_option: nn.Module) -> None:
     """Dynamo captures the whole model in one graph and AOTAutograd traces its backward.
 
-    ``aot_eager`` stops before Inductor's code generation, which takes minutes for this model on
-    the shared 2-core machine (it passes there too); Inductor compiles the default layer above.
+    ``aot_eager`` stops before Inductor's code generation, which for this model takes 40 s on a
+    quiet 2-core machine and minutes under load (it passes too); Inductor compiles the default
+    layer above.
     """
     x = torch.randn(2, 3, 10, 12)
     compiled = torch.compile(every_option, fullgraph=True, dynamic=False, backend="aot_eager")

@@ -15,7 +15,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_readme_snippets_print_what_they_claim() -> None:
     text = README.read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     source = "\n".join(blocks)
     expected = [
         line.split("#", 1)[1].split(":", 1)[0].strip()
