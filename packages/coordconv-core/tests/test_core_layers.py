@@ -296,7 +296,10 @@ def test_default_layers_compute_the_first_versions_numbers_bit_for_bit(
 ) -> None:
     """Trained results elsewhere in the repository depend on these numbers: outputs and every
     gradient of a default-encoding, groups=1 layer equal the first version's computation exactly
-    (float32, where another summation order would show)."""
+    (float32, where another summation order would show), on the CPU, where every committed
+    result was computed. On CUDA, cuDNN picks its backward kernels by the tensors' layout, so
+    there the gradients agree to float32 rounding (seen on an H100: 4 of 17 cases differ in the
+    last bits), the outputs still exactly."""
     torch.manual_seed(0)
     layer = CONV[rank](5, 8, with_r=rank != 2, device=device, **kwargs)
     assert not layer._concatenate
@@ -307,7 +310,10 @@ def test_default_layers_compute_the_first_versions_numbers_bit_for_bit(
     got = torch.autograd.grad(out, [x, *layer.parameters()], grad)
     expected = torch.autograd.grad(want, [x, *layer.parameters()], grad)
     for g, w in zip(got, expected, strict=True):
-        assert torch.equal(g, w)
+        if device.type == "cuda":
+            torch.testing.assert_close(g, w)
+        else:
+            assert torch.equal(g, w)
 
 
 def test_gradcheck_float64(device: torch.device) -> None:
