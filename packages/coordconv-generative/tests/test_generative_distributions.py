@@ -61,6 +61,7 @@ def test_entropies_are_compared_at_the_smallest_count():
     gan = with_missing(dets([(1, 1), (1, 1)]), 6)
     out = matched_measurement({"data": data, "gan": gan}, "data", np.random.default_rng(0))
     assert out["data"]["points"] == out["gan"]["points"] == 2
+    assert (out["data"]["detect_rate"], out["gan"]["detect_rate"]) == (1.0, 0.25)  # before the cut
     assert out["data"]["coverage"] == pytest.approx(1.0)  # 2 points, 2 cells: 1 bit
     assert out["gan"]["coverage"] == 0.0
     assert "js_position" in out["gan"]
@@ -76,6 +77,7 @@ def test_no_images_with_both_objects_gives_nan_and_zero_points():
         np.random.default_rng(0),
     )
     assert out["gan"]["points"] == 0
+    assert out["gan"]["detect_rate"] == 0.0
     assert np.isnan(out["gan"]["coverage"])
     assert np.isnan(out["data"]["js_relative"])
 

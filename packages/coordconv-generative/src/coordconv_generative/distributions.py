@@ -83,21 +83,22 @@ def matched_measurement(
     """One measurement at a matched count: per source, the entropies of
     :func:`~coordconv_generative.entropy.entropy_metrics` and (for every source but ``data``)
     the JS distances to ``data``, all from ``m`` images each; ``m`` is in every source's
-    ``points``. No source with both objects in any image: every value NaN, ``points`` 0."""
+    ``points``, and ``detect_rate`` is the fraction of the source's images (before the cut) in
+    which the detector found both objects. No source with both objects in any image: every
+    other value NaN, ``points`` 0."""
     m = min(int(d.both.sum()) for d in detections.values())
-    out: dict[str, dict[str, float]] = {}
+    rates = {name: {"detect_rate": float(det.both.mean())} for name, det in detections.items()}
     if m == 0:
-        for name in detections:
-            nan = dict.fromkeys(("coverage", "relative_position", "js_position", "js_relative"))
-            out[name] = {k: float("nan") for k in nan} | {"points": 0.0}
-        return out
+        nan = dict.fromkeys(("coverage", "relative_position", "js_position", "js_relative"), np.nan)
+        return {name: nan | {"points": 0.0} | rates[name] for name in detections}
+    out: dict[str, dict[str, float]] = {}
     cut = {name: subsample(det, m, rng) for name, det in detections.items()}
     for name, det in cut.items():
         metrics = entropy_metrics(det, size=size, bin_size=bin_size)
         row = {"coverage": metrics["coverage"], "relative_position": metrics["relative_position"]}
         js = js_distances(det, cut[data], size=size, bin_size=bin_size)
         row |= {"js_position": js["position"], "js_relative": js["relative_position"]}
-        out[name] = row | {"points": float(m)}
+        out[name] = row | {"points": float(m)} | rates[name]
     return out
 
 
