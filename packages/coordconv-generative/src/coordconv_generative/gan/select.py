@@ -51,17 +51,17 @@ def sample_detections(
     return detect(generator.images(z))
 
 
-def reported_scores(generator: TrainedGenerator, prefix: str = "") -> dict[str, Any]:
+def reported_scores(generator: TrainedGenerator) -> dict[str, Any]:
     """What ``results.json`` reports of a generator, on the samples of :data:`REPORT_SEED`:
     the strict detector's clean rate and spread (the headline) and the permissive detector's
-    detect rate and spread (the paper's measurement tool), keys prefixed by ``prefix``."""
+    detect rate and spread (the paper's measurement tool)."""
     loose = sample_detections(generator)
     strict = sample_detections(generator, detect=detect_clean)
     return {
-        f"{prefix}clean_rate": float(strict.both.mean()),
-        f"{prefix}clean_spread_px": finite_or_none(centre_spread(strict)),
-        f"{prefix}detect_rate": float(loose.both.mean()),
-        f"{prefix}centre_spread_px": finite_or_none(centre_spread(loose)),
+        "clean_rate": float(strict.both.mean()),
+        "clean_spread_px": finite_or_none(centre_spread(strict)),
+        "detect_rate": float(loose.both.mean()),
+        "centre_spread_px": finite_or_none(centre_spread(loose)),
     }
 
 

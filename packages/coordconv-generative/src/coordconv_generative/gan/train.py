@@ -300,17 +300,18 @@ def train_gan(cfg: GanConfig) -> dict:
         return progress.stopped
     trained = snapshot("", progress.step)
     trained.module.eval()  # the sampler: BatchNorm on its running statistics
-    chosen = {}
+    chosen, scores = {}, reported_scores(trained)
     if cfg.select == "best" and run.is_main:
-        last = reported_scores(trained, prefix="last_")
         trained, chosen = select_best(run.dir, trained)
-        chosen |= last
+        chosen |= {f"last_{k}": v for k, v in scores.items()}  # the final state's, beside
+        if chosen["selected"] != "last":
+            scores = reported_scores(trained)
     results = {
         "model": cfg.model,
         "arch": arch,
         **params,
         **progress.summary(),
-        **reported_scores(trained),
+        **scores,
         **chosen,
         "stopped_early": False,  # a finished run (the key kept: results.json as before)
         "weights": str(run.path / WEIGHTS),
