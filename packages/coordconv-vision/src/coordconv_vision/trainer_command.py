@@ -1,8 +1,9 @@
 """A trainer's subcommand: its flags are a config's fields; it trains and prints the results.
 
-``detect`` and ``imagenet`` are each one :func:`add_trainer_command` call. The trainer is named
-as ``"module:function"`` and imported when the command runs, so building the parser (``--help``,
-a usage error) loads no model code. Progress and a stop notice go to stdout
+``notsoclevr``, ``detect`` and ``imagenet`` are each one :func:`add_trainer_command` call. The
+trainer is named as ``"module:function"`` and imported when the command runs, so building the
+parser (``--help``, a usage error) loads no model code (``notsoclevr`` registers from its own
+trainer module, which the sweep imports anyway). Progress and a stop notice go to stdout
 (:func:`~coordconv_train.log_to_stdout`); the results are printed by
 :func:`~coordconv_train.report_results`.
 """

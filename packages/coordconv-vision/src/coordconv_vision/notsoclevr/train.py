@@ -23,15 +23,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from coordconv_train import (
-    Run,
-    add_config_command,
-    config_from_args,
-    flush_denormals,
-    log_to_stdout,
-    report_results,
-    seed_everything,
-)
+from coordconv_train import Run, flush_denormals, seed_everything
 from coordconv_vision.notsoclevr.config import NotSoClevrConfig, resolve
 from coordconv_vision.notsoclevr.data import (
     METRICS,
@@ -42,6 +34,7 @@ from coordconv_vision.notsoclevr.data import (
     where_loss_fn,
 )
 from coordconv_vision.notsoclevr.models import build_model, count_parameters
+from coordconv_vision.trainer_command import add_trainer_command
 
 log = logging.getLogger(__name__)
 EVAL_CHUNK = 256
@@ -248,23 +241,18 @@ EPILOG = """examples:
 """
 
 
-def _command(args: argparse.Namespace) -> int:
-    log_to_stdout(logging.INFO)
-    results = train(config_from_args(NotSoClevrConfig, args))
-    return report_results(results, "stopped at epoch {epoch}, batch {batch}; rerun with --resume")
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``notsoclevr`` (one run) to the ``coordconv-vision`` parser."""
-    add_config_command(
+    add_trainer_command(
         subparsers,
         "notsoclevr",
         NotSoClevrConfig,
-        _command,
+        "coordconv_vision.notsoclevr.train:train",
         help="train one model on a Not-so-Clevr coordinate task (paper S1-S4)",
         description="Train one model on a supervised Not-so-Clevr task: coordinate "
         "classification, coordinate regression or supervised rendering. Unset "
         "hyperparameters take the paper's values for the task and model.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        level=logging.INFO,
+        stopped="stopped at epoch {epoch}, batch {batch}; rerun with --resume",
     )
