@@ -46,24 +46,12 @@ from coordconv_rl.networks import ARCHS, COORD_INITS, MODELS, make_network, vari
 from coordconv_rl.rmsprop_tf import OPTIMIZERS, make_optimizer, optimizer_for
 from coordconv_train import Run, UserError, config_to_dict, seed_everything, training_state
 from coordconv_train.config import LEARNING_RATE, THREADS
+from coordconv_train.option import option
 from coordconv_train.tracking import LOG_WITH_HELP
 
 # ---------------------------------------------------------------------------------- arguments
 
 REWARD_CLIPS: tuple[str, ...] = ("auto", "sign", "none")
-
-
-def option(
-    default: Any,
-    help: str,
-    *,
-    choices: list[str] | None = None,
-    bounds: dict[str, Any] | None = None,
-) -> Any:
-    """A config field carrying its ``--help`` text (and choices, and the bounds a number is
-    checked against when parsed: :mod:`coordconv_train.config`) for ``add_config_arguments``."""
-    metadata: dict[str, Any] = {"help": help} | ({"choices": choices} if choices else {})
-    return field(default=default, metadata=metadata | (bounds or {}))
 
 
 @dataclass
@@ -112,7 +100,7 @@ class A2CConfig:
         "(where the TF maths at lr 7e-4 stays at chance for 200k frames; see README)",
         choices=["auto", *OPTIMIZERS],
     )
-    lr: float = option(7e-4, "RMSprop learning rate (start of the schedule)", bounds=LEARNING_RATE)
+    lr: float = option(7e-4, "RMSprop learning rate (start of the schedule)", **LEARNING_RATE)
     lr_schedule: str = option(
         "linear",
         "linear: decay to 0 over --frames (baselines); constant",
@@ -155,7 +143,7 @@ class A2CConfig:
     threads: int = option(
         0,
         "torch CPU threads (0: torch's default; 1 is fastest for the small net or on a busy machine)",
-        bounds=THREADS,
+        **THREADS,
     )
     device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
     amp: bool = option(False, "bf16/fp16 autocast on CUDA")

@@ -15,12 +15,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coordconv_rl.a2c import A2CConfig, check_config, option, train
+from coordconv_rl.a2c import A2CConfig, check_config, train
 from coordconv_rl.games import PAPER_GAMES, TINY_ENV_ID, resolve_env_id
 from coordconv_rl.networks import VARIANTS
 from coordconv_rl.rmsprop_tf import OPTIMIZERS
 from coordconv_train import RunDir, UserError, check_writable_dir, is_stopped
 from coordconv_train.config import THREADS
+from coordconv_train.option import option
 from coordconv_train.tracking import LOG_WITH_HELP, check_log_with
 
 
@@ -61,7 +62,7 @@ class ExperimentConfig:
         choices=["auto", *OPTIMIZERS],
     )
     device: str = option("auto", "auto, cpu or cuda", choices=["auto", "cpu", "cuda"])
-    threads: int = option(0, "torch CPU threads per run (0: default)", bounds=THREADS)
+    threads: int = option(0, "torch CPU threads per run (0: default)", **THREADS)
     progress: bool = option(True, "tqdm bar per run")
     log_with: list[str] = field(default_factory=list, metadata={"help": LOG_WITH_HELP})
 
