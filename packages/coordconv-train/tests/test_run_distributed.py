@@ -15,6 +15,7 @@ import json, os, signal, sys
 from pathlib import Path
 
 from coordconv_train import NonFiniteLoss, Run
+from coordconv_train.cli import end_process_group
 from coordconv_train.testing import TinyRunConfig
 
 run = Run(TinyRunConfig(Path(sys.argv[1])), project="test")
@@ -34,6 +35,7 @@ _TRAINER = (
             result = run.stopped(step=step)
             break
 Path(sys.argv[1], f"rank{rank}.json").write_text(json.dumps(result))
+end_process_group()  # as a console script ends (coordconv_train.cli.console_main)
 """
 )
 
@@ -77,6 +79,7 @@ _NAN_TRAINER = (
     except NonFiniteLoss as exc:
         result = {"step": step, "error": str(exc)}
 Path(sys.argv[1], f"rank{rank}.json").write_text(json.dumps(result))
+end_process_group()  # as a console script ends (coordconv_train.cli.console_main)
 """
 )
 

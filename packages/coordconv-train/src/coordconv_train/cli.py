@@ -103,13 +103,27 @@ def sigterm_as_interrupt() -> Iterator[None]:
 def console_main(prog: str, body: Callable[[], int]) -> int:
     """``body()`` (a console script's work: build the parser, :func:`run_cli`) with SIGTERM
     raising ``KeyboardInterrupt`` from the start; a stop before :func:`run_cli` takes over is
-    one stderr line and :data:`EXIT_STOPPED`. Import only light modules before calling it."""
+    one stderr line and :data:`EXIT_STOPPED`. At the end, :func:`end_process_group`. Import only
+    light modules before calling it."""
     try:
         with sigterm_as_interrupt():
             return body()
     except KeyboardInterrupt:
         print(f"{prog}: stopped by a signal while starting; nothing was written", file=sys.stderr)
         return EXIT_STOPPED
+    finally:
+        end_process_group()
+
+
+def end_process_group() -> None:
+    """Tear down the process group of a multi-process run (torchrun) when the process's work is
+    done. Runs leave it up (a sweep trains several runs in one process), so the process's end
+    does it: without it, gloo's threads meet interpreter exit and a process can abort (SIGABRT,
+    "terminate called without an active exception"), which torchrun reports as a failure.
+    Nothing to do where torch was never imported or no group was made."""
+    dist = sys.modules.get("torch.distributed")
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def run_cli(
