@@ -186,7 +186,7 @@ BUDGETS: dict[str, dict[str, Budget]] = {
             estimate_s=130,
             games={TARGET_REACH: 40_000},
             models=["conv", "coordconv", "coordconv-zero"],
-            seeds=[0, 1, 2, 3, 4],
+            seeds=[100, 101, 102, 103, 104],
             settings={"eval_episodes": 200},
         ),
     },

@@ -31,12 +31,15 @@ RAN = [k for k in ORDER if k not in ("imagenet", "lsun")]
 
 
 def _clean_copy(dest: Path) -> Path:
-    """The tracked parts ``tools/reproduce.py`` needs, without runs/ or caches."""
+    """The tracked parts ``tools/reproduce.py`` needs, without runs/ or caches (the packages
+    themselves are installed; their committed result files are read from the tree)."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
     for name in ("tools", "reports"):
         shutil.copytree(REPO / name, dest / name, ignore=ignore)
     for name in ("README.md", "pyproject.toml"):
         shutil.copy2(REPO / name, dest / name)
+    for measured in REPO.glob("packages/*/docs/measured"):  # committed results notes cite
+        shutil.copytree(measured, dest / measured.relative_to(REPO), ignore=ignore)
     return dest
 
 
