@@ -5,15 +5,21 @@
     python tools/bench/bench_coordconv_layer.py --threads 1     # one thread count only
     python tools/bench/bench_coordconv_layer.py --device cuda
 
-Three layers per row, measured in the same run, round-robin (so drifting machine load hits all
-three alike; each round starts with the next layer, so none always runs after the same one):
+Four layers per row, measured in the same run, round-robin (so drifting machine load hits all
+alike; each round starts with the next layer, so none always runs after the same one):
 
 - ``conv``: ``nn.Conv2d`` of the same shape over the data channels only (the floor: no
   coordinates at all), with the same ``groups``;
 - ``naive``: concatenate the coordinates, then ``nn.Conv2d(C + extra)``, the way public ports
   write CoordConv (for a grouped layer the coordinates go after each group's channels, which is
   what ``CoordConv2d(groups=g)`` computes);
-- ``coordconv``: ``coordconv_core.CoordConv2d`` (data term + a batch-1 coordinate term).
+- ``coordconv``: ``coordconv_core.CoordConv2d`` (data term + a batch-1 coordinate term);
+- ``floor``: the data convolution without bias plus a learned ``(1, out, H, W)`` map added in
+  place, the coordinate term taken as free: the least any CoordConv built from PyTorch ops can
+  cost, since it must add a per-position term (one pass over the output in forward) and sum its
+  gradient over the batch per position (one pass over the output gradient in backward), where
+  ``nn.Conv2d``'s per-channel bias is fused into oneDNN's kernels. ``t/floor`` (CoordConv over
+  it) says how much of CoordConv's cost is ours; ``floor/c`` (it over conv) what is left.
 
 Rows (Liu et al. 2018, arXiv:1807.03247): a ResNet stage 3x3 64->64 at 56x56 (S5), a 1x1 256->256
 at 28x28 (bottleneck), the first layer of the paper's CoordConv painter (1x1 from 2 channels to 32
@@ -102,6 +108,23 @@ SHAPES = [
 ]
 
 
+class FloorConv2d(nn.Module):
+    """The least any CoordConv built from PyTorch ops can cost: the data convolution without
+    its bias, plus a learned ``(1, out, H, W)`` map added in place (the coordinate term taken
+    as free). Against ``nn.Conv2d`` it pays one broadcast add over the output in forward and
+    one per-position sum of the output gradient over the batch in backward; oneDNN fuses the
+    per-channel bias into the convolution's kernels but has no fused form of either."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, size: int,
+                 **kwargs: int) -> None:  # fmt: skip
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, bias=False, **kwargs)
+        self.term = nn.Parameter(torch.zeros(1, out_channels, size, size))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x).add_(self.term)
+
+
 def make_layers(shape: Shape, device: torch.device) -> dict[str, nn.Module]:
     args = (shape.in_channels, shape.out_channels, shape.kernel_size)
     kwargs = {"padding": shape.kernel_size // 2, "groups": shape.groups}
@@ -109,6 +132,7 @@ def make_layers(shape: Shape, device: torch.device) -> dict[str, nn.Module]:
         "conv": nn.Conv2d(*args, **kwargs).to(device),
         "naive": NaiveCoordConv2d(*args, coords=shape.coords, **kwargs).to(device),
         "coordconv": CoordConv2d(*args, coords=shape.coords, **kwargs).to(device),
+        "floor": FloorConv2d(*args, shape.size, **kwargs).to(device),
     }
 
 
@@ -195,6 +219,8 @@ class Result:
     ms: dict[str, float]  # median wall time per layer
     t_conv: float  # median over rounds of coordconv / conv, wall time
     t_naive: float
+    t_floor: float  # coordconv / the floor of an unfused implementation (FloorConv2d)
+    f_conv: float  # the floor / conv: what no unfused implementation can go below
     c_conv: float  # the same in process CPU time
     c_naive: float
     mib: dict[str, float]
@@ -217,9 +243,11 @@ def run(shape: Shape, batch: int, repeats: int, device: torch.device) -> Result:
         ms={name: 1e3 * statistics.median(t) for name, t in wall.items()},
         t_conv=paired(wall["coordconv"], wall["conv"]),
         t_naive=paired(wall["coordconv"], wall["naive"]),
+        t_floor=paired(wall["coordconv"], wall["floor"]),
+        f_conv=paired(wall["floor"], wall["conv"]),
         c_conv=paired(cpu["coordconv"], cpu["conv"]),
         c_naive=paired(cpu["coordconv"], cpu["naive"]),
-        mib={name: measure(layer) / 2**20 for name, layer in layers.items()},
+        mib={name: measure(layer) / 2**20 for name, layer in layers.items() if name != "floor"},
     )
 
 
@@ -262,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores)", flush=True)
     header = (
         f"{'shape':32} {'thr':>3} {'conv ms':>8} {'naive ms':>9} {'coord ms':>9} {'t/conv':>7} "
-        f"{'t/naive':>8} {'c/conv':>7} {'c/naive':>8} {'conv MiB':>9} {'coord MiB':>10} "
+        f"{'t/naive':>8} {'t/floor':>8} {'floor/c':>8} {'c/conv':>7} {'c/naive':>8} "
+        f"{'conv MiB':>9} {'coord MiB':>10} "
         f"{'m/conv':>7} {'m/naive':>8}"
     )
     print(header)
@@ -274,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
             m_conv = r.mib["coordconv"] / r.mib["conv"]
             print(
                 f"{shape.name:32} {threads:3d} {r.ms['conv']:8.2f} {r.ms['naive']:9.2f} "
-                f"{r.ms['coordconv']:9.2f} {r.t_conv:7.3f} {r.t_naive:8.3f} {r.c_conv:7.3f} "
+                f"{r.ms['coordconv']:9.2f} {r.t_conv:7.3f} {r.t_naive:8.3f} {r.t_floor:8.3f} "
+                f"{r.f_conv:8.3f} {r.c_conv:7.3f} "
                 f"{r.c_naive:8.3f} {r.mib['conv']:9.2f} {r.mib['coordconv']:10.2f} "
                 f"{m_conv:7.3f} {r.mib['coordconv'] / r.mib['naive']:8.3f}",
                 flush=True,
