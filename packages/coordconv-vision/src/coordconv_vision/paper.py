@@ -212,7 +212,7 @@ def baseline_comparison(
     (:data:`PAPER_BASELINES`) and the budgets, e.g. ``paper 0.80-0.86, ours 0.097: our baseline
     is far weaker, budget 15 vs 1,000 epochs``; ``""`` where the paper gives no figure."""
     mean = sum(values.values()) / len(values)
-    ours = f"{mean:.3f}" if mean >= 0.01 else f"{mean:.5f}"  # near chance (1/4096): more digits
+    ours = f"{mean:.5f}" if 0 < mean < 0.01 else f"{mean:.3f}"  # near chance (1/4096): more digits
     if (task, model, split) in PAPER_BASELINE_WORDS:
         return f"paper {PAPER_BASELINE_WORDS[(task, model, split)]}; ours {ours}"
     if (task, model, split) not in PAPER_BASELINES:
@@ -294,9 +294,9 @@ def regression_sweep_verdict(measured: Mapping[str, Any]) -> str:
     (quadrant split, seeds at 100% exact test positions)."""
     q = {row: _exact(measured, row, "quadrant") for row in REGRESSION_ROWS}
     return (
-        f"with a soft-argmax read-out both CoordConv ({q['coordconv-softargmax']} seeds) and "
-        f"conv ({q['conv-softargmax']}) regress exactly on the quadrant split; with the paper's "
-        f"max-pool read-out CoordConv succeeds on {q['paper']} seeds and conv on {q['conv-max']}"
+        f"on the quadrant split, with a soft-argmax read-out CoordConv is exact on "
+        f"{q['coordconv-softargmax']} seeds and conv on {q['conv-softargmax']}; with the paper's "
+        f"max-pool read-out CoordConv on {q['paper']} and conv on {q['conv-max']}"
     )
 
 
@@ -304,10 +304,12 @@ def regression_notes(measured: Mapping[str, Any] | None) -> tuple[str, ...]:
     """The regression section's notes: what each row is and, from ``measured`` (the committed
     sweep, :data:`REGRESSION_MEASURED`), every row's seeds at 100% exact on both splits."""
     labels = (
-        "Rows: `coordconv` = CoordConv + soft-argmax read-out + learned offset (908 parameters; "
-        "ours, the package default), `conv-softargmax` = its control, the same layers, read-out, "
-        "init and training without the coordinate channels (892); the paper's 906-parameter "
-        "model is `--readout max` (global max pool) and table S1's conv nets are `conv`."
+        "Rows: `coordconv` = CoordConv + soft-argmax read-out + learned offset (ours, the package "
+        "default, not the paper's model); `conv-softargmax` = its control: the same layers, "
+        "read-out, init and training without the coordinate channels; `conv` = table S1's conv "
+        "net (the paper's baseline). The paper's own model (`--readout max`, global max pool, "
+        "the official command's 100 epochs) and its control (`--model conv --readout max`) are "
+        "the documented sweep's, below."
     )
     if measured is None:
         return (labels, f"The 10-seed sweep ({REGRESSION_MEASURED}) is not installed here.")
