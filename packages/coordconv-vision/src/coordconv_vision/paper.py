@@ -12,8 +12,9 @@ solution", NeurIPS 2018 (arXiv:1807.03247), supplementary material:
 A claim is a property of the method, so it is judged on every seed: :class:`Bar` is the
 paper's bar for a metric and :func:`verdict` says whether the seeds agree with the paper (the
 method reaches the bar, or a baseline the paper shows failing does not), naming the seeds that
-disagree. Everything here is pure: ``tools/reproduce.py`` runs the experiments and calls these
-to write the report.
+disagree. Everything here is pure but for reading this package's committed result files
+(:func:`load_measured`: the regression notes state the documented sweep's numbers):
+``tools/reproduce.py`` runs the experiments and calls these to write the report.
 """
 
 from __future__ import annotations
@@ -192,11 +193,9 @@ PAPER_BASELINES: dict[tuple[str, str, str], tuple[tuple[float, float], str, int]
 }
 # the baseline words where the paper gives no number (S3, S4): what the verdict compares with
 PAPER_BASELINE_WORDS = {
-    (
-        "regression",
-        "conv",
-        "quadrant",
-    ): "struggles (S3 gives no number or epoch count; Adam lr 5e-4)",
+    ("regression", "conv", "quadrant"): (
+        "struggles (S3 gives no number or epoch count; Adam lr 5e-4)"
+    ),
 }
 
 NOTSOCLEVR_BASELINE_NOTE = (
