@@ -1,9 +1,10 @@
 """Seed sweep: does a Not-so-Clevr result hold for every seed and every CPU arithmetic path?
 
 Paper S2 and S4 claim the CoordConv classifier reaches 100% test accuracy and the CoordConv
-renderer an IOU of ~1 on both splits. A claim about a method must hold over seeds chosen in
-advance and on any CPU, so this script trains the package's own recipe (``coordconv-vision
-notsoclevr``, its defaults unless flags follow ``--``) for every seed of ``--seeds`` on every split
+renderer an IOU of ~1 on both splits, and S3 that the CoordConv regressor places every unseen
+position exactly. A claim about a method must hold over seeds chosen in advance and on any CPU, so
+this script trains the package's own recipe (``coordconv-vision notsoclevr`` for ``--model``, its
+defaults unless flags follow ``--``) for every seed of ``--seeds`` on every split
 of ``--splits``, once per CPU kernel path of ``--kernels``: ``default`` (whatever torch picks on
 this CPU, AVX512 here) and e.g. ``avx2`` (``ATEN_CPU_CAPABILITY=avx2``: another vectorisation,
 other rounding, so another training trajectory). Each kernel path runs in its own subprocess,
@@ -13,12 +14,15 @@ because torch reads ``ATEN_CPU_CAPABILITY`` once, at import.
     python tools/sweeps/notsoclevr_seeds.py --task rendering --splits quadrant
     python tools/sweeps/notsoclevr_seeds.py --task rendering --splits quadrant --kernels default \\
         --name paper-e2e -- --filter-size 2 --where-loss none --epochs 6
+    python tools/sweeps/notsoclevr_seeds.py --task regression --model conv --kernels default \\
+        --seeds 100-109 --name conv-max -- --readout max
 
 Every finished run appends one JSON line to ``<out>/<name>.jsonl`` (task, split, kernel, seed,
-the test and train metric, CPU seconds of the whole run, the resolved recipe); rerunning skips
-the runs already there, so an interrupted sweep continues. At the end it prints one table row
-per seed and the success count: classification succeeds at test accuracy 1.0, rendering at test
-IOU >= 0.99 (the paper's "perfect" and "~1.0"). Exit status 1 if any run missed.
+the test and train metric, the task's second metric, CPU seconds of the whole run, the resolved
+recipe); rerunning skips the runs already there, so an interrupted sweep continues. At the end it
+prints one table row per seed and the success count: classification succeeds at test accuracy
+1.0, rendering at test IOU >= 0.99, regression at >= 99% exact test positions (the paper's
+"perfect" and "~1.0"). Exit status 1 if any run missed.
 """
 
 from __future__ import annotations
@@ -37,9 +41,13 @@ from coordconv_vision.paper import TASKS
 
 # task -> (metric, bar) of the paper's claim (coordconv_vision.paper, S2 and S4)
 SUCCESS = {
-    task: (TASKS[task].metric, TASKS[task].bar.value) for task in ("classification", "rendering")
+    task: (TASKS[task].metric, TASKS[task].bar.value)
+    for task in ("classification", "regression", "rendering")
 }
-RECIPE_KEYS = ("epochs", "lr", "wd", "batch_size", "lr_step", "filter_size", "where_loss")
+RECIPE_KEYS = (
+    "model", "epochs", "lr", "wd", "batch_size", "lr_step", "filter_size", "where_loss", "init",
+    "readout",
+)  # fmt: skip
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -101,7 +109,7 @@ def run_worker(args: argparse.Namespace, extra: list[str], log: Path) -> None:
             if (split, seed) in done:
                 continue
             with tempfile.TemporaryDirectory() as tmp:
-                fixed = ["--task", args.task, "--model", "coordconv", "--split", split,
+                fixed = ["--task", args.task, "--model", args.model, "--split", split,
                          "--seed", str(seed), "--device", "cpu", "--no-progress", "--no-figures",
                          "--eval-every", "1000000", "--out", str(Path(tmp) / "run")]  # fmt: skip
                 config = config_from_args(NotSoClevrConfig, parser.parse_args(fixed + extra))
@@ -112,11 +120,13 @@ def run_worker(args: argparse.Namespace, extra: list[str], log: Path) -> None:
                 print(f"stopped during {split} seed {seed}; rerun to continue", flush=True)
                 return
             metric, _ = SUCCESS[args.task]
+            other = TASKS[args.task].other
             resolved = resolve(config)
             record = {
                 "task": args.task, "split": split, "kernel": args.kernel, "seed": seed,
                 "capability": torch.backends.cpu.get_cpu_capability(),
                 "test": results[metric], "train": results[metric.replace("test", "train")],
+                other: results[other],
                 "cpu_s": round(cpu_s, 1), "threads": args.threads,
                 "recipe": {k: getattr(resolved, k) for k in RECIPE_KEYS},
             }  # fmt: skip
@@ -160,6 +170,8 @@ def main() -> int:
     argv, extra = split_passthrough(sys.argv[1:])
     parser = sweep_parser(__doc__, "coordconv-vision notsoclevr", "--lr 0.01")
     parser.add_argument("--task", choices=sorted(SUCCESS), default="classification")
+    parser.add_argument("--model", choices=["coordconv", "conv", "deconv"], default="coordconv",
+                        help="the model to train (default: coordconv)")  # fmt: skip
     parser.add_argument(
         "--splits", nargs="+", choices=["uniform", "quadrant"], default=["quadrant"]
     )

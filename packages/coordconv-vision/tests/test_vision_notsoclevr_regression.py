@@ -146,8 +146,8 @@ def test_readout_flag_resolves_defaults_and_refuses_other_models() -> None:
     assert (official.lr, official.wd) == (0.01, 2e-5)
     with pytest.raises(UserError, match="--readout applies only"):
         resolve(NotSoClevrConfig(task="classification", readout="max"))
-    with pytest.raises(UserError, match="--readout applies only"):
-        resolve(NotSoClevrConfig(task="regression", model="conv", readout="max"))
+    with pytest.raises(UserError, match="--readout table-s1 applies only"):
+        resolve(NotSoClevrConfig(task="regression", model="coordconv", readout="table-s1"))
     with pytest.raises(UserError, match="--raw-coords"):
         resolve(NotSoClevrConfig(task="regression", model="coordconv", raw_coords=True))
     raw = resolve(

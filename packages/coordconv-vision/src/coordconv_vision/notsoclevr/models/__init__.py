@@ -30,8 +30,17 @@ MODELS_FOR_TASK: dict[str, tuple[str, ...]] = {
     "regression": ("coordconv", "conv"),
     "rendering": ("coordconv", "deconv"),
 }
-# the CoordConv regressor's read-out: softargmax = ours (908 parameters), max = the paper's 906
-REGRESSION_READOUTS = ("softargmax", "max")
+# --readout of a regressor: softargmax = ours (CoordConv: 908 parameters), max = the paper's
+# global max pool (CoordConv: 906), both on table S1's five CoordConv layers; table-s1 = table S1's
+# conv net for the split with its own read-out (--model conv only: the paper's conv baseline)
+REGRESSION_READOUTS = ("softargmax", "max", "table-s1")
+# --readout softargmax / max -> the regressor of those five layers, given their first layer
+STACK_REGRESSORS = {"softargmax": coordconv_softargmax_regressor, "max": coordconv_regressor}
+# --model -> the first layer of the five-layer stack: CoordConv, or for the control the same
+# layer without coordinate channels (the same layers, read-out, init and training otherwise)
+FIRST_LAYERS: dict[str, type[nn.Conv2d]] = {"coordconv": CoordConv2d, "conv": nn.Conv2d}
+# --model -> its read-out when none is given
+DEFAULT_READOUTS = {"coordconv": "softargmax", "conv": "table-s1"}
 
 
 def build_model(
@@ -43,13 +52,16 @@ def build_model(
     channel_mult: int = 1,
     where_loss: str = "none",
     init: str = "torch",
-    readout: str = "softargmax",
+    readout: str | None = None,
 ) -> nn.Module:
     """The model of the paper for ``task``/``model``; ``split`` picks table S1's conv regressor.
 
     ``where_loss`` applies to the CoordConv rendering model only (:data:`WHERE_LOSSES`); ``init``
     (:data:`PAINTER_INITS`) to the CoordConv painter of the classification and rendering models;
-    ``readout`` to the CoordConv regressor only (:data:`REGRESSION_READOUTS`).
+    ``readout`` to the regressors (:data:`REGRESSION_READOUTS`; ``None``: the model's
+    :data:`DEFAULT_READOUTS`): ``softargmax`` and ``max`` read out table S1's five CoordConv
+    layers, whose first layer is :data:`FIRST_LAYERS` of ``model`` (``conv``: the control without
+    coordinate channels); ``table-s1`` is table S1's conv net for ``split`` (``conv`` only).
 
     Raises ``ValueError`` for a combination the paper does not have.
     """
@@ -69,13 +81,15 @@ def build_model(
         if equivariant:
             renderer.painter.init_translation_equivariant_()
         return renderer
-    if model == "coordconv":
-        if readout not in REGRESSION_READOUTS:
-            raise ValueError(f"readout must be one of {REGRESSION_READOUTS}, got {readout!r}")
-        if readout == "max":
-            return coordconv_regressor(CoordConv2d)
-        return coordconv_softargmax_regressor(CoordConv2d)
-    return conv_quadrant() if split == "quadrant" else conv_uniform()
+    readout = readout or DEFAULT_READOUTS[model]
+    if readout == "table-s1" and model == "conv":
+        return conv_quadrant() if split == "quadrant" else conv_uniform()
+    if readout not in STACK_REGRESSORS:
+        raise ValueError(
+            f"readout for --model {model} must be one of {tuple(STACK_REGRESSORS)}"
+            f"{' or table-s1' if model == 'conv' else ''}, got {readout!r}"
+        )
+    return STACK_REGRESSORS[readout](FIRST_LAYERS[model])
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -84,9 +98,12 @@ def count_parameters(model: nn.Module) -> int:
 
 
 __all__ = [
+    "DEFAULT_READOUTS",
+    "FIRST_LAYERS",
     "MODELS_FOR_TASK",
     "PAINTER_INITS",
     "REGRESSION_READOUTS",
+    "STACK_REGRESSORS",
     "WHERE_LOSSES",
     "CoordConvPainter",
     "CoordConvRenderer",
