@@ -14,7 +14,9 @@ numbers per task, the file the package README and the report notes cite:
         --json packages/coordconv-vision/docs/measured/rendering_inits.json
 
 Logs go to ``<out>/<task>-<row>.jsonl``; a rerun skips the runs already logged, so an
-interrupted sweep continues and ``--rows`` can add one row at a time.
+interrupted sweep continues and ``--rows`` can add one row at a time; ``--no-run`` only writes
+the summary of what is logged (a row or split with fewer seeds says so: ``reached`` is k/n of
+the seeds run).
 """
 
 from __future__ import annotations
@@ -30,26 +32,24 @@ from notsoclevr_seeds import SUCCESS, read_log, seeds_of, sweep_parser
 # the recipe chosen for --init official on the validation split (notsoclevr_recipe.py, dev seed 0;
 # package README): lr and epochs of the classification painter
 OFFICIAL_CLASSIFICATION = ["--lr", "0.01", "--epochs", "2"]
-PAPER_RENDERER = ["--filter-size", "2", "--where-loss", "none"]  # the paper's 9,490 parameters
+# the paper's 9,490-parameter model, 6 epochs (the package README's earlier seeds 0-9 sweep)
+PAPER_RENDERER = ["--filter-size", "2", "--where-loss", "none", "--epochs", "6"]
 
-# task -> row slug -> (report row name, flags of `coordconv-vision notsoclevr`)
+# task -> row slug -> (row name, as the presets' variants; flags of `coordconv-vision notsoclevr`)
 ROWS: dict[str, dict[str, tuple[str, list[str]]]] = {
     "classification": {
-        "equivariant": ("coordconv (equivariant init, ours)", ["--init", "equivariant"]),
-        "torch": ("coordconv (torch init)", ["--init", "torch"]),
-        "official": ("coordconv (official init)", ["--init", "official", *OFFICIAL_CLASSIFICATION]),
+        "equivariant": ("coordconv-equivariant-init-ours", ["--init", "equivariant"]),
+        "torch": ("coordconv-torch-init", ["--init", "torch"]),
+        "official": ("coordconv-official-init", ["--init", "official", *OFFICIAL_CLASSIFICATION]),
     },
     "rendering": {
-        "ours-equivariant": ("coordconv, ours (equivariant init, ours)", ["--init", "equivariant"]),
-        "ours-official": ("coordconv, ours (official init)", ["--init", "official"]),
+        "ours-equivariant": ("coordconv-equivariant-init-ours", ["--init", "equivariant"]),
+        "ours-official": ("coordconv-official-init", ["--init", "official"]),
         "paper-equivariant": (
-            "coordconv, paper's model (equivariant init, ours)",
+            "paper-model-equivariant-init",
             [*PAPER_RENDERER, "--init", "equivariant"],
         ),
-        "paper-official": (
-            "coordconv, paper's model (official init)",
-            [*PAPER_RENDERER, "--init", "official"],
-        ),
+        "paper-official": ("paper-model-official-init", [*PAPER_RENDERER, "--init", "official"]),
     },
 }
 
@@ -83,6 +83,8 @@ def main() -> int:
     parser.add_argument("--seeds", default="100-109", help="claim seeds (default: 100-109)")
     parser.add_argument("--out", type=Path, default=Path("runs/sweeps/inits"), help="log directory")
     parser.add_argument("--json", type=Path, help="write the per-seed summary here")
+    parser.add_argument("--no-run", action="store_true",
+                        help="train nothing: summarise the runs already logged in --out")  # fmt: skip
     args = parser.parse_args()
     seeds = seeds_of(parser, args)
     rows = args.rows or list(ROWS[args.task])
@@ -91,7 +93,7 @@ def main() -> int:
         parser.error(f"--rows: unknown for {args.task}: {', '.join(unknown)} "
                      f"(choose from {', '.join(ROWS[args.task])})")  # fmt: skip
     seeds_script = Path(__file__).resolve().parent / "notsoclevr_seeds.py"
-    for slug in rows:
+    for slug in [] if args.no_run else rows:
         cmd = [sys.executable, str(seeds_script), "--task", args.task, "--splits", *args.splits,
                "--seeds", args.seeds, "--kernels", "default", "--name", f"{args.task}-{slug}",
                "--out", str(args.out), "--", *ROWS[args.task][slug][1]]  # fmt: skip

@@ -16,7 +16,7 @@ budget 1..max-epochs. The test split is never read.
 Every finished run appends one JSON line to ``<out>/<name>.jsonl`` (task, init, split, seed, lr,
 the validation metric after each epoch, CPU seconds); a rerun skips what is logged. At the end it
 prints the mean validation metric per (lr, epochs) and the choice: the highest mean, ties to the
-fewest epochs, then the larger lr. The quadrant split's validation examples come from its
+fewest epochs, then the larger lr (``--json``: the runs and the choice in one file). The quadrant split's validation examples come from its
 training region, so they score fitting, not the extrapolation to the unseen quadrant.
 """
 
@@ -114,6 +114,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
     parser.add_argument("--name", default="", help="log name (default: <task>-<init>)")
     parser.add_argument("--out", type=Path, default=Path("runs/sweeps"), help="log directory")
+    parser.add_argument("--json", type=Path, help="write the runs and the choice here")
     args = parser.parse_args(argv)
     seeds = seeds_of(parser, args)
     if any(seed >= DEV_SEEDS_BELOW for seed in seeds):
@@ -135,7 +136,12 @@ def main() -> int:
                         f.write(json.dumps(record) + "\n")
                     print(json.dumps(record), flush=True)
     keys = {(s, seed, lr) for s in args.splits for seed in seeds for lr in args.lrs}
-    choose(args.task, [r for r in read_log(log) if (r["split"], r["seed"], r["lr"]) in keys])
+    records = [r for r in read_log(log) if (r["split"], r["seed"], r["lr"]) in keys]
+    lr, epochs, mean = choose(args.task, records)
+    if args.json:
+        chosen = {"lr": lr, "epochs": epochs, val_metric(args.task): mean}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"runs": records, "chosen": chosen}, indent=1) + "\n")
     return 0
 
 
