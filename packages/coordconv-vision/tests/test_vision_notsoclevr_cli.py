@@ -51,6 +51,7 @@ def test_notsoclevr_run_writes_the_run_directory(
         assert (out / name).is_file(), name
     config = json.loads((out / "config.json").read_text())
     assert config["lr"] is not None  # paper defaults resolved into config.json
+    assert config["init"] == resolve(NotSoClevrConfig(task=task, model=model)).init
     # a second run into the same directory is refused without --overwrite
     assert main([*argv, *TINY]) == 2
 
@@ -69,12 +70,20 @@ def test_bad_combination_is_a_clear_error(
     assert code == 2
     assert "does not apply" in capsys.readouterr().err
     assert main(["notsoclevr", "--epochs", "0", "--out", str(tmp_path / "x")]) == 2
+    capsys.readouterr()
     for flags, out, error in [
         (["--task", "classification", "--where-loss", "joint"], "w", "--where-loss applies only"),
         (["--model", "deconv", "--init", "equivariant"], "i", "--init equivariant applies only"),
-    ]:
+        (["--task", "rendering", "--model", "deconv", "--init", "equivariant"], "i",
+         "--init equivariant applies only"),
+        (["--task", "regression", "--init", "torch"], "i", "--init torch does not apply"),
+        (["--task", "regression", "--model", "conv", "--init", "equivariant"], "i",
+         "--init equivariant does not apply"),
+    ]:  # fmt: skip
         assert main(["notsoclevr", *flags, "--out", str(tmp_path / out)]) == 2
-        assert error in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert error in err
+        assert err.strip().count("\n") == 0  # one line
     assert not (tmp_path / "i").exists()  # refused before anything is written
 
 
@@ -86,7 +95,17 @@ def test_coordconv_painters_start_equivariant_by_default() -> None:
     assert init_of("classification", "coordconv") == "equivariant"
     assert init_of("rendering", "coordconv") == "equivariant"
     assert init_of("classification", "deconv") == "torch"
-    assert init_of("regression", "coordconv") == "torch"
+    # the regressors are always built with official_init_, and config.json says so
+    assert init_of("regression", "coordconv") == "official"
+    assert init_of("regression", "conv") == "official"
+
+
+def test_official_init_is_recorded_in_the_resolved_config(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    argv = ["notsoclevr", "--task", "rendering", "--model", "deconv", "--init", "official",
+            "--out", str(out)]  # fmt: skip
+    assert main([*argv, *TINY, "--no-figures", "--device", "cpu"]) == 0
+    assert json.loads((out / "config.json").read_text())["init"] == "official"
 
 
 def test_sweep_keeps_the_best_by_validation(tmp_path: Path) -> None:

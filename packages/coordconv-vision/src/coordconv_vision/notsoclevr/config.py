@@ -6,7 +6,8 @@ values are what ``config.json`` records. Two defaults depart from the paper, bot
 ``--help`` and the package README:
 
 - the CoordConv painter (classification, and the rendering model's where map) starts
-  translation-equivariant (``init="equivariant"``, :data:`PAINTER_INIT`): from PyTorch's default
+  translation-equivariant (``init="equivariant"``, :data:`PAINTER_INIT`; ``--init official`` is
+  the official code's he_normal, ``--init torch`` PyTorch's default): from PyTorch's default
   init about 3 seeds in 10 ended with the argmax one pixel or more off in the far part of the
   unseen quadrant, because a random tilt per first-layer unit moves its ReLU kink with the
   absolute position (:meth:`~coordconv_vision.notsoclevr.models.CoordConvPainter.init_translation_equivariant_`);
@@ -28,6 +29,7 @@ from coordconv_train.config import LEARNING_RATE
 from coordconv_train.option import option
 from coordconv_train.tracking import LOG_WITH_HELP
 from coordconv_vision.notsoclevr.models import (
+    INITS_FOR_MODEL,
     MODELS_FOR_TASK,
     PAINTER_INITS,
     REGRESSION_READOUTS,
@@ -60,12 +62,18 @@ PAPER_DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
 # coordinate channels), so it takes the CoordConv regressor's defaults for that read-out.
 OFFICIAL_REGRESSOR_DEFAULTS: dict[str, Any] = {"epochs": 100, "lr": 0.01, "wd": 0.00002, "batch_size": 256}  # fmt: skip
 
-# The CoordConv painter's init (classification; the renderer's where map). Not the paper's (the
-# official code used he_normal; we otherwise keep PyTorch's default): see --init and the package
-# README for why the CoordConv models start translation-equivariant. Every other model: torch.
+# The default --init per (task, model). The CoordConv painter's (classification; the renderer's
+# where map) is ours, not the paper's (the official code's he_normal is --init official): see
+# --init and the package README for why. The deconv baselines keep PyTorch's default; the
+# regressors are always built with the official init (models.regressor.official_init_), the only
+# one they accept.
 PAINTER_INIT: dict[tuple[str, str], str] = {
     ("classification", "coordconv"): "equivariant",
     ("rendering", "coordconv"): "equivariant",
+    ("classification", "deconv"): "torch",
+    ("rendering", "deconv"): "torch",
+    ("regression", "coordconv"): "official",
+    ("regression", "conv"): "official",
 }
 
 
@@ -114,13 +122,16 @@ class NotSoClevrConfig:
     )
     init: str | None = option(
         None,
-        "CoordConv painter init (classification, rendering). torch: PyTorch's default; "
-        "equivariant: then the first layer's coordinate weights are set to minus its (x, y) "
-        "weights, so every unit starts as a function of the offset (x - i, y - j). NOT the "
-        "paper's: from PyTorch's default a random tilt w_xy + w_coord per unit moves its ReLU "
-        "kink with the absolute position, and on the quadrant split about 3 seeds in 10 end "
-        "with the argmax a pixel or more off in the unseen quadrant (package README) "
-        "(None: equivariant for CoordConv classification and rendering, torch otherwise)",
+        "painter init (classification, rendering). torch: PyTorch's default; official: the "
+        "official code's (Keras he_normal kernels, zero biases; CoordConv and deconv); "
+        "equivariant (CoordConv only): PyTorch's default, then the first layer's coordinate "
+        "weights set to minus its (x, y) weights, so every unit starts as a function of the "
+        "offset (x - i, y - j). NOT the paper's: from PyTorch's default a random tilt "
+        "w_xy + w_coord per unit moves its ReLU kink with the absolute position, and on the "
+        "quadrant split about 3 seeds in 10 end with the argmax a pixel or more off in the "
+        "unseen quadrant (package README). Regression models always start as the official "
+        "code's (None: equivariant for CoordConv classification and rendering, torch for "
+        "deconv, official for regression)",
         choices=list(PAINTER_INITS),
     )
     readout: str | None = option(
@@ -182,12 +193,15 @@ def resolve(config: NotSoClevrConfig) -> NotSoClevrConfig:
     filled = {k: v for k, v in defaults.items() if getattr(config, k) is None}
     config = dataclasses.replace(config, **filled)
     if config.init is None:
-        config = dataclasses.replace(
-            config, init=PAINTER_INIT.get((config.task, config.model), "torch")
-        )
-    if config.init != "torch" and (config.task, config.model) not in PAINTER_INIT:
+        config = dataclasses.replace(config, init=PAINTER_INIT[(config.task, config.model)])
+    if config.task == "regression" and config.init != "official":
         raise UserError(
-            "--init equivariant applies only to the CoordConv painter (--model coordconv, "
+            f"--init {config.init} does not apply to --task regression (its models always "
+            "start as the official code's: --init official)"
+        )
+    if config.task != "regression" and config.init not in INITS_FOR_MODEL[config.model]:
+        raise UserError(
+            f"--init {config.init} applies only to the CoordConv painter (--model coordconv, "
             "--task classification or rendering)"
         )
     if config.readout == "softargmax" and config.raw_coords:

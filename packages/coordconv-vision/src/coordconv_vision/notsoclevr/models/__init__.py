@@ -6,6 +6,7 @@ from torch import nn
 
 from coordconv_core import CoordConv2d
 from coordconv_vision.notsoclevr.models.deconv import DeconvPainter
+from coordconv_vision.notsoclevr.models.init import INITS_FOR_MODEL, PAINTER_INIT_FNS, PAINTER_INITS
 from coordconv_vision.notsoclevr.models.linear_stack import LinearConvStack
 from coordconv_vision.notsoclevr.models.painter import CoordConvPainter
 from coordconv_vision.notsoclevr.models.regressor import (
@@ -18,11 +19,6 @@ from coordconv_vision.notsoclevr.models.regressor import (
 )
 from coordconv_vision.notsoclevr.models.renderer import WHERE_LOSSES, CoordConvRenderer
 from coordconv_vision.notsoclevr.models.softargmax import SoftArgmax2d
-
-# --init choices for the CoordConv painter (classification, and the renderer's where map):
-# torch = PyTorch's default init; equivariant = the first layer's coordinate weights set to minus
-# its (x, y) weights (CoordConvPainter.init_translation_equivariant_)
-PAINTER_INITS = ("torch", "equivariant")
 
 # task -> the --model choices it accepts
 MODELS_FOR_TASK: dict[str, tuple[str, ...]] = {
@@ -57,7 +53,8 @@ def build_model(
     """The model of the paper for ``task``/``model``; ``split`` picks table S1's conv regressor.
 
     ``where_loss`` applies to the CoordConv rendering model only (:data:`WHERE_LOSSES`); ``init``
-    (:data:`PAINTER_INITS`) to the CoordConv painter of the classification and rendering models;
+    (:data:`PAINTER_INITS`, :mod:`~coordconv_vision.notsoclevr.models.init`) to the classification
+    and rendering models (:data:`INITS_FOR_MODEL`; the regressors always start as the official code's);
     ``readout`` to the regressors (:data:`REGRESSION_READOUTS`; ``None``: the model's
     :data:`DEFAULT_READOUTS`): ``softargmax`` and ``max`` read out table S1's five CoordConv
     layers, whose first layer is :data:`FIRST_LAYERS` of ``model`` (``conv``: the control without
@@ -70,17 +67,15 @@ def build_model(
         raise ValueError(f"--model {model} does not apply to task {task!r} (choose {choices})")
     if init not in PAINTER_INITS:
         raise ValueError(f"init must be one of {PAINTER_INITS}, got {init!r}")
-    equivariant = init == "equivariant"
+    if task != "regression" and init not in INITS_FOR_MODEL[model]:
+        raise ValueError(f"init {init!r} does not apply to --model {model}")
+    initialise = PAINTER_INIT_FNS[init]
     if model == "deconv":
-        return DeconvPainter(filter_size, channel_mult)
+        return initialise(DeconvPainter(filter_size, channel_mult))
     if task == "classification":
-        painter = CoordConvPainter(64, channel_mult, CoordConv2d)
-        return painter.init_translation_equivariant_() if equivariant else painter
+        return initialise(CoordConvPainter(64, channel_mult, CoordConv2d))
     if task == "rendering":
-        renderer = CoordConvRenderer(64, filter_size, channel_mult, CoordConv2d, where_loss)
-        if equivariant:
-            renderer.painter.init_translation_equivariant_()
-        return renderer
+        return initialise(CoordConvRenderer(64, filter_size, channel_mult, CoordConv2d, where_loss))
     readout = readout or DEFAULT_READOUTS[model]
     if readout == "table-s1" and model == "conv":
         return conv_quadrant() if split == "quadrant" else conv_uniform()
@@ -100,6 +95,7 @@ def count_parameters(model: nn.Module) -> int:
 __all__ = [
     "DEFAULT_READOUTS",
     "FIRST_LAYERS",
+    "INITS_FOR_MODEL",
     "MODELS_FOR_TASK",
     "PAINTER_INITS",
     "REGRESSION_READOUTS",
