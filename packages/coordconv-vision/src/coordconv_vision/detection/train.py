@@ -26,11 +26,13 @@ from coordconv_vision.detection.config import (
     ANCHOR_LAYOUTS,
     DETECTOR_MODELS,
     HEADS,
+    OPTIMIZER_NAMES,
     DetectionConfig,
 )
 from coordconv_vision.detection.evaluate import METRIC_KEYS, evaluate_detector
 from coordconv_vision.detection.figure import plot_detections
 from coordconv_vision.detection.model import build_detector
+from coordconv_vision.detection.optim import OPTIMIZERS
 
 __all__ = ["METRIC_KEYS", "load_split_tensors", "train_detector"]
 
@@ -73,6 +75,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
         ("model", DETECTOR_MODELS),
         ("head", HEADS),
         ("anchor_layout", ANCHOR_LAYOUTS),
+        ("optimizer", OPTIMIZER_NAMES),
     ):
         if getattr(config, name) not in allowed:
             flag = f"--{name.replace('_', '-')}"
@@ -98,7 +101,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
         anchor_layout=config.anchor_layout,
         hidden_channels=config.hidden_channels,
     )
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = OPTIMIZERS[config.optimizer](model.parameters(), config)
     step, wall, cpu = 0, 0.0, 0.0
     if state is not None:
         model.load_state_dict(state["model"])
@@ -214,6 +217,7 @@ def train_detector(config: DetectionConfig) -> dict[str, Any]:
             "model": config.model,
             "head": config.head,
             "anchor_layout": config.anchor_layout,
+            "optimizer": config.optimizer,
             "params": sum(p.numel() for p in unwrapped.parameters()),
             "epochs": step / steps_per_epoch,
             "steps": step,
