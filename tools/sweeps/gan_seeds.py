@@ -80,8 +80,10 @@ def _train(args: argparse.Namespace, extra: list[str], data: Path, job: tuple) -
     res = json.loads((run / "results.json").read_text())
     return {
         "model": model, "kernel": kernel, "seed": seed,
+        "clean_rate": res["clean_rate"], "clean_spread_px": res["clean_spread_px"],
         "detect_rate": res["detect_rate"], "spread_px": res["centre_spread_px"],
         "selected": res.get("selected", "last"), "steps": res["steps"],
+        **{k: v for k, v in res.items() if k.startswith("last_")},
         "train_wall_s": round(res["wall_time_s"], 1),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),  # the whole subprocess
         "flags": extra, "run": str(run),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from coordconv_generative.entropy import DETECT_FLOOR, SPREAD_FLOOR_PX
+from coordconv_generative.objects import CLEAN_FLOOR
 from coordconv_generative.paper import (
     ENTROPY_METRICS,
     ENTROPY_REPEATS,
@@ -31,12 +32,12 @@ REAL = _source(6.8, 7.6)
 
 
 def test_a_seed_counts_only_when_both_gans_clear_the_floors():
-    assert drew_both({"clean_rate": 0.3, "clean_spread_px": 4.0})
-    assert not drew_both({"clean_rate": 0.29, "clean_spread_px": 12.0})
+    assert drew_both({"clean_rate": 0.05, "clean_spread_px": 4.0})
+    assert not drew_both({"clean_rate": 0.049, "clean_spread_px": 12.0})
     assert not drew_both({"clean_rate": 1.0, "clean_spread_px": 0.1})  # collapsed
     assert not drew_both({"clean_rate": 0.0, "clean_spread_px": None})  # nothing found
     # the strict count decides, not the permissive one
-    assert not drew_both({"detect_rate": 0.9, "centre_spread_px": 12.0, "clean_rate": 0.1,
+    assert not drew_both({"detect_rate": 0.9, "centre_spread_px": 12.0, "clean_rate": 0.04,
                           "clean_spread_px": 12.0})  # fmt: skip
     assert not drew_both({})  # a results.json without the measures
     finding = s10_finding(3, [REAL, _source(5, 6), _source(6, 5)], [True, False])
@@ -118,5 +119,8 @@ def test_the_papers_numbers():
 
 
 def test_the_gan_note_states_the_floors_the_verdict_uses():
-    assert (DETECT_FLOOR, SPREAD_FLOOR_PX) == (0.3, 4.0)
-    assert GAN_NOTE.endswith("(clean >= 0.3, spread >= 4 px), and is judged at matched counts.")
+    assert (DETECT_FLOOR, SPREAD_FLOOR_PX, CLEAN_FLOOR) == (0.3, 4.0, 0.05)
+    assert (
+        "(clean >= 0.05, spread >= 4 px; the permissive count's floor is 0.3), and is judged "
+        "at matched counts." in GAN_NOTE
+    )
