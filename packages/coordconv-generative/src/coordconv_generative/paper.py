@@ -52,6 +52,7 @@ __all__ = [
     "drew_both",
     "s10_finding",
     "s10_verdict",
+    "selection_note",
 ]
 
 # --- GANs on colored shapes (S7.1) -----------------------------------------------------------
@@ -94,13 +95,15 @@ class S10Finding:
     """One seed's test of figure S10's sentence (the GAN sources' entropies vs the data's).
 
     ``js_closer``: the CoordConv GAN's object positions are nearer the data's by Jensen-Shannon
-    distance (None where the measurement has no JS distances)."""
+    distance; ``js_relative_further``: its relative positions are further from the data's (None
+    where the measurement has no JS distances)."""
 
     tested: bool
     coverage_closer: bool
     relative_lower: bool
     text: str
     js_closer: bool | None = None
+    js_relative_further: bool | None = None
 
 
 def drew_both(results: Mapping[str, Any]) -> bool:
@@ -116,11 +119,24 @@ def _mean(source: Mapping, key: str) -> float:
     return source[key]["mean"]
 
 
-def s10_finding(seed: int, sources: Sequence[Mapping], drew: Sequence[bool]) -> S10Finding:
+def _js_text(what: str, js: Mapping[str, Mapping], coordconv_is: str) -> str:
+    """`` JS distance of <what> to the data: conv m [lo, hi], CoordConv m [lo, hi] (...).``"""
+    values = ", ".join(
+        f"{'CoordConv' if m != 'conv' else 'conv'} {v['mean']:.3f} "
+        f"[{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]"
+        for m, v in js.items()
+    )
+    return f" JS distance of {what} to the data: {values} ({coordconv_is})."
+
+
+def s10_finding(
+    seed: int, sources: Sequence[Mapping], drew: Sequence[bool], source: str = ""
+) -> S10Finding:
     """``sources``: the measurement of the real data, then of the GANs of :data:`GAN_MODELS`
     (entropy.json order): the ``matched`` block's (same point count, with ``points`` and JS
-    distances) or the paper's every-detection one; ``drew``: whether each GAN draws both
-    objects (:func:`drew_both`)."""
+    distances) or the paper's every-detection one; ``drew``: whether each GAN draws clean
+    objects (:func:`drew_both`); ``source``: the file the numbers come from, named in the
+    text."""
     real, conv, coord = sources
     if not all(drew):
         which = [m for m, ok in zip(GAN_MODELS, drew, strict=True) if ok]
@@ -140,20 +156,56 @@ def s10_finding(seed: int, sources: Sequence[Mapping], drew: Sequence[bool]) -> 
         f"{_mean(coord, 'relative_position'):.3f} bits (data "
         f"{_mean(real, 'relative_position'):.3f})."
     )
-    js_closer = None
+    js_closer = js_further = None
     if "js_position" in coord:
-        js = {m: src["js_position"] for m, src in gans.items()}
         js_closer = _mean(coord, "js_position") < _mean(conv, "js_position")
-        text += (
-            " JS distance of positions to the data: "
-            + ", ".join(
-                f"{'CoordConv' if m != 'conv' else 'conv'} {v['mean']:.3f} "
-                f"[{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]"
-                for m, v in js.items()
-            )
-            + f" ({'CoordConv' if js_closer else 'conv'} closer)."
+        text += _js_text(
+            "positions",
+            {m: src["js_position"] for m, src in gans.items()},
+            f"{'CoordConv' if js_closer else 'conv'} closer",
         )
-    return S10Finding(True, closer, lower, text, js_closer)
+    if "js_relative" in coord:
+        js_further = _mean(coord, "js_relative") > _mean(conv, "js_relative")
+        text += _js_text(
+            "relative positions",
+            {m: src["js_relative"] for m, src in gans.items()},
+            f"CoordConv {'further' if js_further else 'not further'}",
+        )
+    if source:
+        text += f" Source: {source}."
+    return S10Finding(True, closer, lower, text, js_closer, js_further)
+
+
+def _rates(results: Mapping[str, Any], prefix: str = "") -> str:
+    """``clean C / detected D`` of a results.json (``prefix`` ``last_``: its final state)."""
+
+    def rate(key: str) -> str:
+        value = results.get(prefix + key)
+        return "—" if value is None else f"{value:.3f}"
+
+    return f"clean {rate('clean_rate')} / detected {rate('detect_rate')}"
+
+
+def selection_note(seed: int, runs: Mapping[str, Mapping[str, Any]], source: str) -> str:
+    """What ``--select best`` chose on ``seed``, and what it bought: per GAN of ``runs``
+    (model -> its results.json), the selected weights' strict (clean) and permissive
+    (detected) rates beside the final state's, all on the 256 reported samples."""
+    parts = []
+    for model, res in runs.items():
+        name = "CoordConv" if model != "conv" else "conv"
+        chosen = str(res.get("selected", "last"))
+        if chosen == "last" or "last_clean_rate" not in res:
+            parts.append(f"{name} final state {_rates(res)}")
+        else:
+            parts.append(
+                f"{name} selected epoch {int(chosen.removeprefix('_epoch'))} {_rates(res)}, "
+                f"final state {_rates(res, 'last_')}"
+            )
+    return (
+        f"Seed {seed}, selected vs final weights (256 samples each; {source}): "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def s10_verdict(closer: int, lower: int, tested: int, seeds: int) -> str:
