@@ -291,3 +291,35 @@ def test_a_seed_no_rng_accepts_is_one_line_status_2(command, seed, tmp_path, cap
     assert err.count("\n") == 1, err
     assert "a seed is an integer in 0..4294967295" in err
     assert not list(tmp_path.iterdir())
+
+
+class _FixedSamples:
+    """A stand-in generator whose every draw is the same 256 images."""
+
+    def __init__(self, images: np.ndarray) -> None:
+        self._images = images
+
+    def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return torch.rand(n, 4, generator=generator)
+
+    def images(self, z: torch.Tensor) -> np.ndarray:
+        assert len(z) == len(self._images)
+        return self._images
+
+
+def test_reported_scores_count_each_samples_rule_and_both_detectors(shapes_data):
+    """Half the samples real (clean by both detectors), a quarter blank, a quarter with the
+    blue object painted over in pink: the strict count's rate, its per-rule rejections and the
+    permissive rate each say so."""
+    from coordconv_generative.gan.select import reported_scores
+
+    real = shapes_data.images[:128]
+    pink = shapes_data.images[128:192].copy()
+    blue = (pink == (0, 0, 255)).all(axis=-1)
+    pink[blue] = (255, 200, 200)  # no blue object (nor a second red one); the red one stays
+    white = np.full((64, 64, 64, 3), 255, np.uint8)
+    scores = reported_scores(_FixedSamples(np.concatenate([real, white, pink])))
+    assert scores["clean_rate"] == 0.5
+    assert scores["detect_rate"] == 0.5
+    assert scores["clean_rejections"] == {"clean": 128, "red none": 64, "blue none": 64}
+    assert scores["clean_spread_px"] == pytest.approx(scores["centre_spread_px"], abs=0.5)
