@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gan_rejections import snapshot
 from notsoclevr_seeds import read_log, seeds_of
 
 from coordconv_generative.paper import GAN_MODELS, drew_both, s10_finding, s10_verdict
@@ -64,9 +65,15 @@ def seed_record(args: argparse.Namespace, seed: int, logged: dict[str, dict]) ->
         m: json.loads((Path(logged[m]["run"]) / "results.json").read_text()) for m in GAN_MODELS
     }
     finding = s10_finding(seed, sources, [drew_both(results[m]) for m in GAN_MODELS])
+    runs = {m: {k: logged[m].get(k) for k in RATES} for m in GAN_MODELS}
+    for m in GAN_MODELS:  # what each strict rule rejected (older results.json lack it)
+        runs[m]["clean_rejections"] = (
+            results[m].get("clean_rejections")
+            or snapshot(Path(logged[m]["run"]) / "weights.safetensors")["clean_rejections"]
+        )
     return {
         "seed": seed,
-        "runs": {m: {k: logged[m].get(k) for k in RATES} for m in GAN_MODELS},
+        "runs": runs,
         "matched": {
             name: {k: _summary(v) for k, v in src.items()}
             for name, src in zip(["real data", *GAN_MODELS], sources, strict=True)
