@@ -29,9 +29,9 @@ A GAN *draws clean objects* when at least :data:`CLEAN_FLOOR` of its samples are
 centres spread at least :data:`~coordconv_generative.entropy.SPREAD_FLOOR_PX` (a constant
 generator has no clean sample, a collapsed one no spread). The floor is lower than the
 permissive detector's 0.3 (:data:`~coordconv_generative.entropy.DETECT_FLOOR`), and was fixed
-on the dev seeds of the CPU recipe before any seed >= 100 ran: there the conv GAN's best epoch
-snapshot was clean in 0.30 of samples (seed 0; 0.28 on seed 1) and the CoordConv GAN's in 0.12
-(seed 0), its objects polygons wider than drawn (README, "The strict count").
+on dev seed 0 of the CPU recipe before any seed >= 100 ran: there the conv GAN's best epoch
+snapshot was clean in 0.305 of samples and the CoordConv GAN's in 0.117, its objects polygons
+wider than drawn (README, "The strict count").
 """
 
 from __future__ import annotations

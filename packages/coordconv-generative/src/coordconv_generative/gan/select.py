@@ -11,8 +11,8 @@ paper's measurement tool) (:func:`reported_scores`); with ``--select best`` the 
 scores are reported beside the chosen one's, so that what the selection bought is shown.
 
 The selection counted with the permissive detector until the strict count became the
-headline: on the dev seeds 0 and 1 of the CPU recipe it kept the conv GAN's epoch-8 snapshots,
-clean in 0.21 / 0.24 of samples, where later ones reached 0.30 (README, "The strict count").
+headline: on dev seed 0 of the CPU recipe it kept the conv GAN's epoch-8 snapshot, clean in
+0.207 of samples, where later ones reached 0.305 (README, "The strict count").
 """
 
 from __future__ import annotations
