@@ -15,6 +15,7 @@ from coordconv_generative.cli import main
 from coordconv_generative.entropy import Detections
 from coordconv_generative.evaluate import _encoded_pairs
 from coordconv_generative.gan.select import REPORT_SEED, SELECT_SEED
+from coordconv_generative.objects import detect_clean
 from coordconv_generative.weights import load_encoder, load_generator
 from coordconv_train import load_checkpoint
 from coordconv_train.testing import run_python
@@ -65,7 +66,7 @@ def _detections(kind: str) -> Detections:
     return Detections(centres, found)
 
 
-HAND_SCORES = {  # kind -> (select_score, select_detect_rate, select_spread_px), by hand
+HAND_SCORES = {  # kind -> (select_score, select_clean_rate, select_spread_px), by hand
     "half": (0.5, 0.5, 20 / np.sqrt(2)),
     "collapsed": (0.0, 1.0, 0.0),
     "none": (0.0, 0.0, None),
@@ -98,7 +99,7 @@ def test_gan_select_best_takes_the_best_snapshot_and_the_final_state_on_a_tie(
     def scripted(generator, n=256, seed=REPORT_SEED, detect=None):
         if seed != SELECT_SEED:  # not a selection (a reported score): measured for real
             return real(generator, n, seed) if detect is None else real(generator, n, seed, detect)
-        assert detect is None  # the selection uses the permissive detector
+        assert detect is detect_clean  # the selection counts with the strict detector
         seeds.append(seed)
         return script.pop(0)
 
@@ -113,11 +114,11 @@ def test_gan_select_best_takes_the_best_snapshot_and_the_final_state_on_a_tie(
     snaps = list(map(json.loads, (out / "metrics.jsonl").read_text().splitlines()))
     snaps = [r for r in snaps if "snapshot" in r]
     assert [r["snapshot"] for r in snaps] == ["_epoch001", "_epoch002"]
-    assert all(r["select_score"] <= r["select_detect_rate"] for r in snaps)
+    assert all(r["select_score"] <= r["select_clean_rate"] for r in snaps)
     for record, kind in zip(snaps, (epoch1, epoch2), strict=True):
         score, rate, spread = HAND_SCORES[kind]
         assert record["select_score"] == pytest.approx(score, rel=1e-12)
-        assert record["select_detect_rate"] == rate
+        assert record["select_clean_rate"] == rate
         assert record["select_spread_px"] == (
             None if spread is None else pytest.approx(spread, rel=1e-12)
         )
@@ -290,3 +291,35 @@ def test_a_seed_no_rng_accepts_is_one_line_status_2(command, seed, tmp_path, cap
     assert err.count("\n") == 1, err
     assert "a seed is an integer in 0..4294967295" in err
     assert not list(tmp_path.iterdir())
+
+
+class _FixedSamples:
+    """A stand-in generator whose every draw is the same 256 images."""
+
+    def __init__(self, images: np.ndarray) -> None:
+        self._images = images
+
+    def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return torch.rand(n, 4, generator=generator)
+
+    def images(self, z: torch.Tensor) -> np.ndarray:
+        assert len(z) == len(self._images)
+        return self._images
+
+
+def test_reported_scores_count_each_samples_rule_and_both_detectors(shapes_data):
+    """Half the samples real (clean by both detectors), a quarter blank, a quarter with the
+    blue object painted over in pink: the strict count's rate, its per-rule rejections and the
+    permissive rate each say so."""
+    from coordconv_generative.gan.select import reported_scores
+
+    real = shapes_data.images[:128]
+    pink = shapes_data.images[128:192].copy()
+    blue = (pink == (0, 0, 255)).all(axis=-1)
+    pink[blue] = (255, 200, 200)  # no blue object (nor a second red one); the red one stays
+    white = np.full((64, 64, 64, 3), 255, np.uint8)
+    scores = reported_scores(_FixedSamples(np.concatenate([real, white, pink])))
+    assert scores["clean_rate"] == 0.5
+    assert scores["detect_rate"] == 0.5
+    assert scores["clean_rejections"] == {"clean": 128, "red none": 64, "blue none": 64}
+    assert scores["clean_spread_px"] == pytest.approx(scores["centre_spread_px"], abs=0.5)

@@ -2,8 +2,11 @@
 
 The VAE test trains a real, reduced-width model for 1000 steps and checks the property S7.2 is
 about: the latent encodes where the objects are. The GAN test trains the conv and the CoordConv
-GAN with the CPU recipe of the README ("GAN recipe") and checks that each draws both objects in
-varied places. What these tests do not show (how a full 50-epoch run compares with the paper)
+GAN with the CPU recipe of the README ("GAN recipe") on seeds 100 and 101 (fixed before they
+ran; the recipe and the floors were chosen on dev seed 0) and checks that both draw both objects
+in varied places by the paper's permissive detector, and that the conv GAN draws clean objects
+(the strict count of ``coordconv_generative.objects``) more often than the CoordConv GAN. What
+these tests do not show (how a full 50-epoch run compares with the paper)
 is in the README.
 """
 
@@ -24,6 +27,7 @@ from coordconv_generative.entropy import (
     draws_both_objects,
     varied_detect_score,
 )
+from coordconv_generative.objects import CLEAN_FLOOR, detect_clean, draws_clean_objects
 
 
 @pytest.mark.slow
@@ -54,20 +58,30 @@ GAN_CPU_RECIPE = ["--width-divisor", "8", "--batch-size", "32", "--epochs", "20"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1])
-@pytest.mark.parametrize("model", ["conv", "coordconv-gd"])
-def test_gan_draws_both_objects_in_varied_places(shapes_quick, tmp_path, model, seed):
+@pytest.mark.parametrize("seed", [100, 101])
+def test_both_gans_draw_both_objects_and_the_conv_gan_more_clean_ones(shapes_quick, tmp_path, seed):
     """A constant generator draws no object; a collapsed one draws the same image for every z
-    (centre spread 0). The saved weights of each GAN (the snapshot chosen on other z) must
-    find both objects in >= 30% of 256 samples with centres spread >= 4 px
-    (``draws_both_objects``); real data: 100%, 14.1 px."""
-    out = tmp_path / "gan"
-    argv = ["gan", "--data", str(shapes_quick), "--model", model, "--seed", str(seed),
-            "--device", "cpu", "--out", str(out), *GAN_CPU_RECIPE]  # fmt: skip
-    assert main(argv) == 0
-    results = json.loads((out / "results.json").read_text())
-    assert results["detect_rate"] >= DETECT_FLOOR, results
-    assert results["centre_spread_px"] >= SPREAD_FLOOR_PX, results
+    (centre spread 0). The saved weights of each GAN (the snapshot chosen on other z) must let
+    the permissive detector find both objects in >= 30% of 256 samples, spread >= 4 px
+    (``draws_both_objects``; real data: 100%, 14.1 px). By the strict count the two GANs
+    differ (README, "The strict count"): the conv GAN, the control, must draw clean objects in
+    >= 5% of samples, spread >= 4 px (``CLEAN_FLOOR``), and more often than the CoordConv GAN,
+    whose objects are polygons wider than drawn (dev seed 0's best snapshots: conv 0.305,
+    CoordConv 0.117). The CoordConv GAN's own clean rate is not bounded below: the floor, fixed
+    on seed 0, held on seed 100 (0.125) and not on seed 101 (0.004; README)."""
+    results = {}
+    for model in ("conv", "coordconv-gd"):
+        out = tmp_path / model
+        argv = ["gan", "--data", str(shapes_quick), "--model", model, "--seed", str(seed),
+                "--device", "cpu", "--out", str(out), *GAN_CPU_RECIPE]  # fmt: skip
+        assert main(argv) == 0
+        results[model] = res = json.loads((out / "results.json").read_text())
+        assert res["detect_rate"] >= DETECT_FLOOR, res
+        assert res["centre_spread_px"] >= SPREAD_FLOOR_PX, res
+    conv, coordconv = results["conv"], results["coordconv-gd"]
+    assert conv["clean_rate"] >= CLEAN_FLOOR, conv
+    assert conv["clean_spread_px"] >= SPREAD_FLOOR_PX, conv
+    assert conv["clean_rate"] > coordconv["clean_rate"], results
 
 
 def _drawn_spread(centres: np.ndarray) -> float:
@@ -109,6 +123,25 @@ def test_the_gan_floors_reject_constant_and_collapsed_generators(shapes_data):
     assert centre_spread(det) == pytest.approx(_drawn_spread(drawn), abs=0.1)
     assert varied_detect_score(det) == 1.0
     assert draws_both_objects(detect_objects(np.concatenate([real[:96], white[:160]])))
+
+
+def test_the_clean_floor_rejects_constant_collapsed_and_rare_clean_generators(shapes_data):
+    """``draws_clean_objects`` (the strict count's floors: the GAN learning test's, and the
+    gate of the S10 comparison) on sets of 100 stand-ins: grey and the white canvas (nothing
+    clean), one real image repeated (all clean, spread 0), 4 real images among white ones
+    (0.04 < 0.05); 5 real ones (0.05, at the floor) and real data clear it."""
+    grey = np.full((100, 64, 64, 3), 128, np.uint8)
+    white = np.full((100, 64, 64, 3), 255, np.uint8)
+    real = shapes_data.images[:20]
+    collapsed = np.repeat(real[:1], 20, axis=0)
+    assert CLEAN_FLOOR == 0.05
+    for images in (grey, white, collapsed, np.concatenate([real[:4], white[:96]])):
+        assert not draws_clean_objects(detect_clean(images))
+    assert detect_clean(collapsed).both.mean() == 1.0  # it is the spread that rejects it
+    rare = detect_clean(np.concatenate([real[:5], white[:95]]))
+    assert rare.both.mean() == 0.05
+    assert draws_clean_objects(rare)
+    assert draws_clean_objects(detect_clean(real))
 
 
 @pytest.mark.parametrize(

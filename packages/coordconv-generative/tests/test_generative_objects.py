@@ -8,7 +8,14 @@ import pytest
 
 from coordconv_data.shapes import SIZE, generate
 from coordconv_generative.entropy import centre_spread, detect_objects
-from coordconv_generative.objects import detect_clean, is_clean, size_band
+from coordconv_generative.objects import (
+    RULES,
+    detect_clean,
+    is_clean,
+    rejection,
+    rejection_counts,
+    size_band,
+)
 
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 160, 0)
 
@@ -30,6 +37,13 @@ def disc(image: np.ndarray, cy: float, cx: float, diameter: int, colour, half=No
         image[inside & (cols >= cx)] = half
     else:
         image[inside] = colour
+    return image
+
+
+def triangle(image: np.ndarray, top: int, left: int, side: int) -> np.ndarray:
+    """A red right triangle in a ``side`` box: it fills about half of it (a drawn circle 0.79)."""
+    rows, cols = np.mgrid[:side, :side]
+    image[top : top + side, left : left + side][cols <= rows] = RED
     return image
 
 
@@ -56,20 +70,38 @@ def test_a_well_drawn_pair_is_clean():
 
 
 @pytest.mark.parametrize(
-    ("name", "image"),
+    ("name", "image", "rule"),
     [
-        ("bicoloured disc", disc(canvas(), 32, 32, SIZE, RED, half=BLUE)),
-        ("touching pair", square(square(canvas(), 10, 10, SIZE, RED), 10, 31, SIZE, BLUE)),
-        ("8x8 squares", square(square(canvas(), 5, 5, 8, RED), 40, 40, 8, BLUE)),
-        ("huge squares", square(square(canvas(), 0, 0, 31, RED), 33, 33, 31, BLUE)),
-        ("second red object", square(good_pair(), 40, 5, 12, RED)),
-        ("third object, green", square(good_pair(), 40, 5, 14, GREEN)),
-        ("bar, not an object", square(square(canvas(), 5, 5, 21, RED), 50, 2, 60, BLUE)),
-        ("pink, not red", square(disc(canvas(), 45, 45, SIZE, BLUE), 5, 5, SIZE, (255, 150, 150))),
+        ("bicoloured disc", disc(canvas(), 32, 32, SIZE, RED, half=BLUE), "red size"),
+        (
+            "touching pair",
+            square(square(canvas(), 10, 10, SIZE, RED), 10, 31, SIZE, BLUE),
+            "touching",
+        ),
+        ("8x8 squares", square(square(canvas(), 5, 5, 8, RED), 40, 40, 8, BLUE), "red size"),
+        ("huge squares", square(square(canvas(), 0, 0, 31, RED), 33, 33, 31, BLUE), "red size"),
+        ("second red object", square(good_pair(), 40, 5, 12, RED), "red several"),
+        ("third object, green", square(good_pair(), 40, 5, 14, GREEN), "background"),
+        (
+            "bar, not an object",
+            square(square(canvas(), 5, 5, 21, RED), 50, 2, 60, BLUE),
+            "blue size",
+        ),
+        (
+            "pink, not red",
+            square(disc(canvas(), 45, 45, SIZE, BLUE), 5, 5, SIZE, (255, 150, 150)),
+            "red purity",
+        ),
+        ("no blue", square(canvas(), 5, 5, SIZE, RED), "blue none"),
+        ("red triangle", triangle(disc(canvas(), 45, 45, SIZE, BLUE), 5, 5, SIZE), "red fill"),
     ],
 )
-def test_each_rule_rejects_what_a_person_would_not_call_one_red_and_one_blue_object(name, image):
+def test_each_rule_rejects_what_a_person_would_not_call_one_red_and_one_blue_object(
+    name, image, rule
+):
     assert not is_clean(image), name
+    assert rejection(image) == rule, name
+    assert rule.split()[-1] in RULES
 
 
 def test_a_blob_is_not_an_object():
@@ -78,6 +110,13 @@ def test_a_blob_is_not_an_object():
     blob = rng.random((20, 20)) < 0.55  # a ragged red blob, 20x20 box, ~55% filled
     image[5:25, 5:25][blob] = RED
     assert not is_clean(image)
+    assert rejection(image) == "red size"  # its largest 4-connected piece is under 12.6 px
+
+
+def test_rejection_counts_name_the_first_rule_each_image_fails():
+    images = np.stack([good_pair(), good_pair(), canvas(), square(good_pair(), 40, 5, 12, RED)])
+    assert rejection_counts(images) == {"clean": 2, "red none": 1, "red several": 1}
+    assert rejection(good_pair()) is None
 
 
 def test_a_noisy_background_is_rejected_and_the_permissive_detector_accepts_it():

@@ -4,9 +4,12 @@ collapsed) is judged on its own, and the paper's numbers and texts stay the pape
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from coordconv_generative.entropy import DETECT_FLOOR, SPREAD_FLOOR_PX
+from coordconv_generative.objects import CLEAN_FLOOR
 from coordconv_generative.paper import (
     ENTROPY_METRICS,
     ENTROPY_REPEATS,
@@ -20,6 +23,7 @@ from coordconv_generative.paper import (
     drew_both,
     s10_finding,
     s10_verdict,
+    selection_note,
 )
 
 
@@ -31,12 +35,12 @@ REAL = _source(6.8, 7.6)
 
 
 def test_a_seed_counts_only_when_both_gans_clear_the_floors():
-    assert drew_both({"clean_rate": 0.3, "clean_spread_px": 4.0})
-    assert not drew_both({"clean_rate": 0.29, "clean_spread_px": 12.0})
+    assert drew_both({"clean_rate": 0.05, "clean_spread_px": 4.0})
+    assert not drew_both({"clean_rate": 0.049, "clean_spread_px": 12.0})
     assert not drew_both({"clean_rate": 1.0, "clean_spread_px": 0.1})  # collapsed
     assert not drew_both({"clean_rate": 0.0, "clean_spread_px": None})  # nothing found
     # the strict count decides, not the permissive one
-    assert not drew_both({"detect_rate": 0.9, "centre_spread_px": 12.0, "clean_rate": 0.1,
+    assert not drew_both({"detect_rate": 0.9, "centre_spread_px": 12.0, "clean_rate": 0.04,
                           "clean_spread_px": 12.0})  # fmt: skip
     assert not drew_both({})  # a results.json without the measures
     finding = s10_finding(3, [REAL, _source(5, 6), _source(6, 5)], [True, False])
@@ -83,6 +87,57 @@ def test_a_matched_measurement_is_judged_at_its_count_with_its_js_distances():
     assert s10_finding(0, [REAL, _source(5, 6), _source(6, 5)], [True, True]).js_closer is None
 
 
+def _figures(text: str) -> list[float]:
+    """Every decimal number written in a note, in order."""
+    return [float(x) for x in re.findall(r"\d+\.\d+", text)]
+
+
+def test_a_finding_states_the_numbers_of_its_source_and_names_it():
+    """Every figure of the note is its source's (entropy.json's matched block, here made by
+    hand with distinct values), in the order written; a changed value changes the note."""
+
+    def matched(values, points=57.0):
+        keys = ("coverage", "relative_position", "js_position", "js_relative")
+        out = {"points": {"mean": points}}
+        for key, v in zip(keys, values, strict=True):
+            out[key] = {"mean": v, "ci": [v - 0.011, v + 0.012]}
+        return out
+
+    real = matched((5.701, 5.702, 0.0, 0.0))
+    conv = matched((5.401, 5.602, 0.301, 0.402))
+    coord = matched((5.651, 5.303, 0.351, 0.452))
+    sources = [real, conv, coord]
+    finding = s10_finding(100, sources, [True, True], "entropy-seed100/entropy.json")
+    assert finding.text.endswith(" Source: entropy-seed100/entropy.json.")
+    assert (finding.js_closer, finding.js_relative_further) == (False, True)
+    gap = {"conv": abs(5.401 - 5.701), "coord": abs(5.651 - 5.701)}
+    expected = [gap["conv"], gap["coord"], 5.602, 5.303, 5.702]
+    for key in ("js_position", "js_relative"):
+        for src in (conv, coord):
+            expected += [src[key]["mean"], *src[key]["ci"]]
+    assert _figures(finding.text) == pytest.approx([round(v, 3) for v in expected], abs=1e-9)
+    assert "at 57 images each" in finding.text
+    coord["js_relative"]["mean"] = 0.2
+    assert "0.200" in s10_finding(100, sources, [True, True]).text
+
+
+def test_the_selection_note_puts_the_selected_weights_beside_the_final_state():
+    runs = {
+        "conv": {"selected": "_epoch016", "clean_rate": 0.305, "detect_rate": 0.688,
+                 "last_clean_rate": 0.293, "last_detect_rate": 0.730},
+        "coordconv-gd": {"selected": "last", "clean_rate": 0.121, "detect_rate": 0.512},
+    }  # fmt: skip
+    note = selection_note(100, runs, "conv-seed100/results.json, coordconv-gd-seed100/...")
+    assert note == (
+        "Seed 100, selected vs final weights (256 samples each; conv-seed100/results.json, "
+        "coordconv-gd-seed100/...): conv selected epoch 16 clean 0.305 / detected 0.688, "
+        "final state clean 0.293 / detected 0.730; CoordConv final state clean 0.121 / "
+        "detected 0.512."
+    )
+    runs["conv"]["last_clean_rate"] = 0.1
+    assert "final state clean 0.100" in selection_note(100, runs, "x")
+
+
 def test_verdict_counts_tested_seeds_only():
     assert s10_verdict(0, 0, 0, 2) == "not tested: on no seed of 2 did both GANs draw both objects"
     assert s10_verdict(2, 1, 2, 2) == (
@@ -118,5 +173,8 @@ def test_the_papers_numbers():
 
 
 def test_the_gan_note_states_the_floors_the_verdict_uses():
-    assert (DETECT_FLOOR, SPREAD_FLOOR_PX) == (0.3, 4.0)
-    assert GAN_NOTE.endswith("(clean >= 0.3, spread >= 4 px), and is judged at matched counts.")
+    assert (DETECT_FLOOR, SPREAD_FLOOR_PX, CLEAN_FLOOR) == (0.3, 4.0, 0.05)
+    assert (
+        "(clean >= 0.05, spread >= 4 px; the permissive count's floor is 0.3), and is judged "
+        "at matched counts." in GAN_NOTE
+    )

@@ -131,12 +131,16 @@ DETECT_FLOOR = 0.3  # a GAN "draws both objects": both found in >= 30% of its sa
 SPREAD_FLOOR_PX = 4.0  # ... and not always at one place (under a third of the data's 14.1 px)
 
 
-def clears_floors(detect_rate: float | None, spread_px: float | None) -> bool:
-    """``detect_rate >= DETECT_FLOOR`` and ``spread_px >= SPREAD_FLOOR_PX``; a missing (None)
-    or NaN value clears nothing. For numbers already measured, e.g. a GAN's results.json."""
+def clears_floors(
+    detect_rate: float | None, spread_px: float | None, floor: float = DETECT_FLOOR
+) -> bool:
+    """``detect_rate >= floor`` (default :data:`DETECT_FLOOR`) and ``spread_px >=
+    SPREAD_FLOOR_PX``; a missing (None) or NaN value clears nothing. For numbers already
+    measured, e.g. a GAN's results.json (the strict count's floor:
+    :data:`coordconv_generative.objects.CLEAN_FLOOR`)."""
     if detect_rate is None or spread_px is None:
         return False
-    return bool(detect_rate >= DETECT_FLOOR and spread_px >= SPREAD_FLOOR_PX)
+    return bool(detect_rate >= floor and spread_px >= SPREAD_FLOOR_PX)
 
 
 def draws_both_objects(det: Detections) -> bool:

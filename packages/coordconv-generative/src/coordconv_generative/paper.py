@@ -5,8 +5,8 @@ solution", NeurIPS 2018 (arXiv:1807.03247), supplementary S7:
 
 - S7.1 (fig. 7, S7-S10): GANs on two-object colored shapes. Figure S10's sentence: the
   CoordConv GAN is closer to the data in coverage of space, with more collapse in relative
-  position. A seed tests it only when both GANs draw both objects (the floors of
-  :func:`coordconv_generative.entropy.clears_floors`); :func:`s10_finding` judges one seed,
+  position. A seed tests it only when both GANs draw clean objects (the strict count's floors,
+  :data:`coordconv_generative.objects.CLEAN_FLOOR`); :func:`s10_finding` judges one seed,
   :func:`s10_verdict` the seeds, each half of the sentence on its own.
 - S7.2 (table S5, fig. S11-S12): VAEs on the same data, shown qualitatively.
 - S7.3 (table S6, fig. S13-S15): GANs on LSUN bedrooms, shown qualitatively.
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coordconv_generative.entropy import DETECT_FLOOR, SPREAD_FLOOR_PX, clears_floors
+from coordconv_generative.objects import CLEAN_FLOOR
 
 __all__ = [
     "ENTROPY_METRICS",
@@ -51,6 +52,7 @@ __all__ = [
     "drew_both",
     "s10_finding",
     "s10_verdict",
+    "selection_note",
 ]
 
 # --- GANs on colored shapes (S7.1) -----------------------------------------------------------
@@ -80,8 +82,10 @@ GAN_NOTE = (
     "entered), mean over the repeats with a 95% bootstrap interval, and give the Jensen-Shannon "
     "distance of each GAN's position and relative-position histograms to the data's; the last "
     "two columns are the paper's measurement (every detection, permissive). A seed tests the "
-    f"sentence only if both GANs draw both objects by the strict count (clean >= "
-    f"{DETECT_FLOOR:g}, spread >= {SPREAD_FLOOR_PX:g} px), and is judged at matched counts."
+    f"sentence only if both GANs draw clean objects (clean >= {CLEAN_FLOOR:g}, spread >= "
+    f"{SPREAD_FLOOR_PX:g} px; the permissive count's floor is {DETECT_FLOOR:g}), and is judged "
+    "at matched counts. With --select best the selected epoch snapshot (chosen by the strict "
+    "count on other z) and the final state are reported side by side."
 )
 GAN_PAPER_BUDGET = "50,000 images, 50 epochs, best of 5-10 runs"
 
@@ -91,30 +95,48 @@ class S10Finding:
     """One seed's test of figure S10's sentence (the GAN sources' entropies vs the data's).
 
     ``js_closer``: the CoordConv GAN's object positions are nearer the data's by Jensen-Shannon
-    distance (None where the measurement has no JS distances)."""
+    distance; ``js_relative_further``: its relative positions are further from the data's (None
+    where the measurement has no JS distances)."""
 
     tested: bool
     coverage_closer: bool
     relative_lower: bool
     text: str
     js_closer: bool | None = None
+    js_relative_further: bool | None = None
 
 
 def drew_both(results: Mapping[str, Any]) -> bool:
     """A GAN run's results.json clears the floors on the strict detector's count
-    (:mod:`coordconv_generative.objects`: clean rate and spread of 256 samples)."""
-    return clears_floors(results.get("clean_rate"), results.get("clean_spread_px"))
+    (:mod:`coordconv_generative.objects`: clean rate >= :data:`CLEAN_FLOOR` and spread of 256
+    samples)."""
+    return clears_floors(
+        results.get("clean_rate"), results.get("clean_spread_px"), floor=CLEAN_FLOOR
+    )
 
 
 def _mean(source: Mapping, key: str) -> float:
     return source[key]["mean"]
 
 
-def s10_finding(seed: int, sources: Sequence[Mapping], drew: Sequence[bool]) -> S10Finding:
+def _js_text(what: str, js: Mapping[str, Mapping], coordconv_is: str) -> str:
+    """`` JS distance of <what> to the data: conv m [lo, hi], CoordConv m [lo, hi] (...).``"""
+    values = ", ".join(
+        f"{'CoordConv' if m != 'conv' else 'conv'} {v['mean']:.3f} "
+        f"[{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]"
+        for m, v in js.items()
+    )
+    return f" JS distance of {what} to the data: {values} ({coordconv_is})."
+
+
+def s10_finding(
+    seed: int, sources: Sequence[Mapping], drew: Sequence[bool], source: str = ""
+) -> S10Finding:
     """``sources``: the measurement of the real data, then of the GANs of :data:`GAN_MODELS`
     (entropy.json order): the ``matched`` block's (same point count, with ``points`` and JS
-    distances) or the paper's every-detection one; ``drew``: whether each GAN draws both
-    objects (:func:`drew_both`)."""
+    distances) or the paper's every-detection one; ``drew``: whether each GAN draws clean
+    objects (:func:`drew_both`); ``source``: the file the numbers come from, named in the
+    text."""
     real, conv, coord = sources
     if not all(drew):
         which = [m for m, ok in zip(GAN_MODELS, drew, strict=True) if ok]
@@ -134,20 +156,56 @@ def s10_finding(seed: int, sources: Sequence[Mapping], drew: Sequence[bool]) -> 
         f"{_mean(coord, 'relative_position'):.3f} bits (data "
         f"{_mean(real, 'relative_position'):.3f})."
     )
-    js_closer = None
+    js_closer = js_further = None
     if "js_position" in coord:
-        js = {m: src["js_position"] for m, src in gans.items()}
         js_closer = _mean(coord, "js_position") < _mean(conv, "js_position")
-        text += (
-            " JS distance of positions to the data: "
-            + ", ".join(
-                f"{'CoordConv' if m != 'conv' else 'conv'} {v['mean']:.3f} "
-                f"[{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]"
-                for m, v in js.items()
-            )
-            + f" ({'CoordConv' if js_closer else 'conv'} closer)."
+        text += _js_text(
+            "positions",
+            {m: src["js_position"] for m, src in gans.items()},
+            f"{'CoordConv' if js_closer else 'conv'} closer",
         )
-    return S10Finding(True, closer, lower, text, js_closer)
+    if "js_relative" in coord:
+        js_further = _mean(coord, "js_relative") > _mean(conv, "js_relative")
+        text += _js_text(
+            "relative positions",
+            {m: src["js_relative"] for m, src in gans.items()},
+            f"CoordConv {'further' if js_further else 'not further'}",
+        )
+    if source:
+        text += f" Source: {source}."
+    return S10Finding(True, closer, lower, text, js_closer, js_further)
+
+
+def _rates(results: Mapping[str, Any], prefix: str = "") -> str:
+    """``clean C / detected D`` of a results.json (``prefix`` ``last_``: its final state)."""
+
+    def rate(key: str) -> str:
+        value = results.get(prefix + key)
+        return "—" if value is None else f"{value:.3f}"
+
+    return f"clean {rate('clean_rate')} / detected {rate('detect_rate')}"
+
+
+def selection_note(seed: int, runs: Mapping[str, Mapping[str, Any]], source: str) -> str:
+    """What ``--select best`` chose on ``seed``, and what it bought: per GAN of ``runs``
+    (model -> its results.json), the selected weights' strict (clean) and permissive
+    (detected) rates beside the final state's, all on the 256 reported samples."""
+    parts = []
+    for model, res in runs.items():
+        name = "CoordConv" if model != "conv" else "conv"
+        chosen = str(res.get("selected", "last"))
+        if chosen == "last" or "last_clean_rate" not in res:
+            parts.append(f"{name} final state {_rates(res)}")
+        else:
+            parts.append(
+                f"{name} selected epoch {int(chosen.removeprefix('_epoch'))} {_rates(res)}, "
+                f"final state {_rates(res, 'last_')}"
+            )
+    return (
+        f"Seed {seed}, selected vs final weights (256 samples each; {source}): "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def s10_verdict(closer: int, lower: int, tested: int, seeds: int) -> str:
