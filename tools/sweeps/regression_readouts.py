@@ -13,7 +13,7 @@ every seed and split, through ``notsoclevr_seeds.py`` (one JSON line per run):
 
 Then it writes ``--json``: per row and split, every seed's exact-position test accuracy and mean
 test pixel error, how many seeds reached 100% exact and the paper's bar (>= 99%), CPU seconds. The
-documented sweep (seeds 100-109, both splits, about 23 CPU-minutes on one thread):
+documented sweep (seeds 100-109, both splits; 1,355 CPU s on one thread here):
 
     python tools/sweeps/regression_readouts.py --seeds 100-109 --out runs/sweeps/regression \\
         --json packages/coordconv-vision/docs/measured/regression_readouts.json

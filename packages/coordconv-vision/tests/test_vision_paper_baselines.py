@@ -3,7 +3,12 @@ baseline far weaker than the paper's would make every CoordConv win look larger.
 
 from __future__ import annotations
 
-from coordconv_vision.paper import PAPER_BASELINES, baseline_comparison, notsoclevr_verdict
+from coordconv_vision.paper import (
+    PAPER_BASELINES,
+    baseline_comparison,
+    notsoclevr_paper,
+    notsoclevr_verdict,
+)
 
 
 def test_deconv_classification_compares_with_s2_and_the_budget() -> None:
@@ -63,3 +68,13 @@ def test_the_regression_control_is_not_the_papers_baseline() -> None:
     assert notsoclevr_verdict(
         "regression", "conv", "quadrant", {0: 0.008}, readout="table-s1"
     ).startswith("fails as in the paper")
+
+
+def test_the_paper_column_of_a_control_says_it_is_not_the_papers() -> None:
+    assert notsoclevr_paper("regression", "conv", "quadrant") == "struggles"
+    assert notsoclevr_paper("regression", "conv", "quadrant", "table-s1") == "struggles"
+    assert notsoclevr_paper("regression", "conv", "quadrant", "softargmax") == (
+        "— (control, not in the paper)"
+    )
+    assert notsoclevr_paper("regression", "coordconv", "uniform", "max") == "perfect"
+    assert notsoclevr_paper("classification", "deconv", "uniform") == "~0.80-0.86 best"

@@ -55,7 +55,9 @@ __all__ = [
     "detection_bar",
     "detection_verdict",
     "imagenet_verdict",
+    "is_regression_control",
     "load_measured",
+    "notsoclevr_paper",
     "notsoclevr_verdict",
     "regression_notes",
     "regression_sweep_verdict",
@@ -232,6 +234,20 @@ def baseline_comparison(
     )
 
 
+def is_regression_control(task: str, model: str, readout: str | None) -> bool:
+    """``--model conv --readout softargmax|max``: the CoordConv regressor's control (its layers
+    without the coordinate channels), which the paper does not have."""
+    return task == "regression" and model == "conv" and readout in ("softargmax", "max")
+
+
+def notsoclevr_paper(task: str, model: str, split: str, readout: str | None = None) -> str:
+    """The paper's word or number for one model and split (the report's "paper" column); a
+    regression control has none."""
+    if is_regression_control(task, model, readout):
+        return "— (control, not in the paper)"
+    return PAPER_NOTSOCLEVR[(task, model, split)][0]
+
+
 def notsoclevr_verdict(
     task: str,
     model: str,
@@ -247,7 +263,7 @@ def notsoclevr_verdict(
     ``softargmax`` or ``max`` on ``conv`` is the CoordConv regressor's control, not the paper's
     conv baseline, and gets no verdict of the paper's, only its count of seeds at the bar."""
     _, expect = PAPER_NOTSOCLEVR[(task, model, split)]
-    if task == "regression" and model == "conv" and readout in ("softargmax", "max"):
+    if is_regression_control(task, model, readout):
         reached = sum(TASKS[task].bar.reached(v) for v in values.values())
         return f"control (no claim in the paper): {reached}/{len(values)} seeds reach the bar"
     if expect is None:
