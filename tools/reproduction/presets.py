@@ -132,7 +132,12 @@ BUDGETS: dict[str, dict[str, Budget]] = {
         "regression": NotSoClevr(
             estimate_s=95,
             variants={
-                "coordconv": Variant(model="coordconv", epochs=5, seeds=[100, 101, 102]),
+                "coordconv-softargmax": Variant(
+                    model="coordconv",
+                    epochs=5,
+                    seeds=[100, 101, 102],
+                    settings={"readout": "softargmax"},
+                ),
                 "conv-softargmax": Variant(
                     model="conv",
                     epochs=5,

@@ -33,7 +33,9 @@ def rendering(ctx: Context) -> Section:
 
 
 def notsoclevr(task: str, ctx: Context) -> Section:
-    """Every variant of the preset entry on both splits and all its seeds."""
+    """Every variant of the preset entry on both splits and all its seeds; one headline row per
+    variant (its name says its model, init or read-out), so every number the headline shows
+    names what produced it."""
     from coordconv_vision.cli import main
     from coordconv_vision.paper import (
         NOTSOCLEVR_BASELINE_NOTE,
@@ -41,13 +43,17 @@ def notsoclevr(task: str, ctx: Context) -> Section:
         PAPER_NOTSOCLEVR,
         SPLITS,
         TASKS,
+        is_regression_control,
+        notsoclevr_paper,
         notsoclevr_verdict,
     )
 
     spec, budget = TASKS[task], ctx.budget
-    rows, figures, claims, baselines, verdicts = [], [], [], [], []
+    rows, figures, headline = [], [], []
     for name, variant in budget["variants"].items():
         model, epochs, seeds = variant["model"], variant["epochs"], variant["seeds"]
+        readout = _flag(flags(variant), "--readout")
+        control = is_regression_control(task, model, readout)
         cells = []
         for split in SPLITS:
             values: dict[int, float] = {}
@@ -66,8 +72,8 @@ def notsoclevr(task: str, ctx: Context) -> Section:
                         copy_figure(png, ctx.report_dir, f"{task}-{name}-{split}-{png.name}")
                         for png in sorted(out.glob("*.png"))[:2]
                     ]
-            paper, expect = PAPER_NOTSOCLEVR[(task, model, split)]
-            said = notsoclevr_verdict(task, model, split, values)
+            paper = notsoclevr_paper(task, model, split, readout)
+            said = notsoclevr_verdict(task, model, split, values, epochs=epochs, readout=readout)
             rows.append(
                 [
                     name,
@@ -82,19 +88,29 @@ def notsoclevr(task: str, ctx: Context) -> Section:
                     said,
                 ]
             )
-            cells.append((split, values, said, expect))
-        summary = " / ".join(mean_std(v) for _, v, _, _ in cells)
-        if any(expect for *_, expect in cells):
-            claims.append(
-                f"{name} {summary} ({count(len(seeds), 'seed')}, {count(epochs, 'epoch')})"
-            )
-            verdicts.append((name, "; ".join(f"{split}: {said}" for split, _, said, _ in cells)))
-        else:
-            baselines.append(
-                f"{name} {summary} ({count(len(seeds), 'seed')}, {count(epochs, 'epoch')})"
-            )
-    ours = "; ".join(claims + baselines)
-    said = " | ".join(v if len(verdicts) == 1 else f"{n}: {v}" for n, v in verdicts) or "—"
+            cells.append((split, values, said, paper))
+        expect = None if control else PAPER_NOTSOCLEVR[(task, model, SPLITS[0])][1]
+        role = (
+            "control, not in the paper"
+            if control
+            else f"claim: {spec.metric} {spec.bar}"
+            if expect
+            else "the paper's baseline: fails"
+        )
+        headline.append(
+            [
+                f"{name} ({role}; uniform / quadrant)",
+                " / ".join(mean_std(v) for _, v, _, _ in cells)
+                + f" ({count(len(seeds), 'seed')}, {count(epochs, 'epoch')})",
+                " / ".join(paper for *_, paper in cells),
+                "; ".join(f"{split}: {said}" for split, _, said, _ in cells),
+            ]
+        )
+    ran_paper_model = any(
+        v["model"] == "coordconv" and _flag(flags(v), "--readout") == "max"
+        for v in budget["variants"].values()
+    )
+    headline += [] if ran_paper_model else _sweep_headline(task)
     return Section(
         key=task,
         title=spec.title,
@@ -102,7 +118,7 @@ def notsoclevr(task: str, ctx: Context) -> Section:
         what=(
             f"{NOTSOCLEVR_DATA}, `coordconv-vision notsoclevr --task {task}`, inputs scaled to [-1, 1]; every "
             "variant on the seeds listed, fixed in advance. Bar: "
-            f"{spec.metric} {spec.bar} (the paper's claim)."
+            f"{spec.metric} {spec.bar} (the paper's claim: {spec.claim})."
         ),
         columns=[
             "variant",
@@ -117,13 +133,59 @@ def notsoclevr(task: str, ctx: Context) -> Section:
             "verdict",
         ],
         rows=rows,
-        headline=[[spec.claim, ours, spec.paper, said]],
+        headline=headline,
         figures=figures,
         notes=[
             *spec.notes,
             NOTSOCLEVR_BASELINE_NOTE,
         ],
     )
+
+
+def _flag(argv: list[str], name: str) -> str | None:
+    """The value of ``name`` in ``argv`` (``--name value``), or ``None``."""
+    return argv[argv.index(name) + 1] if name in argv[:-1] else None
+
+
+def _sweep_headline(task: str) -> list[list[str]]:
+    """Regression: the paper's own model, measured on the documented sweep (too slow for the
+    quick preset), as a headline row of its own beside this run's rows, from the committed file
+    it names; nothing where that file is absent."""
+    from coordconv_vision.paper import (
+        REGRESSION_MEASURED,
+        load_measured,
+        regression_sweep_verdict,
+    )
+
+    measured = load_measured(REGRESSION_MEASURED) if task == "regression" else None
+    if measured is None:
+        return []
+    seeds = measured["seeds"]
+
+    def exact(row: str) -> str:
+        return " / ".join(
+            f"{sum(v == 1.0 for v in cell['test_accuracy'].values())}/{len(seeds)} seeds exact"
+            for split in ("uniform", "quadrant")
+            for cell in [measured["rows"][row]["splits"][split]]
+        )
+
+    tf = measured.get("official_tf")
+    official = (
+        f"; official TensorFlow code, seed 0: {100 * tf['uniform']['test_accuracy']:.0f}% / "
+        f"{100 * tf['quadrant']['test_accuracy']:.1f}% exact"
+        if tf
+        else ""
+    )
+    return [
+        [
+            "paper's model: CoordConv + global max pool, official training (claim: exact; "
+            f"uniform / quadrant; documented sweep, seeds {min(seeds)}-{max(seeds)})",
+            f"{exact('paper')}; its control conv + max pool {exact('conv-max')} "
+            f"({REGRESSION_MEASURED}){official}",
+            "perfect / perfect",
+            regression_sweep_verdict(measured),
+        ]
+    ]
 
 
 def detection(ctx: Context) -> Section:

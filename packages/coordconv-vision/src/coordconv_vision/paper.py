@@ -319,7 +319,7 @@ def regression_notes(measured: Mapping[str, Any] | None) -> tuple[str, ...]:
     """The regression section's notes: what each row is and, from ``measured`` (the committed
     sweep, :data:`REGRESSION_MEASURED`), every row's seeds at 100% exact on both splits."""
     labels = (
-        "Rows: `coordconv` = CoordConv + soft-argmax read-out + learned offset (ours, the package "
+        "Rows: `coordconv-softargmax` = CoordConv + soft-argmax read-out + learned offset (ours, the package "
         "default, not the paper's model); `conv-softargmax` = its control: the same layers, "
         "read-out, init and training without the coordinate channels; `conv` = table S1's conv "
         "net (the paper's baseline). The paper's own model (`--readout max`, global max pool, "
