@@ -149,9 +149,10 @@ BUDGETS: dict[str, dict[str, Budget]] = {
         # seeds for the t-test in a 330 CPU s ceiling, so each run is shrunk to one pass over
         # 4,000 fresh canvases in batches of 8 (dev seed 10's CoordConv learnt nothing in the
         # 125 steps of batches of 32). Training took 17-19 (conv) and 18-22 (CoordConv) CPU s
-        # a run on seeds 100-104 (docs/measured/detection_quick_seeds100-104.json)
+        # a run on seeds 100-104 (docs/measured/detection_quick_seeds100-104.json); the whole
+        # experiment, data and evaluations included, 255 CPU s (one thread, other core busy)
         "detection": Detection(
-            estimate_s=330,
+            estimate_s=260,
             n_train=4000,
             n_test=300,
             epochs=1,

@@ -273,7 +273,7 @@ def detection(ctx: Context) -> Section:
             f"Per metric, CoordConv better on: {'; '.join(f'{m} {v}' for m, v in improved.items())}.",
             *per_seed_notes,
             f"Budget: {budget['n_train']:,} train / {budget['n_test']:,} test canvases, "
-            f"{budget['epochs']} epochs{flags_used} (paper: {DETECTION_PAPER_BUDGET}).",
+            f"{count(budget['epochs'], 'epoch')}{flags_used} (paper: {DETECTION_PAPER_BUDGET}).",
             f"Official recipe beside ours: {recipe_note(measured, OFFICIAL_RECIPE_FILE)}",
             *(
                 f"Recipe difference: {d}"
