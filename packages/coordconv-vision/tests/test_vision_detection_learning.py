@@ -1,13 +1,14 @@
 """``coordconv-vision detect`` really learns on generated scattered MNIST (S6, table S3).
 
-Both models, official head, seeds 0 and 1 (fixed before any run of this test), one pass over
+Both models, official head, scored on seeds 100 and 101 (the evaluation seeds, fixed in
+advance; seeds below 100 are for development), one pass over
 2,560 fresh canvases (160 steps of 16), tested on 200 others. Against the same model untrained
 (step 0 of the same run) the test loss must halve, the box loss fall, the IOU of the sampled
 positives and test IOU-select rise; and IOU-select must beat chance by 0.2: chance is the
 IOU-select of the same anchors ranked at random (about 0.21 here), computed below. IOU-select is
 the noisy one (untrained models score 0.28-0.48 by the luck of their initial scores, and short
 runs on a few hundred canvases swing by +-0.03 an epoch), hence fresh canvases rather than
-repeated epochs. About 13 CPU seconds a run; the budget was sized on seeds 10 and 11.
+repeated epochs. About 13 CPU seconds a run; the budget was sized on dev seeds 10 and 11.
 """
 
 import json
@@ -55,7 +56,7 @@ def _detect(data_file, out, *extra: str) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", [100, 101])
 @pytest.mark.parametrize("model", ["conv", "coordconv"])
 def test_detector_learns(data_file, chance_iou_select, tmp_path, model, seed):
     out = tmp_path / model
