@@ -110,7 +110,8 @@ def notsoclevr(task: str, ctx: Context) -> Section:
         v["model"] == "coordconv" and _flag(flags(v), "--readout") == "max"
         for v in budget["variants"].values()
     )
-    headline += [] if ran_paper_model else _sweep_headline(task)
+    # the paper's own model first, as the paper's claim is about it
+    headline = ([] if ran_paper_model else _sweep_headline(task)) + headline
     return Section(
         key=task,
         title=spec.title,
