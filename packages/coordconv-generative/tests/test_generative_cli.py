@@ -197,6 +197,10 @@ def test_vae_entropy_and_interpolate(shapes_file, tmp_path, capsys):
     assert next(iter(report["sources"])) == "real data"
     assert len(report["sources"]) == 2
     assert report["sources"]["real data"]["detect_rate"]["mean"] == 1.0
+    for key, detector in (("matched", "strict"), ("matched_permissive", "permissive")):
+        assert report[key]["detector"].startswith(detector)
+        assert list(report[key]["sources"]) == list(report["sources"])
+        assert report[key]["sources"]["real data"]["detect_rate"]["mean"] == 1.0
     assert (ent / "entropy.png").is_file()
     strip = tmp_path / "interp.png"
     assert main(["interpolate", "--checkpoint", str(vae / "weights.safetensors"), "--out",

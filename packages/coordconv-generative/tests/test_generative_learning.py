@@ -5,8 +5,7 @@ about: the latent encodes where the objects are. The GAN test trains the conv an
 GAN with the CPU recipe of the README ("GAN recipe") on seeds 100 and 101 (fixed before they
 ran; the recipe and the floors were chosen on dev seed 0) and checks that both draw both objects
 in varied places by the paper's permissive detector, and that the conv GAN draws clean objects
-(the strict count of ``coordconv_generative.objects``) more often than the CoordConv GAN. What
-these tests do not show (how a full 50-epoch run compares with the paper)
+(the strict count of ``coordconv_generative.objects``). What these tests do not show (how a full 50-epoch run compares with the paper)
 is in the README.
 """
 
@@ -31,12 +30,13 @@ from coordconv_generative.objects import CLEAN_FLOOR, detect_clean, draws_clean_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", [100, 101])
 def test_vae_uses_its_latent_to_draw_both_objects_where_they_were(shapes_2k, tmp_path, seed):
     """A collapsed VAE (KL ~ 0) decodes every image to the same picture, so the detector finds
     the objects of almost no held-out image at their place. The conv VAE (widths / 16, 1000
     steps of 16 images) must recover both objects, each within 3 px of where it was drawn,
-    in >= 80% of 256 held-out images, with a KL above 1 nat."""
+    in >= 80% of 256 held-out images by the strict count (and by the permissive detector),
+    with a KL above 1 nat."""
     out = tmp_path / "vae"
     argv = [
         "vae", "--data", str(shapes_2k), "--model", "conv", "--width-divisor", "16",
@@ -47,6 +47,7 @@ def test_vae_uses_its_latent_to_draw_both_objects_where_they_were(shapes_2k, tmp
     results = json.loads((out / "results.json").read_text())
     assert results["heldout_kl"] > 1.0
     assert results["heldout_recovered"] >= 0.8
+    assert results["heldout_clean_recovered"] >= 0.8, results
 
 
 # the README's CPU recipe (the quick preset's flags): widths / 8, batch 32, 20 epochs of the
@@ -59,16 +60,15 @@ GAN_CPU_RECIPE = ["--width-divisor", "8", "--batch-size", "32", "--epochs", "20"
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [100, 101])
-def test_both_gans_draw_both_objects_and_the_conv_gan_more_clean_ones(shapes_quick, tmp_path, seed):
+def test_both_gans_draw_both_objects_and_the_conv_gan_clean_ones(shapes_quick, tmp_path, seed):
     """A constant generator draws no object; a collapsed one draws the same image for every z
     (centre spread 0). The saved weights of each GAN (the snapshot chosen on other z) must let
     the permissive detector find both objects in >= 30% of 256 samples, spread >= 4 px
-    (``draws_both_objects``; real data: 100%, 14.1 px). By the strict count the two GANs
-    differ (README, "The strict count"): the conv GAN, the control, must draw clean objects in
-    >= 5% of samples, spread >= 4 px (``CLEAN_FLOOR``), and more often than the CoordConv GAN,
-    whose objects are polygons wider than drawn (dev seed 0's best snapshots: conv 0.305,
-    CoordConv 0.117). The CoordConv GAN's own clean rate is not bounded below: the floor, fixed
-    on seed 0, held on seed 100 (0.125) and not on seed 101 (0.004; README)."""
+    (``draws_both_objects``; real data: 100%, 14.1 px), and the conv GAN, the control, must
+    draw clean objects by the strict count in >= 5% of them, spread >= 4 px (``CLEAN_FLOOR``).
+    The CoordConv GAN's clean rate is not bounded below: its objects are often polygons wider
+    than drawn, and on the sweep's fresh seeds 100-103 it was 0.125, 0.004, 0.336 and 0.270
+    (README, "The strict count"): the floor, fixed on dev seed 0, failed on seed 101."""
     results = {}
     for model in ("conv", "coordconv-gd"):
         out = tmp_path / model
@@ -78,10 +78,9 @@ def test_both_gans_draw_both_objects_and_the_conv_gan_more_clean_ones(shapes_qui
         results[model] = res = json.loads((out / "results.json").read_text())
         assert res["detect_rate"] >= DETECT_FLOOR, res
         assert res["centre_spread_px"] >= SPREAD_FLOOR_PX, res
-    conv, coordconv = results["conv"], results["coordconv-gd"]
+    conv = results["conv"]
     assert conv["clean_rate"] >= CLEAN_FLOOR, conv
     assert conv["clean_spread_px"] >= SPREAD_FLOOR_PX, conv
-    assert conv["clean_rate"] > coordconv["clean_rate"], results
 
 
 def _drawn_spread(centres: np.ndarray) -> float:
