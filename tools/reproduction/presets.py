@@ -88,6 +88,58 @@ def _paper_notsoclevr(coordconv_epochs: int, baseline: str, baseline_epochs: int
     )
 
 
+# Not-so-Clevr classification and rendering (issue 22): claims are scored on seeds fixed in
+# advance, never on seeds a recipe was chosen on (< 100); the quick preset runs 100-102, the
+# documented sweep (tools/sweeps/notsoclevr_inits.py, the paper preset) 100-109
+CLAIM_SEEDS = [100, 101, 102]
+SWEEP_SEEDS = list(range(100, 110))
+# rendering, quick: 3 seeds x 2 splits x 61-69 CPU s (CoordConv, quadrant seeds 100-102 measured
+# with other processes busy) + 2 splits x 3 deconv epochs (~10 CPU s an epoch: a 1-epoch run took
+# 15 CPU s with its start-up and evaluation); 5 deconv epochs (the old entry) pass the 480 ceiling
+RENDERING_DECONV_EPOCHS = 3
+RENDERING_QUICK_S = 480
+# --init official's recipe, chosen on the validation split with dev seed 0 (coordconv-vision
+# README; tools/sweeps/notsoclevr_recipe.py): lr and epochs of the CoordConv painter
+OFFICIAL_CLASSIFICATION = {"init": "official", "lr": 0.01}
+OFFICIAL_CLASSIFICATION_EPOCHS = 2
+PAPER_RENDERER = {"filter_size": 2, "where_loss": "none"}  # the paper's 9,490-parameter model
+# the documented sweep's rows: the paper's init (official), PyTorch's and ours, each labelled;
+# the deconv baselines with the paper's schedule (1,000 epochs, S2) and the official init
+PAPER_CLASSIFICATION = {
+    "coordconv-equivariant-init-ours": Variant(
+        model="coordconv", epochs=2, seeds=SWEEP_SEEDS, settings={"init": "equivariant"}
+    ),
+    "coordconv-official-init": Variant(
+        model="coordconv", epochs=OFFICIAL_CLASSIFICATION_EPOCHS, seeds=SWEEP_SEEDS,
+        settings=OFFICIAL_CLASSIFICATION,
+    ),
+    "coordconv-torch-init": Variant(
+        model="coordconv", epochs=2, seeds=SWEEP_SEEDS, settings={"init": "torch"}
+    ),
+    "deconv-official-init": Variant(
+        model="deconv", epochs=1000, seeds=CLAIM_SEEDS, settings={"init": "official"}
+    ),
+}  # fmt: skip
+PAPER_RENDERING = {
+    "coordconv-equivariant-init-ours": Variant(
+        model="coordconv", epochs=2, seeds=SWEEP_SEEDS, settings={"init": "equivariant"}
+    ),
+    "coordconv-official-init": Variant(
+        model="coordconv", epochs=2, seeds=SWEEP_SEEDS, settings={"init": "official"}
+    ),
+    "paper-model-equivariant-init": Variant(
+        model="coordconv", epochs=6, seeds=SWEEP_SEEDS,
+        settings={**PAPER_RENDERER, "init": "equivariant"},
+    ),
+    "paper-model-official-init": Variant(
+        model="coordconv", epochs=6, seeds=SWEEP_SEEDS,
+        settings={**PAPER_RENDERER, "init": "official"},
+    ),
+    "deconv-official-init": Variant(
+        model="deconv", epochs=1000, seeds=CLAIM_SEEDS, settings={"init": "official"}
+    ),
+}  # fmt: skip
+
 BUDGETS: dict[str, dict[str, Budget]] = {
     "tiny": {
         "classification": _tiny_notsoclevr(14, coordconv=[0, 1], deconv=[0]),
@@ -114,12 +166,19 @@ BUDGETS: dict[str, dict[str, Budget]] = {
         ),
     },
     "quick": {
-        # CoordConv: the package recipe (2 epochs), ~40 CPU s a run; deconv ~3 s an epoch
+        # CoordConv: the package recipe (2 epochs), ~40 CPU s a run; deconv ~3 s an epoch. Every
+        # row names its init; the official and PyTorch inits do not fit the 380 CPU s ceiling
+        # beside ours: they are in the documented sweep (the paper preset, coordconv-vision
+        # docs/measured/classification_inits.json, seeds 100-109)
         "classification": NotSoClevr(
             estimate_s=330,
             variants={
-                "coordconv": Variant(model="coordconv", epochs=2, seeds=[0, 1, 2]),
-                "deconv": Variant(model="deconv", epochs=15, seeds=[0]),
+                "coordconv-equivariant-init-ours": Variant(
+                    model="coordconv", epochs=2, seeds=CLAIM_SEEDS, settings={"init": "equivariant"}
+                ),
+                "deconv-torch-init": Variant(
+                    model="deconv", epochs=15, seeds=[100], settings={"init": "torch"}
+                ),
             },
         ),
         # the soft-argmax regressor (the default): ~1.2 CPU s an epoch, 5 epochs as its recipe
@@ -130,12 +189,21 @@ BUDGETS: dict[str, dict[str, Budget]] = {
                 "conv": Variant(model="conv", epochs=8, seeds=[0]),
             },
         ),
-        # CoordConv: the package recipe (2 epochs), ~68 CPU s a run
+        # CoordConv: the package recipe (2 epochs), ~65 CPU s a run; deconv ~10 s an epoch.
+        # The official init and the paper's end-to-end model are in the documented sweep (the
+        # paper preset, coordconv-vision docs/measured/rendering_inits.json)
         "rendering": NotSoClevr(
-            estimate_s=520,
+            estimate_s=RENDERING_QUICK_S,
             variants={
-                "coordconv": Variant(model="coordconv", epochs=2, seeds=[0, 1, 2]),
-                "deconv": Variant(model="deconv", epochs=5, seeds=[0]),
+                "coordconv-equivariant-init-ours": Variant(
+                    model="coordconv", epochs=2, seeds=CLAIM_SEEDS, settings={"init": "equivariant"}
+                ),
+                "deconv-torch-init": Variant(
+                    model="deconv",
+                    epochs=RENDERING_DECONV_EPOCHS,
+                    seeds=[100],
+                    settings={"init": "torch"},
+                ),
             },
         ),
         # official head: 9,000 canvases x 3 epochs took 125-147 CPU s a run (vision README)
@@ -191,9 +259,9 @@ BUDGETS: dict[str, dict[str, Budget]] = {
         ),
     },
     "paper": {
-        "classification": _paper_notsoclevr(100, baseline="deconv", baseline_epochs=1000),
+        "classification": NotSoClevr(estimate_s=None, variants=PAPER_CLASSIFICATION),
         "regression": _paper_notsoclevr(200, baseline="conv", baseline_epochs=200),
-        "rendering": _paper_notsoclevr(200, baseline="deconv", baseline_epochs=1000),
+        "rendering": NotSoClevr(estimate_s=None, variants=PAPER_RENDERING),
         "detection": Detection(
             estimate_s=None, n_train=9000, n_test=1000, epochs=50, seeds=list(range(5))
         ),
