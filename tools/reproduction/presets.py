@@ -76,17 +76,57 @@ def _tiny_notsoclevr(estimate_s: float, **seeds: list[int]) -> NotSoClevr:
     )
 
 
-def _paper_notsoclevr(coordconv_epochs: int, baseline: str, baseline_epochs: int) -> NotSoClevr:
-    """A Not-so-Clevr entry at the paper's scale: CoordConv (the claims) on 10 seeds, the
-    baseline model (its failure) on 3."""
-    return NotSoClevr(
-        estimate_s=None,
-        variants={
-            "coordconv": Variant(model="coordconv", epochs=coordconv_epochs, seeds=list(range(10))),
-            baseline: Variant(model=baseline, epochs=baseline_epochs, seeds=list(range(3))),
-        },
-    )
-
+# Not-so-Clevr classification and rendering (issue 22): claims are scored on seeds fixed in
+# advance, never on seeds a recipe was chosen on (< 100); the quick preset runs 100-102, the
+# documented sweep (tools/sweeps/notsoclevr_inits.py, the paper preset) 100-109
+CLAIM_SEEDS = [100, 101, 102]
+SWEEP_SEEDS = list(range(100, 110))
+# rendering, quick: 3 seeds x 2 splits x 61-69 CPU s (CoordConv, quadrant seeds 100-102 measured
+# with other processes busy) + 2 splits x 3 deconv epochs (~10 CPU s an epoch: a 1-epoch run took
+# 15 CPU s with its start-up and evaluation); 5 deconv epochs (the old entry) pass the 480 ceiling
+RENDERING_DECONV_EPOCHS = 3
+RENDERING_QUICK_S = 480
+# --init official's recipe, chosen on the validation split with dev seed 0 (coordconv-vision
+# README; tools/sweeps/notsoclevr_recipe.py): lr and epochs of the CoordConv painter
+OFFICIAL_CLASSIFICATION = {"init": "official", "lr": 0.01}
+OFFICIAL_CLASSIFICATION_EPOCHS = 2
+PAPER_RENDERER = {"filter_size": 2, "where_loss": "none"}  # the paper's 9,490-parameter model
+# the documented sweep's rows: the paper's init (official), PyTorch's and ours, each labelled;
+# the deconv baselines with the paper's schedule (1,000 epochs, S2) and the official init
+PAPER_CLASSIFICATION = {
+    "coordconv-equivariant-init-ours": Variant(
+        model="coordconv", epochs=2, seeds=SWEEP_SEEDS, settings={"init": "equivariant"}
+    ),
+    "coordconv-official-init": Variant(
+        model="coordconv", epochs=OFFICIAL_CLASSIFICATION_EPOCHS, seeds=SWEEP_SEEDS,
+        settings=OFFICIAL_CLASSIFICATION,
+    ),
+    "coordconv-torch-init": Variant(
+        model="coordconv", epochs=2, seeds=SWEEP_SEEDS, settings={"init": "torch"}
+    ),
+    "deconv-official-init": Variant(
+        model="deconv", epochs=1000, seeds=CLAIM_SEEDS, settings={"init": "official"}
+    ),
+}  # fmt: skip
+PAPER_RENDERING = {
+    "coordconv-equivariant-init-ours": Variant(
+        model="coordconv", epochs=2, seeds=SWEEP_SEEDS, settings={"init": "equivariant"}
+    ),
+    "coordconv-official-init": Variant(
+        model="coordconv", epochs=2, seeds=SWEEP_SEEDS, settings={"init": "official"}
+    ),
+    "paper-model-equivariant-init": Variant(
+        model="coordconv", epochs=6, seeds=SWEEP_SEEDS,
+        settings={**PAPER_RENDERER, "init": "equivariant"},
+    ),
+    "paper-model-official-init": Variant(
+        model="coordconv", epochs=6, seeds=SWEEP_SEEDS,
+        settings={**PAPER_RENDERER, "init": "official"},
+    ),
+    "deconv-official-init": Variant(
+        model="deconv", epochs=1000, seeds=CLAIM_SEEDS, settings={"init": "official"}
+    ),
+}  # fmt: skip
 
 BUDGETS: dict[str, dict[str, Budget]] = {
     "tiny": {
@@ -121,12 +161,19 @@ BUDGETS: dict[str, dict[str, Budget]] = {
         ),
     },
     "quick": {
-        # CoordConv: the package recipe (2 epochs), ~40 CPU s a run; deconv ~3 s an epoch
+        # CoordConv: the package recipe (2 epochs), ~40 CPU s a run; deconv ~3 s an epoch. Every
+        # row names its init; the official and PyTorch inits do not fit the 380 CPU s ceiling
+        # beside ours: they are in the documented sweep (the paper preset, coordconv-vision
+        # docs/measured/classification_inits.json, seeds 100-109)
         "classification": NotSoClevr(
             estimate_s=330,
             variants={
-                "coordconv": Variant(model="coordconv", epochs=2, seeds=[0, 1, 2]),
-                "deconv": Variant(model="deconv", epochs=15, seeds=[0]),
+                "coordconv-equivariant-init-ours": Variant(
+                    model="coordconv", epochs=2, seeds=CLAIM_SEEDS, settings={"init": "equivariant"}
+                ),
+                "deconv-torch-init": Variant(
+                    model="deconv", epochs=15, seeds=[100], settings={"init": "torch"}
+                ),
             },
         ),
         # the soft-argmax regressor (the default) and its control (the same layers and read-out
@@ -154,12 +201,21 @@ BUDGETS: dict[str, dict[str, Budget]] = {
                 "conv": Variant(model="conv", epochs=8, seeds=[100]),
             },
         ),
-        # CoordConv: the package recipe (2 epochs), ~68 CPU s a run
+        # CoordConv: the package recipe (2 epochs), ~65 CPU s a run; deconv ~10 s an epoch.
+        # The official init and the paper's end-to-end model are in the documented sweep (the
+        # paper preset, coordconv-vision docs/measured/rendering_inits.json)
         "rendering": NotSoClevr(
-            estimate_s=520,
+            estimate_s=RENDERING_QUICK_S,
             variants={
-                "coordconv": Variant(model="coordconv", epochs=2, seeds=[0, 1, 2]),
-                "deconv": Variant(model="deconv", epochs=5, seeds=[0]),
+                "coordconv-equivariant-init-ours": Variant(
+                    model="coordconv", epochs=2, seeds=CLAIM_SEEDS, settings={"init": "equivariant"}
+                ),
+                "deconv-torch-init": Variant(
+                    model="deconv",
+                    epochs=RENDERING_DECONV_EPOCHS,
+                    seeds=[100],
+                    settings={"init": "torch"},
+                ),
             },
         ),
         # official head and anchor table (as table S3 was measured), our recipe (Adam). Five
@@ -182,15 +238,18 @@ BUDGETS: dict[str, dict[str, Budget]] = {
             seeds=[0, 1],
             settings={"image_size": 64, "batch_size": 32, "workers": 2},
         ),
-        # the README's CPU recipe ("GAN recipe"): conv ~130 + CoordConv G+D ~300 CPU s of
-        # training, entropies and strips ~20. One seed (the 20-minute promise); the recipe's
-        # seeds 0-4 are in the README (tools/sweeps/gan_seeds.py)
+        # the README's CPU recipe ("GAN recipe") cut to 6 of its 20 epochs, so that the claim
+        # seeds 100-102 fit the 20-minute promise: 6 epochs is the shortest budget at which dev
+        # seed 0 still passed the run-level checks (both GANs' permissive rate >= 0.3, conv's
+        # strict rate >= CLEAN_FLOOR), about 220 CPU s a seed (conv + CoordConv + entropies).
+        # The recipe's 20 epochs on seeds 100-103 are the documented sweep (tools/sweeps/
+        # gan_seeds.py + gan_s10.py, coordconv-generative docs/measured/gan_s10_seeds100-103.json)
         "gan": Gan(
-            estimate_s=450,
+            estimate_s=660,
             n_images=2000,
-            epochs=20,
+            epochs=6,
             entropy_n=500,
-            seeds=[0],
+            seeds=[100, 101, 102],
             settings={
                 "batch_size": 32,
                 "width_divisor": 8,
@@ -227,7 +286,7 @@ BUDGETS: dict[str, dict[str, Budget]] = {
         ),
     },
     "paper": {
-        "classification": _paper_notsoclevr(100, baseline="deconv", baseline_epochs=1000),
+        "classification": NotSoClevr(estimate_s=None, variants=PAPER_CLASSIFICATION),
         # the four rows of the documented sweep (the paper's model, its control, ours, its
         # control) on its seeds 100-109 at their recipes, and table S1's conv net (S3's baseline)
         "regression": NotSoClevr(
@@ -245,7 +304,12 @@ BUDGETS: dict[str, dict[str, Budget]] = {
                     seeds=list(range(100, 110)),
                     settings={"readout": "max"},
                 ),
-                "coordconv": Variant(model="coordconv", epochs=5, seeds=list(range(100, 110))),
+                "coordconv-softargmax": Variant(
+                    model="coordconv",
+                    epochs=5,
+                    seeds=list(range(100, 110)),
+                    settings={"readout": "softargmax"},
+                ),
                 "conv-softargmax": Variant(
                     model="conv",
                     epochs=5,
@@ -255,7 +319,7 @@ BUDGETS: dict[str, dict[str, Budget]] = {
                 "conv": Variant(model="conv", epochs=200, seeds=[100, 101, 102]),
             },
         ),
-        "rendering": _paper_notsoclevr(200, baseline="deconv", baseline_epochs=1000),
+        "rendering": NotSoClevr(estimate_s=None, variants=PAPER_RENDERING),
         # the paper's canvases and the official script's recipe (its parser's defaults: SGD
         # momentum 0.9, lr 1e-3, one canvas a step, 5 epochs) and anchor table; the sweep seeds
         "detection": Detection(

@@ -63,10 +63,12 @@ def summary(task: str, rows: list[str], seeds: list[int], splits: list[str], out
         records = [r for r in read_log(out / f"{task}-{slug}.jsonl") if r["kernel"] == "default"]
         by_split: dict = {}
         for split in splits:
-            values = {r["seed"]: r["test"] for r in records if r["split"] == split}
-            values = {str(s): values[s] for s in seeds if s in values}
+            runs = {r["seed"]: r for r in records if r["split"] == split}
+            runs = {str(s): runs[s] for s in seeds if s in runs}
+            values = {s: r["test"] for s, r in runs.items()}
             reached = sum(v >= bar for v in values.values())
-            by_split[split] = {"test": values, "reached": f"{reached}/{len(values)}"}
+            by_split[split] = {"test": values, "train": {s: r["train"] for s, r in runs.items()},
+                               "reached": f"{reached}/{len(values)}"}  # fmt: skip
         cpu = [r["cpu_s"] for r in records]
         recipe = records[-1]["recipe"] if records else {}
         table[name] = {"flags": flags, "recipe": recipe, "splits": by_split,

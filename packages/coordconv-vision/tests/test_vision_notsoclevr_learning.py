@@ -5,9 +5,11 @@
 - the CoordConv rendering model paints the unseen quadrant with test IOU >= 0.99 (S4: ~1.0);
 - the deconv classifier stays near chance (1/4096) on the quadrant split.
 
-Each CoordConv claim is checked on seeds 0, 1 and 2, fixed before any result of the current
-recipe was seen (the first three seeds; ``tools/sweeps/notsoclevr_seeds.py`` runs seeds 0-9),
-with the package's default recipe and nothing tuned per seed. The thresholds are the paper's.
+Each claim is checked on seeds 100, 101 and 102, the quick preset's claim seeds, fixed in
+advance (issue 22): the package's recipe was chosen looking at seeds 0-9, so a claim is never
+scored on those (``tools/sweeps/notsoclevr_inits.py`` runs seeds 100-109 per init). The models
+start as the package defaults (the CoordConv painters' ``--init equivariant``, ours; the deconv
+baseline PyTorch's default), with nothing tuned per seed. The thresholds are the paper's.
 ``.ci/run`` runs this file a second time under ``ATEN_CPU_CAPABILITY=avx2`` (another CPU
 arithmetic path, so another training trajectory); the claims must hold on both.
 """
@@ -22,7 +24,7 @@ from coordconv_vision.notsoclevr.config import NotSoClevrConfig
 from coordconv_vision.notsoclevr.train import train
 
 pytestmark = pytest.mark.slow
-SEEDS = (0, 1, 2)
+SEEDS = (100, 101, 102)
 
 
 def _run(tmp_path: Path, **kwargs) -> dict:
@@ -53,7 +55,7 @@ def test_coordconv_renderer_paints_unseen_quadrant(tmp_path: Path, seed: int) ->
 
 def test_deconv_classifier_fails_on_the_quadrant(tmp_path: Path) -> None:
     results = _run(tmp_path, task="classification", model="deconv", split="quadrant", epochs=3,
-                   lr=0.01, lr_step=0, eval_every=100, seed=0)  # fmt: skip
+                   lr=0.01, lr_step=0, eval_every=100, seed=100)  # fmt: skip
     # it learns training positions (~95x chance after 3 epochs)...
     assert results["train_accuracy"] > 0.01
     # ...but not the unseen quadrant (chance is 1/4096)
