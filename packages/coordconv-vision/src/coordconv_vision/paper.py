@@ -156,9 +156,9 @@ TASKS = {
             "Seeds reaching test_accuracy >= 1 per init, of seeds 100-109 fixed in advance "
             "(tools/sweeps/notsoclevr_inits.py, coordconv-vision "
             "docs/measured/classification_inits.json): coordconv-equivariant-init-ours (lr "
-            "0.005, 2 epochs): quadrant 10/10, uniform 3/3; coordconv-torch-init (lr 0.005, 2 "
-            "epochs): quadrant 4/10, uniform 2/3; coordconv-official-init (lr 0.01, 2 epochs): "
-            "quadrant 2/10, uniform 2/3.",
+            "0.005, 2 epochs): quadrant 10/10, uniform 10/10; coordconv-torch-init (lr 0.005, 2"
+            " epochs): quadrant 4/10, uniform 8/10; coordconv-official-init (lr 0.01, 2 "
+            "epochs): quadrant 2/10, uniform 5/10.",
             "--init official's recipe (lr 0.01, 2 epochs) was chosen on the validation split "
             "(quadrant, dev seed 0, the paper's three learning rates; coordconv-vision "
             "docs/measured/classification_official_recipe.json), never on a test number; its "
