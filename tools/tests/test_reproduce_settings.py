@@ -85,10 +85,11 @@ def test_settings_are_written_as_the_flags_the_presets_always_had():
         "--r1 5 --select best"
     )
     assert BUDGETS["tiny"]["classification"].as_dict()["args"] == "--train-limit 64"
-    assert BUDGETS["quick"]["classification"].as_dict()["variants"]["deconv"] == {
+    assert BUDGETS["quick"]["classification"].as_dict()["variants"]["deconv-torch-init"] == {
         "model": "deconv",
         "epochs": 15,
-        "seeds": [0],
+        "seeds": [100],
+        "args": "--init torch",
     }
     assert to_argv({"figures": False, "progress": True, "log_with": ["a", "b"]}) == [
         "--no-figures",
