@@ -95,7 +95,7 @@ def notsoclevr(task: str, ctx: Context) -> Section:
             if control
             else f"claim: {spec.metric} {spec.bar}"
             if expect
-            else "the paper's baseline: fails"
+            else "the paper's baseline"
         )
         headline.append(
             [
