@@ -126,16 +126,16 @@ def load_ablation(path: Path = REPO / ABLATION_FILE) -> dict[str, Any]:
 def ablation_note(table: dict[str, Any], source: Path = ABLATION_FILE) -> str:
     """The init ablation's conclusion and IQM differences, recomputed from ``table``'s runs,
     naming the file they come from, its frames and seeds."""
-    from coordconv_rl.paper import ablation_conclusion, ablation_findings
+    from coordconv_rl.paper import ablation_conclusion, ablation_findings, ablation_intervals
 
     row = next(r for r in table["rows"] if r["env"] == TARGET_REACH)
-    scores = {v: c["scores"] for v, c in row["variants"].items()}
+    intervals = ablation_intervals({v: c["scores"] for v, c in row["variants"].items()})
     seeds = sorted(row["variants"]["conv"]["seeds"])
     return (
         f"Why the paper's CoordConv trails conv on TargetReach: the init ablation in `{source}` "
         f"({row['frames'][0]:,} frames, seeds {seeds[0]}-{seeds[-1]}, "
-        f"{count(len(seeds), 'run')} per agent): {ablation_conclusion(scores)} "
-        f"IQM differences (95% bootstrap): {'; '.join(ablation_findings(scores))}."
+        f"{count(len(seeds), 'run')} per agent): {ablation_conclusion(intervals)} "
+        f"IQM differences (95% bootstrap): {'; '.join(ablation_findings(intervals))}."
     )
 
 

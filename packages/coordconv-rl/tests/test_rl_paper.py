@@ -12,6 +12,7 @@ from coordconv_rl.paper import (
     TITLE,
     VARIANT_NAMES,
     ablation_conclusion,
+    ablation_intervals,
     claim,
     paper_score,
     paper_text,
@@ -95,21 +96,25 @@ def _ablation(conv: float, ortho_paper: float, ortho_conv: float, zero_paper: fl
     )
 
 
+def _conclusion(scores: dict[str, list[float]]) -> str:
+    return ablation_conclusion(ablation_intervals(scores))
+
+
 def test_ablation_conclusion_follows_which_differences_the_runs_support():
     """The sentence is built from the runs: each pattern of cells gives its own conclusion."""
-    both = ablation_conclusion(_ablation(1.5, 1.2, 1.5, 1.5, 1.5))
+    both = _conclusion(_ablation(1.5, 1.2, 1.5, 1.5, 1.5))
     assert both == (
         "conv leads the paper's CoordConv; neither orthogonal coordinate weights nor the paper's "
         "data scale alone slows it measurably; the two together do; started as the conv (zero "
         "coordinate weights), CoordConv is not distinguishable from conv."
     )
-    coords = ablation_conclusion(_ablation(1.5, 1.2, 1.2, 1.5, 1.5))
+    coords = _conclusion(_ablation(1.5, 1.2, 1.2, 1.5, 1.5))
     assert "; orthogonal coordinate weights alone already slows it;" in coords
-    scale = ablation_conclusion(_ablation(1.5, 1.2, 1.5, 1.3, 1.5))
+    scale = _conclusion(_ablation(1.5, 1.2, 1.5, 1.3, 1.5))
     assert "; the paper's data scale alone already slows it;" in scale
-    zero_behind = ablation_conclusion(_ablation(1.5, 1.2, 1.5, 1.5, 1.3))
+    zero_behind = _conclusion(_ablation(1.5, 1.2, 1.5, 1.5, 1.3))
     assert zero_behind.endswith("CoordConv is behind conv.")
-    tie = ablation_conclusion(_ablation(1.5, 1.5, 1.5, 1.5, 1.5))
+    tie = _conclusion(_ablation(1.5, 1.5, 1.5, 1.5, 1.5))
     assert tie.startswith("conv and the paper's CoordConv are not distinguishable; started")
-    ahead = ablation_conclusion(_ablation(1.2, 1.5, 1.5, 1.5, 1.2))
+    ahead = _conclusion(_ablation(1.2, 1.5, 1.5, 1.5, 1.2))
     assert ahead.startswith("the paper's CoordConv leads conv;")

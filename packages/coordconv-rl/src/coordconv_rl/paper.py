@@ -12,7 +12,7 @@ runs the experiment and calls these to write the report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from coordconv_rl.aggregate import iqm_difference_ci
 from coordconv_rl.games import TABLE_S7, PaperScore, paper_score
@@ -28,6 +28,7 @@ __all__ = [
     "PaperScore",
     "ablation_conclusion",
     "ablation_findings",
+    "ablation_intervals",
     "claim",
     "paper_score",
     "paper_text",
@@ -88,9 +89,7 @@ def variant_verdict(
     bootstrap interval: "supported" only when the interval excludes 0, so the verdict says what
     the runs can tell apart."""
     higher = sum(scores.values()) / len(scores) > sum(conv.values()) / len(conv)
-    text, supported = _difference(
-        {"conv": list(conv.values()), variant: list(scores.values())}, variant, "conv"
-    )
+    text, supported = _said(iqm_difference_ci(list(scores.values()), list(conv.values())))
     lead = "supported" if supported else "not distinguishable from 0"
     return (
         f"{VARIANT_NAMES[variant]} {'higher' if higher else 'lower'} (p {said_p}; "
@@ -121,47 +120,62 @@ ABLATION_COMPARISONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _difference(scores: Mapping[str, Sequence[float]], a: str, b: str) -> tuple[str, bool]:
-    """``IQM(b) - IQM(a)`` with its bootstrap interval, as text, and whether the interval
-    excludes 0 (the difference is supported by the runs)."""
-    diff, low, high = iqm_difference_ci(scores[a], scores[b])
+GLOROT_COMPARISON = ("coordconv", "coordconv-glorot", "Glorot over the paper's init")
+
+# (first agent, second agent) -> IQM(second) - IQM(first) and its 95% bootstrap interval
+Intervals = dict[tuple[str, str], tuple[float, float, float]]
+
+
+def _said(interval: tuple[float, float, float]) -> tuple[str, bool]:
+    """A difference with its bootstrap interval, as text, and whether the interval excludes 0
+    (the difference is supported by the runs)."""
+    diff, low, high = interval
     return f"{diff:+.3f} [{low:+.3f}, {high:+.3f}]", low > 0 or high < 0
 
 
-def ablation_findings(scores: Mapping[str, Sequence[float]]) -> list[str]:
-    """What the init ablation's final scores support, one sentence per comparison.
+def _comparisons(agents: Iterable[str]) -> tuple[tuple[str, str, str], ...]:
+    """:data:`ABLATION_COMPARISONS`, plus Glorot's when its runs are among ``agents``."""
+    return ABLATION_COMPARISONS + ((GLOROT_COMPARISON,) if GLOROT_COMPARISON[1] in agents else ())
+
+
+def ablation_intervals(scores: Mapping[str, Sequence[float]]) -> Intervals:
+    """The init ablation's differences, each bootstrapped once (50,000 replicates), for
+    :func:`ablation_findings` and :func:`ablation_conclusion` to read.
 
     ``scores``: variant -> final scores of its runs (conv, coordconv, the four cells of
-    :data:`ABLATION`, optionally coordconv-glorot). Each sentence gives the IQM difference with
-    its 95% bootstrap interval (:func:`~coordconv_rl.aggregate.iqm_difference_ci`) and says
-    "supported" only when the interval excludes 0.
+    :data:`ABLATION`, optionally coordconv-glorot); per comparison of :data:`ABLATION_COMPARISONS`
+    ``IQM(b) - IQM(a)`` with its 95% interval (:func:`~coordconv_rl.aggregate.iqm_difference_ci`).
     """
     missing = {"conv", *ABLATION.values()} - set(scores)
     if missing:
         raise ValueError(f"the ablation needs every cell; missing {sorted(missing)}")
+    return {(a, b): iqm_difference_ci(scores[a], scores[b]) for a, b, _ in _comparisons(scores)}
+
+
+def ablation_findings(intervals: Intervals) -> list[str]:
+    """What the init ablation's runs support, one sentence per comparison of
+    :func:`ablation_intervals`: the IQM difference with its 95% bootstrap interval, "supported"
+    only when the interval excludes 0."""
 
     def said(a: str, b: str, what: str) -> str:
-        text, supported = _difference(scores, a, b)
+        text, supported = _said(intervals[(a, b)])
         verdict = "supported" if supported else "not distinguishable from 0"
         return f"{what}: IQM difference {text} ({verdict})"
 
-    lines = [said(a, b, what) for a, b, what in ABLATION_COMPARISONS]
-    if "coordconv-glorot" in scores:
-        lines.append(said("coordconv", "coordconv-glorot", "Glorot over the paper's init"))
-    return lines
+    return [said(a, b, what) for a, b, what in _comparisons({b for _, b in intervals})]
 
 
-def ablation_conclusion(scores: Mapping[str, Sequence[float]]) -> str:
+def ablation_conclusion(intervals: Intervals) -> str:
     """The conclusion the init ablation's runs support, in one sentence built from which of
-    :data:`ABLATION_COMPARISONS` have 95% bootstrap intervals wholly above 0 (so it changes with
-    the runs; nothing here is a fixed finding). ``scores`` as for :func:`ablation_findings`."""
+    :func:`ablation_intervals`' intervals lie wholly above or below 0 (so it changes with the
+    runs; nothing here is a fixed finding)."""
 
     def supported(a: str, b: str) -> bool:
         """``b`` ahead of ``a``: the whole interval of IQM(b) - IQM(a) above 0."""
-        return iqm_difference_ci(scores[a], scores[b])[1] > 0
+        return intervals[(a, b)][1] > 0
 
     gap = supported("coordconv", "conv")
-    reversed_gap = supported("conv", "coordconv")
+    reversed_gap = intervals[("coordconv", "conv")][2] < 0  # the whole interval below 0
     coords_alone = supported(ABLATION[("conv", "orthogonal")], ABLATION[("conv", "zero")])
     scale_alone = supported(ABLATION[("paper", "zero")], ABLATION[("conv", "zero")])
     coords_at_paper = supported(ABLATION[("paper", "orthogonal")], ABLATION[("paper", "zero")])

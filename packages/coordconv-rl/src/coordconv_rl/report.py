@@ -129,11 +129,13 @@ def ablations(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Per environment whose runs hold every cell of the init ablation
     (:data:`coordconv_rl.paper.ABLATION`): what its final scores support
     (:func:`coordconv_rl.paper.ablation_findings`)."""
-    from coordconv_rl.paper import ABLATION, ablation_findings
+    from coordconv_rl.paper import ABLATION, ablation_findings, ablation_intervals
 
     needed = {"conv", *ABLATION.values()}
     return {
-        row["env"]: ablation_findings({v: c["scores"] for v, c in row["variants"].items()})
+        row["env"]: ablation_findings(
+            ablation_intervals({v: c["scores"] for v, c in row["variants"].items()})
+        )
         for row in rows
         if needed <= {v for v, c in row["variants"].items() if c["n"] >= 2}
     }
