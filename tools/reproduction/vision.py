@@ -154,6 +154,7 @@ def _sweep_headline(task: str) -> list[list[str]]:
     it names; nothing where that file is absent."""
     from coordconv_vision.paper import (
         REGRESSION_MEASURED,
+        exact_seeds,
         load_measured,
         regression_sweep_verdict,
     )
@@ -165,9 +166,7 @@ def _sweep_headline(task: str) -> list[list[str]]:
 
     def exact(row: str) -> str:
         return " / ".join(
-            f"{sum(v == 1.0 for v in cell['test_accuracy'].values())}/{len(seeds)} seeds exact"
-            for split in ("uniform", "quadrant")
-            for cell in [measured["rows"][row]["splits"][split]]
+            f"{exact_seeds(measured, row, split)} seeds exact" for split in ("uniform", "quadrant")
         )
 
     tf = measured.get("official_tf")

@@ -62,6 +62,7 @@ __all__ = [
     "detection_bar",
     "detection_gain",
     "detection_verdict",
+    "exact_seeds",
     "imagenet_verdict",
     "is_regression_control",
     "load_measured",
@@ -327,7 +328,7 @@ def load_measured(relative: str) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def _exact(measured: Mapping[str, Any], row: str, split: str) -> str:
+def exact_seeds(measured: Mapping[str, Any], row: str, split: str) -> str:
     """``k/n``: seeds of ``row`` at 100% exact test positions on ``split``, or ``—``."""
     cell = measured["rows"].get(row, {}).get("splits", {}).get(split)
     if cell is None:
@@ -339,7 +340,7 @@ def _exact(measured: Mapping[str, Any], row: str, split: str) -> str:
 def regression_sweep_verdict(measured: Mapping[str, Any]) -> str:
     """What the sweep supports about read-out and coordinates, in the numbers of ``measured``
     (quadrant split, seeds at 100% exact test positions)."""
-    q = {row: _exact(measured, row, "quadrant") for row in REGRESSION_ROWS}
+    q = {row: exact_seeds(measured, row, "quadrant") for row in REGRESSION_ROWS}
     return (
         f"on the quadrant split, with a soft-argmax read-out CoordConv is exact on "
         f"{q['coordconv-softargmax']} seeds and conv on {q['conv-softargmax']}; with the paper's "
@@ -363,7 +364,7 @@ def regression_notes(measured: Mapping[str, Any] | None) -> tuple[str, ...]:
     seeds = measured["seeds"]
     span = f"{min(seeds)}-{max(seeds)}" if len(seeds) > 1 else str(seeds[0])
     rows = "; ".join(
-        f"{name} {_exact(measured, row, 'quadrant')} / {_exact(measured, row, 'uniform')}"
+        f"{name} {exact_seeds(measured, row, 'quadrant')} / {exact_seeds(measured, row, 'uniform')}"
         for row, name in REGRESSION_ROWS.items()
         if row in measured["rows"]
     )
