@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from reproduction import publish
 from reproduction.experiments import EXPERIMENTS, ORDER
+from reproduction.jobs import DONE, Resources, check_graph
 from reproduction.machine import (
     git_commit,
     launcher_start,
@@ -46,16 +47,18 @@ from reproduction.machine import (
 from reproduction.presets import (
     BUDGETS,
     DEFAULT_JOBS,
+    LIGHT,
     LIMIT_S,
     NEEDS_DATA,
     PRESETS,
+    RESOURCES,
     STARTUP_S,
     check_preset,
     planned_wall_s,
 )
 from reproduction.report import Section, load_sections, minutes, render_report, terminal_table
 from reproduction.runner import Context
-from reproduction.schedule import Task, measure, now_utc, run_all
+from reproduction.schedule import Task, now_utc, report_section, run_all
 from reproduction.settings import SettingError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         default=DEFAULT_JOBS,
-        help=f"experiments run at once, each in its own process (default: {DEFAULT_JOBS})",
+        help=f"jobs (runs of one model and seed, data, evaluations) run at once, each in its "
+        f"own process (default: {DEFAULT_JOBS})",
     )
     parser.add_argument(
         "--threads",
@@ -276,7 +280,18 @@ class Plan:
             threads=self.threads,
             data_paths={name: self.data[name] for name in DATA_FLAGS},
             log_with=self.log_with,
+            resources=RESOURCES[self.preset].get(key, Resources()),
+            light=LIGHT,
         )
+
+    def task(self, key: str) -> Task:
+        """Experiment ``key`` of this invocation with its jobs (checked: unique names, and
+        every dependency a job of the same experiment)."""
+        ctx = self.context(key)
+        jobs = EXPERIMENTS[key].jobs(ctx)
+        check_graph(jobs)
+        estimate = BUDGETS[self.preset][key].estimate_s
+        return Task(ctx, estimate, self.invocation, self.commit, self.inputs(key), jobs)
 
     def missing_data(self, key: str) -> bool:
         return key in NEEDS_DATA and self.data[NEEDS_DATA[key]] is None
@@ -349,7 +364,7 @@ def write_report(plan: Plan, started: float) -> tuple[Path, list[Section]]:
         "written": now_utc(),
         "command": f"`{shlex.join(['python', 'tools/reproduce.py', *plan.argv])}`",
         "machine": machine_line(),
-        "device and parallelism": f"--device {plan.args.device}; {plan.jobs} experiment(s) at "
+        "device and parallelism": f"--device {plan.args.device}; {plan.jobs} job(s) at "
         f"a time, {plan.threads} torch thread(s) each",
         "software": software_line(),
         "commit": plan.commit,
@@ -397,21 +412,23 @@ def run(plan: Plan) -> int:
     for key in plan.selected:
         path = sections_dir / f"{key}.json"
         old = Section.load(path) if path.exists() else None
+        task = plan.task(key)
         if plan.missing_data(key):
-            task = Task(plan.context(key), None, plan.invocation, plan.commit, plan.inputs(key))
-            measure(task, EXPERIMENTS[key]).save(sections_dir)
+            report_section(task).save(sections_dir)
             print(f"{key}: not run (no --{NEEDS_DATA[key]} folder given)")
-        elif old and old.status == "ran" and old.inputs == plan.inputs(key):
+        elif (
+            old
+            and old.status == "ran"
+            and old.inputs == plan.inputs(key)
+            and all(job.state() == DONE for job in task.jobs)
+        ):
             print(f"{key}: reused, measured {old.measured_at} (use --fresh to rerun)")
         else:
             remove_made_by_us(path, flag="a rerun")
             own(plan.root / key, "dir")
             (plan.root / key).mkdir(parents=True, exist_ok=True)
             write_json_atomic(plan.root / key / "inputs.json", plan.inputs(key))
-            estimate = BUDGETS[plan.preset][key].estimate_s
-            tasks.append(
-                Task(plan.context(key), estimate, plan.invocation, plan.commit, plan.inputs(key))
-            )
+            tasks.append(task)
     report = plan.root / "REPORT.md"
     if tasks:
         planned = [t.estimate_s for t in tasks]
@@ -422,8 +439,9 @@ def run(plan: Plan) -> int:
             else "no time estimates for this preset"
         )
         print(
-            f"reproduce: {plan.preset} preset, {len(tasks)} experiment(s) to run, {plan.jobs} at "
-            f"a time with {plan.threads} torch thread(s) each; {plan_line}; report: {report}",
+            f"reproduce: {plan.preset} preset, {len(tasks)} experiment(s) to run "
+            f"({sum(len(t.jobs) for t in tasks)} jobs), {plan.jobs} at a time with "
+            f"{plan.threads} torch thread(s) each; {plan_line}; report: {report}",
             flush=True,
         )
 
@@ -432,6 +450,9 @@ def run(plan: Plan) -> int:
         write_report(plan, started)
 
     results = {s.key: s for s in run_all(tasks, plan.jobs, plan.threads, on_done)}
+    for task in tasks:  # a job waited for another that never finished
+        if task.key not in results:
+            print(f"{task.key}: not finished")
     report, sections = write_report(plan, started)
     print()
     print(terminal_table(sections))

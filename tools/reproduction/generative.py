@@ -5,10 +5,10 @@ entry; the paper's claims, numbers and verdicts are ``coordconv_generative.paper
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
+from reproduction.jobs import Job
 from reproduction.presets import flags
 from reproduction.report import Section, copy_figure, not_run
 from reproduction.runner import Context
@@ -20,17 +20,23 @@ LSUN_HOW = (
 )
 
 
-def _shapes(ctx: Context, n: int) -> Path:
+def _shapes(ctx: Context, n: int) -> Job:
     """This experiment's two-object shapes data (seed 0), generated once."""
-    from coordconv_data.cli import main as data_main
-
     data_dir = ctx.run_dir("shapes-data")
-    npz = data_dir / "shapes.npz"
-    if not npz.exists():
-        argv = ["generate", "shapes", "--out", str(data_dir), "--n", str(n), "--seed", "0"]
-        if data_main([*argv, "--quiet"]):
-            raise RuntimeError("coordconv-data generate shapes failed")
-    return npz
+    argv = ["coordconv-data", "generate", "shapes", "--out", data_dir, "--n", n, "--seed", 0]
+    return ctx.command_job("shapes-data", [*argv, "--quiet"], data_dir / "shapes.npz")
+
+
+def _interpolation_job(ctx: Context, run: Job, data: Path | None = None) -> Job:
+    """The latent interpolation strip of a trained run, ``<run>/interpolation.png``; with
+    ``data`` (VAEs) between the posterior means of real images, since a VAE's posterior need
+    not lie in the paper's uniform [-1, 1] latents (the conv VAE's does not: it draws nothing
+    there)."""
+    out = run.done.parent
+    strip = out / "interpolation.png"
+    argv = ["coordconv-generative", "interpolate", "--checkpoint", out, "--out", strip]
+    argv += ["--device", ctx.device, *(["--data", data] if data is not None else [])]
+    return ctx.command_job(f"{run.name}-interpolation", argv, strip, after=[run.name])
 
 
 def _interval(stat: dict) -> str:
@@ -49,20 +55,6 @@ def _count(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
-def _interpolation(ctx: Context, run: Path, name: str, data: Path | None = None) -> str:
-    """Latent interpolation strip of a trained run, copied into the report; with ``data`` (VAEs)
-    between the posterior means of real images, since a VAE's posterior need not lie in the
-    paper's uniform [-1, 1] latents (the conv VAE's does not: it draws nothing there)."""
-    from coordconv_generative.cli import main
-
-    strip = run / "interpolation.png"
-    argv = ["interpolate", "--checkpoint", str(run), "--out", str(strip), "--device", ctx.device]
-    argv += ["--data", str(data)] if data is not None else []
-    if not strip.exists() and main(argv):
-        raise RuntimeError("coordconv-generative interpolate failed")
-    return copy_figure(strip, ctx.report_dir, name)
-
-
 def _budget_line(budget: dict) -> str:
     return (
         f"{budget['n_images']:,} images, {budget['epochs']} epoch(s), seeds "
@@ -71,13 +63,42 @@ def _budget_line(budget: dict) -> str:
     )
 
 
+def gan_jobs(ctx: Context) -> list[Job]:
+    """The shapes data, a conv and a CoordConv GAN on every seed, the entropy measurement of
+    each seed's pair, and the first seed's interpolation strips."""
+    from coordconv_generative.paper import ENTROPY_REPEATS, GAN_MODELS
+
+    budget = ctx.budget
+    data = _shapes(ctx, budget["n_images"])
+    jobs, work = [data], budget["epochs"] * budget["n_images"]
+    for i, seed in enumerate(budget["seeds"]):
+        runs = [
+            ctx.train_job(
+                "coordconv-generative", "gan", data.done, m, seed, after=[data.name], work=work
+            )
+            for m in GAN_MODELS
+        ]
+        jobs += runs
+        if i == 0:
+            jobs += [_interpolation_job(ctx, run) for run in runs]
+        ent_dir = ctx.run_dir(f"entropy-seed{seed}")
+        argv = ["coordconv-generative", "entropy", "--data", data.done, "--checkpoint"]
+        argv += [run.done.parent for run in runs]
+        argv += ["--out", ent_dir, "--n", budget["entropy_n"], "--repeats", ENTROPY_REPEATS]
+        argv += ["--device", ctx.device]
+        jobs.append(
+            ctx.command_job(
+                ent_dir.name, argv, ent_dir / "entropy.json", after=[r.name for r in runs]
+            )
+        )
+    return jobs
+
+
 def gan(ctx: Context) -> Section:
     """Conv GAN vs CoordConv GAN (generator and discriminator) on two-object shapes."""
-    from coordconv_generative.cli import main
     from coordconv_generative.entropy import clears_floors
     from coordconv_generative.paper import (
         ENTROPY_METRICS,
-        ENTROPY_REPEATS,
         GAN_CLAIM,
         GAN_MODELS,
         GAN_NOTE,
@@ -94,28 +115,28 @@ def gan(ctx: Context) -> Section:
     )
 
     budget = ctx.budget
-    npz = _shapes(ctx, budget["n_images"])
+    jobs = {job.name: job for job in gan_jobs(ctx)}
     rows, figures, findings, results, detect, loose, selections = [], [], [], {}, {}, {}, []
     loose_findings = []  # S10 at counts matched by the permissive detector (the paper's)
     for i, seed in enumerate(budget["seeds"]):
         runs = {}
         for model in GAN_MODELS:
-            out, results[model] = ctx.train(main, "gan", npz, model, seed)
+            job = jobs[f"{model}-seed{seed}"]
+            out, results[model] = job.done.parent, ctx.result(job)
             runs[model] = out
             if i == 0:  # the samples of the weights the numbers come from (the selected ones)
                 figures.append(
                     copy_figure(out / "samples.png", ctx.report_dir, f"gan-{model}-samples.png")
                 )
-                figures.append(_interpolation(ctx, out, f"gan-{model}-interpolation.png"))
+                figures.append(
+                    copy_figure(
+                        jobs[f"{job.name}-interpolation"].done,
+                        ctx.report_dir,
+                        f"gan-{model}-interpolation.png",
+                    )
+                )
         ent_dir = ctx.run_dir(f"entropy-seed{seed}")
-        if not (ent_dir / "entropy.json").exists():
-            argv = ["entropy", "--data", str(npz), "--checkpoint"]
-            argv += [str(runs[m]) for m in GAN_MODELS]
-            argv += ["--out", str(ent_dir), "--n", str(budget["entropy_n"])]
-            argv += ["--repeats", str(ENTROPY_REPEATS)]
-            if main([*argv, "--device", ctx.device]):
-                raise RuntimeError("coordconv-generative entropy failed")
-        report = json.loads((ent_dir / "entropy.json").read_text())
+        report = ctx.result(jobs[ent_dir.name])
         if i == 0:
             figures.append(copy_figure(ent_dir / "entropy.png", ctx.report_dir, "gan-entropy.png"))
         sources = list(report["sources"].values())
@@ -236,9 +257,25 @@ def _count_rate(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.0%}"
 
 
+def vae_jobs(ctx: Context) -> list[Job]:
+    """The shapes data, a conv and a CoordConv VAE on every seed, and the first seed's
+    interpolation strips between posterior means."""
+    from coordconv_generative.paper import VAE_MODELS
+
+    budget = ctx.budget
+    data = _shapes(ctx, budget["n_images"])
+    jobs, work = [data], budget["epochs"] * budget["n_images"]
+    for i, seed in enumerate(budget["seeds"]):
+        for model in VAE_MODELS:
+            run = ctx.train_job(
+                "coordconv-generative", "vae", data.done, model, seed, after=[data.name], work=work
+            )
+            jobs += [run, *([_interpolation_job(ctx, run, data.done)] if i == 0 else [])]
+    return jobs
+
+
 def vae(ctx: Context) -> Section:
     """Conv VAE vs CoordConv VAE (table S5) on two-object shapes."""
-    from coordconv_generative.cli import main
     from coordconv_generative.paper import (
         VAE_CLAIM,
         VAE_MODELS,
@@ -249,11 +286,12 @@ def vae(ctx: Context) -> Section:
         VAE_VERDICT,
     )
 
-    npz = _shapes(ctx, ctx.budget["n_images"])
+    jobs = {job.name: job for job in vae_jobs(ctx)}
     rows, figures, finals = [], [], {m: [] for m in VAE_MODELS}
     for i, seed in enumerate(ctx.budget["seeds"]):
         for model in VAE_MODELS:
-            out, res = ctx.train(main, "vae", npz, model, seed)
+            job = jobs[f"{model}-seed{seed}"]
+            res = ctx.result(job)
             rows.append(
                 [
                     model,
@@ -266,7 +304,8 @@ def vae(ctx: Context) -> Section:
             )
             finals[model].append(res.get("loss_recon"))
             if i == 0:
-                figures.append(_interpolation(ctx, out, f"vae-{model}-interpolation.png", npz))
+                strip = jobs[f"{job.name}-interpolation"].done
+                figures.append(copy_figure(strip, ctx.report_dir, f"vae-{model}-interpolation.png"))
     ours = "; ".join(
         f"{m} " + " / ".join("—" if v is None else f"{v:.4g}" for v in vals)
         for m, vals in finals.items()
@@ -294,6 +333,24 @@ def vae(ctx: Context) -> Section:
     )
 
 
+def lsun_jobs(ctx: Context) -> list[Job]:
+    """A conv and a CoordConv LSUN GAN on every seed on the user's image folder (none without
+    one), and the first seed's interpolation strips."""
+    from coordconv_generative.paper import GAN_MODELS
+
+    root = ctx.data_paths.get("lsun")
+    if root is None:
+        return []
+    budget, jobs = ctx.budget, []
+    for i, seed in enumerate(budget["seeds"]):
+        for model in GAN_MODELS:
+            argv = ["coordconv-generative", "gan", "--data", root, "--arch", "lsun"]
+            argv += ["--model", model, "--epochs", budget["epochs"], "--seed", seed]
+            run = ctx.run_job(f"{model}-seed{seed}", [*argv, *flags(budget)], work=budget["epochs"])
+            jobs += [run, *([_interpolation_job(ctx, run)] if i == 0 else [])]
+    return jobs
+
+
 def lsun(ctx: Context) -> Section:
     """LSUN-style GAN (table S6) on the user's image folder (or not run)."""
     from coordconv_generative.paper import (
@@ -308,16 +365,13 @@ def lsun(ctx: Context) -> Section:
     root = ctx.data_paths.get("lsun")
     if root is None:
         return not_run("lsun", "LSUN", LSUN_TITLE, LSUN_WHAT, LSUN_CLAIM, LSUN_PAPER, LSUN_HOW)
-    from coordconv_generative.cli import main
-
     budget = ctx.budget
+    jobs = {job.name: job for job in lsun_jobs(ctx)}
     rows, figures = [], []
     for i, seed in enumerate(budget["seeds"]):
         for model in GAN_MODELS:
-            out = ctx.run_dir(f"{model}-seed{seed}")
-            argv = ["gan", "--data", str(root), "--arch", "lsun", "--model", model]
-            argv += ["--epochs", str(budget["epochs"]), "--seed", str(seed)]
-            res = ctx.run(main, [*argv, *flags(budget)], out)
+            job = jobs[f"{model}-seed{seed}"]
+            res = ctx.result(job)
             rows.append(
                 [
                     model,
@@ -330,7 +384,8 @@ def lsun(ctx: Context) -> Section:
                 ]
             )
             if i == 0:
-                figures.append(_interpolation(ctx, out, f"lsun-{model}-interpolation.png"))
+                strip = jobs[f"{job.name}-interpolation"].done
+                figures.append(copy_figure(strip, ctx.report_dir, f"lsun-{model}-interpolation.png"))
     return Section(
         key="lsun",
         title=LSUN_TITLE,

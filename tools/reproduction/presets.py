@@ -49,6 +49,7 @@ from reproduction.budgets import (
     Vae,
     Variant,
 )
+from reproduction.jobs import Resources
 from reproduction.settings import SettingError
 
 PRESETS = ("tiny", "quick", "paper")
@@ -357,6 +358,30 @@ KINDS: dict[str, type[Budget]] = {
     "lsun": Lsun,
     "atari": Atari,
 }
+
+# What one training job of an experiment asks of a cluster node (``--executor slurm``; the
+# local executor runs one job per worker whatever they say). The paper preset's requests are
+# sized from the CPU throughput measured here and the GPU assumptions of ``costs.py``, with
+# room to spare; ImageNet and LSUN span two nodes of 8 GPUs (the paper trained LSUN on 16).
+GPU_JOB = Resources(cpus=8, gpus=1, mem_gb=32, time_min=12 * 60)
+RESOURCES: dict[str, dict[str, Resources]] = {
+    "tiny": {},
+    "quick": {},
+    "paper": {
+        "classification": GPU_JOB,
+        "regression": GPU_JOB,
+        "rendering": GPU_JOB,
+        "detection": GPU_JOB,
+        "imagenet": Resources(cpus=10, gpus=8, nodes=2, mem_gb=480, time_min=72 * 60),
+        "gan": GPU_JOB,
+        "vae": GPU_JOB,
+        "lsun": Resources(cpus=10, gpus=8, nodes=2, mem_gb=480, time_min=24 * 60),
+        # A2C: 16 environments stepping on the CPU, the network on one GPU
+        "atari": Resources(cpus=16, gpus=1, mem_gb=32, time_min=24 * 60),
+    },
+}
+# a data-generation or evaluation job (shapes, scattered MNIST, entropies, interpolation)
+LIGHT = Resources(cpus=2, mem_gb=8, time_min=60)
 
 # experiments that run only on data the user points to (--imagenet, --lsun)
 NEEDS_DATA = {"imagenet": "imagenet", "lsun": "lsun"}

@@ -10,49 +10,59 @@ import json
 from pathlib import Path
 from typing import Any
 
+from reproduction.jobs import Job
 from reproduction.presets import TARGET_REACH, flags
 from reproduction.report import Section, copy_figure
-from reproduction.runner import Context, ExperimentFailed, ExperimentStopped
+from reproduction.runner import Context
 from reproduction.seeds import count, mean_std, per_seed
 
 
-def atari(ctx: Context) -> Section:
-    """Run the model x game x seed grid of the preset, then table S7."""
-    from coordconv_rl.cli import main
+def atari_jobs(ctx: Context) -> list[Job]:
+    """One A2C run per game, model and seed of the preset (``coordconv-rl experiment`` on a
+    one-run grid, so every run lands in the one results tree ``<key>/a2c`` that
+    ``coordconv-rl report`` reads)."""
     from coordconv_rl.experiment import game_dir_name
+    from coordconv_rl.games import resolve_env_id
+
+    budget, root, jobs = ctx.budget, ctx.run_dir("a2c"), []
+    for game, frames in budget["games"].items():
+        game_dir = game_dir_name(resolve_env_id(game))
+        for model in budget["models"]:
+            for seed in budget["seeds"]:
+                run = root / game_dir / model / f"seed{seed}"
+                argv = ["coordconv-rl", "experiment", "--games", game, "--models", model]
+                argv += ["--seeds", "1", "--first-seed", str(seed), "--frames", str(frames)]
+                argv += ["--out", str(root), "--no-progress", *flags(budget), *ctx.common_args()]
+                argv += ["--threads", str(ctx.threads)] if ctx.threads else []
+                name = f"{game_dir}-{model}-seed{seed}"
+                jobs.append(
+                    Job(
+                        experiment=ctx.key,
+                        name=name,
+                        argv=tuple(argv),
+                        done=run / "results.json",
+                        home=ctx.run_dir(),
+                        resources=ctx.resources,
+                        work=frames,
+                    )
+                )  # the experiment command resumes an interrupted run itself
+    return jobs
+
+
+def atari(ctx: Context) -> Section:
+    """Table S7 from the finished runs: ``coordconv-rl report`` over the results tree."""
+    from coordconv_rl.cli import main
     from coordconv_rl.games import resolve_env_id
     from coordconv_rl.paper import AGENTS, NOTE, SETUP, TITLE, paper_score
     from coordconv_rl.report import collect
 
     budget = ctx.budget
     seeds, models = budget["seeds"], budget["models"]
-    if seeds != list(range(seeds[0], seeds[0] + len(seeds))):
-        raise ValueError(f"atari seeds must be consecutive for coordconv-rl experiment: {seeds}")
     root = ctx.run_dir("a2c")
-    for game, frames in budget["games"].items():
-        runs = [
-            root / game_dir_name(resolve_env_id(game)) / model / f"seed{seed}"
-            for model in models
-            for seed in seeds
-        ]
-        for run in runs:
-            name = str(run.relative_to(ctx.root))
-            if (run / "results.json").exists():
-                ctx.reused.append(name)
-            elif (run / "config.json").exists():
-                ctx.resumed.append(name)
-        argv = ["experiment", "--games", game, "--models", *models, "--seeds", str(len(seeds))]
-        argv += ["--first-seed", str(seeds[0]), "--frames", str(frames), "--out", str(root)]
-        argv += ["--no-progress", *flags(budget), *ctx.common_args()]
-        argv += ["--threads", str(ctx.threads)] if ctx.threads else []
-        ctx.log("  $ " + " ".join(argv))
-        status = main(argv)
-        if status == 130 or any(not (run / "results.json").exists() for run in runs):
-            raise ExperimentStopped(f"coordconv-rl experiment --games {game} stopped")
-        if status:
-            raise ExperimentFailed(f"coordconv-rl experiment --games {game} failed")
+    for job in atari_jobs(ctx):
+        ctx.result(job)  # every run finished
     if main(["report", str(root)]):
-        raise ExperimentFailed("coordconv-rl report failed")
+        raise RuntimeError("coordconv-rl report failed")
     table = {row["env"]: row for row in json.loads((root / "table_s7.json").read_text())["rows"]}
     found = collect(root)
     rows, headline = [], []

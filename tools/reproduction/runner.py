@@ -1,45 +1,43 @@
-"""Running one package command for the reproduction, resumably.
+"""What an experiment module of the reproduction gets: its budget, folders and job builders.
 
-Every experiment calls a package's console-script ``main(argv)`` in its worker process (no
-re-implementation here). A run whose ``results.json`` exists is reused (it was finished by an
-earlier invocation of the same preset: the caller lists it in the report); a run directory left
-by an interrupted reproduction is continued with ``--resume``.
+An experiment lists its work as :class:`~reproduction.jobs.Job` objects (each one package
+command: ``coordconv-vision notsoclevr ...``, ``coordconv-data generate ...``), built here so
+that every training command gets the same flags (device, trackers, ``--out``), and its report
+reads the finished runs back with :meth:`Context.result`. No experiment code runs a command
+itself: an executor does (``schedule.py`` locally, ``slurm.py`` on a cluster).
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reproduction.jobs import Job, Resources
 from reproduction.presets import flags
 
-Main = Callable[[Sequence[str] | None], int]
 
-
-class ExperimentFailed(RuntimeError):
-    """A package command exited with a non-zero status."""
-
-
-class ExperimentStopped(RuntimeError):
-    """A package command stopped on SIGINT/SIGTERM and left a checkpoint to resume from."""
+class MissingRun(RuntimeError):
+    """The report needs a run that has not finished (its job did not run or failed)."""
 
 
 @dataclass
 class Context:
-    """What every experiment runner gets: its budget, folders, device and the user's data."""
+    """An experiment's budget, folders, device and the user's data."""
 
     key: str
     preset: str
-    budget: dict[str, Any]  # presets.BUDGETS[preset][key].as_dict(): what the runner reads
+    budget: dict[str, Any]  # presets.BUDGETS[preset][key].as_dict(): what the module reads
     root: Path  # the reproduction folder: runs/reproduce/<preset> by default
     device: str = "auto"
-    threads: int = 0  # torch threads of this experiment's process (0: torch's default)
+    threads: int = 0  # torch threads of each job's process (0: torch's default)
     data_paths: dict[str, Path | None] = field(default_factory=dict)
     log_with: list[str] = field(default_factory=list)
+    # what a training job asks of a cluster node, and what a data or evaluation job asks
+    resources: Resources = field(default_factory=Resources)
+    light: Resources = field(default_factory=Resources)
     reused: list[str] = field(default_factory=list)  # runs finished by an earlier invocation
     resumed: list[str] = field(default_factory=list)  # runs continued from a checkpoint
     log: Callable[[str], None] = print
@@ -58,47 +56,67 @@ class Context:
         args = ["--device", self.device]
         return args + (["--log-with", *self.log_with] if self.log_with else [])
 
-    def train(
-        self, main: Main, command: str, data: Path, model: str, seed: int, *extra: str
-    ) -> tuple[Path, dict[str, Any]]:
-        """Train ``model`` on ``data`` with ``seed`` in ``<key>/<model>-seed<seed>``:
-        ``<command> --data DATA --model MODEL --seed SEED --epochs E <budget flags> <extra>``
-        (:meth:`run`). Returns the run's folder and its ``results.json``."""
-        out = self.run_dir(f"{model}-seed{seed}")
-        argv = [command, "--data", str(data), "--model", model, "--seed", str(seed)]
-        argv += ["--epochs", str(self.budget["epochs"]), *flags(self.budget), *extra]
-        return out, self.run(main, argv, out)
+    def run_job(
+        self,
+        name: str,
+        argv: Sequence[str | Path | int],
+        *,
+        after: Sequence[str] = (),
+        work: float = 0.0,
+        distributed: bool = False,
+    ) -> Job:
+        """A training command (console script first) into its own run directory
+        ``<key>/<name>``: ``argv``, the common flags, ``--out``. Finished when the run holds
+        ``results.json``; an interrupted run is resumed (``--resume``)."""
+        out = self.run_dir(name)
+        full = [*map(str, argv), *self.common_args(), "--out", str(out)]
+        return Job(
+            experiment=self.key,
+            name=name,
+            argv=tuple(full),
+            done=out / "results.json",
+            home=self.run_dir(),
+            resume=out,
+            after=tuple(after),
+            resources=self.resources,
+            work=work,
+            distributed=distributed,
+        )
 
-    def run(self, main: Main, argv: list[str], out: Path) -> dict[str, Any]:
-        """:func:`run_command`, recording reused and resumed runs for the report."""
-        results = out / "results.json"
-        name = str(out.relative_to(self.root))
-        if results.exists():
-            self.reused.append(name)
-        elif (out / "config.json").exists():
-            self.resumed.append(name)
-        return run_command(main, [*argv, *self.common_args()], out, self.log)
+    def train_job(
+        self,
+        script: str,
+        command: str,
+        data: Path,
+        model: str,
+        seed: int,
+        *extra: str,
+        after: Sequence[str] = (),
+        work: float = 0.0,
+    ) -> Job:
+        """``<script> <command> --data DATA --model MODEL --seed SEED --epochs E <budget flags>
+        <extra>`` into ``<key>/<model>-seed<seed>`` (:meth:`run_job`)."""
+        argv = [script, command, "--data", data, "--model", model, "--seed", seed]
+        argv += ["--epochs", self.budget["epochs"], *flags(self.budget), *extra]
+        return self.run_job(f"{model}-seed{seed}", argv, after=after, work=work)
 
+    def command_job(
+        self, name: str, argv: Sequence[str | Path | int], done: Path, after: Sequence[str] = ()
+    ) -> Job:
+        """A data or evaluation command whose ``argv`` is complete (it names its own output);
+        finished when ``done`` exists."""
+        return Job(
+            experiment=self.key,
+            name=name,
+            argv=tuple(map(str, argv)),
+            done=done,
+            home=self.run_dir(),
+            after=tuple(after),
+            resources=self.light,
+        )
 
-def run_command(main: Main, argv: list[str], out: Path, log: Callable[[str], None] = print) -> dict:
-    """Run ``main(argv + ['--out', out])`` unless ``out/results.json`` already exists.
-
-    Returns the run's ``results.json``. Raises :class:`ExperimentFailed` on a non-zero exit and
-    :class:`ExperimentStopped` when the command stopped on a signal without finishing.
-    """
-    results = out / "results.json"
-    if results.exists():
-        log(f"  reuse {out}")
-        return json.loads(results.read_text())
-    full = [*argv, "--out", str(out)]
-    if (out / "config.json").exists():
-        full.append("--resume")
-    log("  $ " + " ".join(full))
-    start = time.perf_counter()
-    status = main(full)
-    if status == 130 or (status == 0 and not results.exists()):
-        raise ExperimentStopped(f"{' '.join(argv[:1])} stopped; its checkpoint is in {out}")
-    if status:
-        raise ExperimentFailed(f"{' '.join(argv[:2])} exited with status {status}")
-    log(f"  done in {time.perf_counter() - start:.0f} s")
-    return json.loads(results.read_text())
+    def result(self, job: Job) -> dict[str, Any]:
+        """The finished job's ``results.json`` (or other JSON ``done`` file)."""
+        if not job.done.exists():
+            raise MissingRun(f"{job.id} has not finished ({job.done} is missing)")
+        return json.loads(job.done.read_text())

@@ -1,18 +1,21 @@
-"""Run the reproduction's experiments in worker processes, N at a time, and show progress.
+"""The local executor: run the reproduction's jobs in worker processes, N at a time.
 
-Each experiment runs in its own fresh process (``spawn``) with a fixed number of torch threads
-(``--jobs 2`` on 2 cores: two experiments at once, one thread each), its output going to
-``<root>/<key>/log.txt``. The longest estimated experiment starts first. The terminal gets one
-line when an experiment starts and one when it ends, with the elapsed time and an estimate of
-what is left (the presets' estimates, scaled by how the finished experiments compared with
-theirs), and a line every few minutes while nothing else happens.
+Each job (:class:`~reproduction.jobs.Job`, one package command) runs in its own fresh process
+(``spawn``) with a fixed number of torch threads (``--jobs 2`` on 2 cores: two jobs at once, one
+thread each), its output going to ``<root>/<experiment>/logs/<job>.txt``. A job starts once the
+jobs it needs (an experiment's data) have finished; among the ready ones the longest estimated
+starts first (each experiment's estimate shared among its jobs). When an experiment's last job
+ends, its report section is written from the run directories. The terminal gets one line when
+an experiment starts and one when it ends, with the elapsed time and an estimate of what is
+left (the estimates, scaled by how the finished jobs compared with theirs), and a line every
+few minutes while nothing else happens.
 
 Each worker leads its own process group and dies with this process, however it dies, SIGKILL
 included; what a worker started is ended with it (``reproduction.lifeline``).
 
-SIGINT or SIGTERM stops gracefully: running experiments are told to stop (their training
-commands write a checkpoint), nothing new starts, and a rerun of the same command resumes. A
-second Ctrl-C ends the workers at once.
+SIGINT or SIGTERM stops gracefully: running jobs are told to stop (their training commands
+write a checkpoint), nothing new starts, and a rerun of the same command resumes. A second
+Ctrl-C ends the workers at once.
 """
 
 from __future__ import annotations
@@ -24,88 +27,90 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import wait
-from pathlib import Path
 from typing import Any, TextIO
 
+from reproduction.jobs import DONE, EXIT_STOPPED, UNFINISHED, Job, read_record
 from reproduction.lifeline import die_with_parent, end_group_after_exit
 from reproduction.presets import lpt_makespan
 from reproduction.report import Section, minutes
-from reproduction.runner import Context, ExperimentStopped
+from reproduction.runner import Context
 
 HEARTBEAT_S = 180.0
 
 
 @dataclass
 class Task:
-    """One experiment to run: its context and what the report records about the invocation."""
+    """One experiment of this invocation: its context, its jobs and what the report records
+    about the invocation."""
 
     ctx: Context
     estimate_s: float | None
     invocation: str
     commit: str
     inputs: dict[str, Any]  # what a later invocation compares before reusing the section
+    jobs: list[Job] = field(default_factory=list)
 
     @property
     def key(self) -> str:
         return self.ctx.key
 
-    @property
-    def log_path(self) -> Path:
-        return self.ctx.run_dir("log.txt")
+    def job_estimate(self) -> float | None:
+        """The experiment's estimate shared equally among its jobs."""
+        return None if self.estimate_s is None else self.estimate_s / max(len(self.jobs), 1)
+
+
+@dataclass
+class Work:
+    """A job waiting or running here, with its share of its experiment's estimate."""
+
+    job: Job
+    task: Task
+    estimate_s: float | None
 
 
 def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def measure(task: Task, experiment: Callable[[Context], Section]) -> Section:
-    """Run one experiment and stamp its section with the time, CPU, commit and reused runs."""
-    start, cpu = time.perf_counter(), _cpu_seconds()
-    measured_at = now_utc()
-    try:
-        section = experiment(task.ctx)
-    except (ExperimentStopped, KeyboardInterrupt) as exc:
+def report_section(task: Task, status: str = "ran", problem: str = "") -> Section:
+    """The experiment's section from its run directories (``status`` ``ran``), or a
+    ``failed``/``stopped`` one saying why; stamped with the times its jobs recorded in this
+    invocation (all their records if none ran in it), the commit and the reused runs."""
+    from reproduction.experiments import EXPERIMENTS
+
+    if status == "ran":
+        try:
+            section = EXPERIMENTS[task.key].report(task.ctx)
+        except Exception as exc:  # one failed experiment must not hide the others' results
+            traceback.print_exc()
+            status, problem = "failed", f"{type(exc).__name__}: {exc}"
+    if status != "ran":
         section = Section(
             key=task.key,
             title=task.key,
-            status="stopped",
-            what="Stopped by a signal; rerun the same command to resume.",
-            notes=[str(exc) or type(exc).__name__],
+            status=status,
+            what="Stopped by a signal; rerun the same command to resume."
+            if status == "stopped"
+            else f"A job failed (see its log under {task.ctx.run_dir('logs')}).",
+            notes=[problem] if problem else [],
         )
-    except Exception as exc:  # one failed experiment must not hide the others' results
-        traceback.print_exc()
-        section = Section(
-            key=task.key,
-            title=task.key,
-            status="failed",
-            what=f"The experiment raised an error (see {task.log_path}).",
-            notes=[f"{type(exc).__name__}: {exc}"],
-        )
-    section.wall_time_s = time.perf_counter() - start
-    section.cpu_time_s = _cpu_seconds() - cpu
+    records = [r for r in map(read_record, task.jobs) if r is not None]
+    mine = [r for r in records if r.get("invocation") == task.invocation] or records
+    section.wall_time_s = sum(r.get("wall_s", 0.0) for r in mine)
+    section.cpu_time_s = sum(r.get("cpu_s", 0.0) for r in mine)
+    section.measured_at = min((r["started"] for r in mine if "started" in r), default=now_utc())
     section.estimate_s = task.estimate_s
-    section.measured_at = measured_at
     section.invocation = task.invocation
     section.commit = task.commit
     section.inputs = task.inputs
-    section.reused_runs = list(task.ctx.reused)
-    section.resumed_runs = list(task.ctx.resumed)
     return section
 
 
-def _cpu_seconds() -> float:
-    """CPU time of this process and its finished children (DataLoader workers)."""
-    import resource
-
-    child = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + child.ru_utime + child.ru_stime
-
-
-def _worker(conn: Any, task: Task, threads: int, parent: int) -> None:
-    """Entry point of an experiment's process: threads, signals, log file, run, send back."""
+def _worker(conn: Any, job: Job, threads: int, parent: int, invocation: str) -> None:
+    """Entry point of a job's process: threads, signals, log file, run, send the status."""
     die_with_parent(parent)
     if threads > 0:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -121,24 +126,28 @@ def _worker(conn: Any, task: Task, threads: int, parent: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     from coordconv_train import own
+    from reproduction.jobs import run
 
-    own(task.log_path)  # listed as ours, so --fresh may delete it
-    task.log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(task.log_path, "a", buffering=1) as log:
+    own(job.log)  # listed as ours, so --fresh may delete it
+    job.log.parent.mkdir(parents=True, exist_ok=True)
+    status = 1
+    with open(job.log, "a", buffering=1) as log:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
         sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
         sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-        print(f"==== {task.key}, invocation {task.invocation}, {now_utc()}", flush=True)
+        print(f"==== {job.id}, invocation {invocation}, {now_utc()}", flush=True)
         import torch
 
         if threads > 0:
             torch.set_num_threads(threads)
-        from reproduction.experiments import EXPERIMENTS
-
-        section = measure(task, EXPERIMENTS[task.key])
-        print(f"==== {task.key}: {section.status} in {section.wall_time_s:.0f} s", flush=True)
-    conn.send(section)
+        try:
+            status = run(job, invocation)
+        except KeyboardInterrupt:
+            status = EXIT_STOPPED
+        except Exception:
+            traceback.print_exc()
+    conn.send(status)
     conn.close()
 
 
@@ -148,7 +157,8 @@ class Progress:
     def __init__(self, total: int, jobs: int, out: TextIO) -> None:
         self.total, self.jobs, self.out = total, jobs, out
         self.started = time.perf_counter()
-        self.done: list[Section] = []
+        self.done: list[tuple[float, float | None]] = []  # (wall, estimate) of finished jobs
+        self.sections = 0
         self.last_line = self.started
 
     def elapsed(self) -> float:
@@ -159,23 +169,22 @@ class Progress:
         print(f"[{seconds // 60:3d}:{seconds % 60:02d}] {text}", file=self.out, flush=True)
         self.last_line = time.perf_counter()
 
-    def left(self, running: list[tuple[Task, float]], pending: list[Task]) -> str:
-        """``about 11 min left``: the estimates of what is left, scaled by how slow the finished
-        (or overrunning) experiments were against theirs, scheduled on the jobs."""
-        tasks = [t for t, _ in running] + pending
-        if any(t.estimate_s is None for t in tasks):
+    def left(self, running: list[tuple[Any, float]], pending: list[Any]) -> str:
+        """``about 11 min left``: the estimates (``estimate_s`` of each running or pending
+        item) of what is left, scaled by how slow the finished (or overrunning) jobs were
+        against theirs, scheduled on the workers."""
+        items = [w for w, _ in running] + pending
+        if any(w.estimate_s is None for w in items):
             return "time left unknown (no estimate for this preset)"
-        timed = [s for s in self.done if s.estimate_s and s.wall_time_s]
+        timed = [(wall, est) for wall, est in self.done if est]
         ratio = 1.0
         if timed:
-            ratio = sum(s.wall_time_s for s in timed) / sum(s.estimate_s for s in timed)
+            ratio = sum(wall for wall, _ in timed) / sum(est for _, est in timed)
         now = time.perf_counter()
-        # an experiment already running past its estimate shows the machine is at least that slow
-        ratio = max(
-            [ratio, *((now - since) / t.estimate_s for t, since in running if t.estimate_s)]
-        )
-        busy = [max(t.estimate_s * ratio - (now - since), 0.0) for t, since in running]
-        left = lpt_makespan([t.estimate_s * ratio for t in pending], self.jobs, busy)
+        # a job already running past its estimate shows the machine is at least that slow
+        ratio = max([ratio, *((now - since) / w.estimate_s for w, since in running if w.estimate_s)])
+        busy = [max(w.estimate_s * ratio - (now - since), 0.0) for w, since in running]
+        left = lpt_makespan([w.estimate_s * ratio for w in pending], self.jobs, busy)
         return f"about {minutes(left)} left"
 
 
@@ -186,17 +195,45 @@ def run_all(
     on_done: Callable[[Section], None],
     out: TextIO = sys.stdout,
 ) -> list[Section]:
-    """Run ``tasks`` ``jobs`` at a time; ``on_done(section)`` as each finishes (in any order).
+    """Run the unfinished jobs of ``tasks`` ``jobs`` at a time; ``on_done(section)`` as each
+    experiment's last job ends (in any order).
 
-    Returns the sections; a stop signal leaves the unstarted tasks out and the running ones
-    ``stopped``.
+    Returns the sections; a stop signal leaves the unstarted experiments out and the running
+    ones ``stopped``.
     """
     context = multiprocessing.get_context("spawn")
-    pending = sorted(tasks, key=lambda t: -(t.estimate_s or 0.0))  # longest first
-    running: dict[Any, tuple[Task, float, Any]] = {}  # connection -> (task, start, process)
+    pending: list[Work] = []
+    for task in tasks:
+        for job in task.jobs:
+            state, name = job.state(), job.id
+            if state == DONE:
+                task.ctx.reused.append(name)
+                continue
+            pending.append(Work(job, task, task.job_estimate()))
+            if state == UNFINISHED:
+                task.ctx.resumed.append(name)
+    left_of = {t.key: sum(w.task is t for w in pending) for t in tasks}
+    problems: dict[str, tuple[str, str]] = {}  # key -> (status, why): a job failed or stopped
+    started: set[str] = set()
+    running: dict[Any, tuple[Work, float, Any]] = {}  # connection -> (work, start, process)
     progress = Progress(len(tasks), jobs, out)
     results: list[Section] = []
     signals = {"count": 0}
+
+    def finish(task: Task) -> None:
+        status, why = problems.get(task.key, ("ran", ""))
+        section = report_section(task, status, why)
+        section.reused_runs, section.resumed_runs = list(task.ctx.reused), list(task.ctx.resumed)
+        results.append(section)
+        on_done(section)
+        progress.sections += 1
+        left = progress.left([(w, s) for w, s, _ in running.values()], pending)
+        progress.line(
+            f"{task.key}: {section.status} in {minutes(section.wall_time_s)} "
+            f"({minutes(section.cpu_time_s)} CPU"
+            + (f", estimated {minutes(task.estimate_s)}" if task.estimate_s else "")
+            + f") · {progress.sections}/{progress.total} done · {left}"
+        )
 
     def on_signal(signum: int, frame: Any) -> None:
         signals["count"] += 1
@@ -204,72 +241,92 @@ def run_all(
             if proc.pid is not None and proc.is_alive():
                 os.kill(proc.pid, signal.SIGKILL if signals["count"] > 1 else signal.SIGTERM)
 
+    def ready(work: Work) -> bool:
+        return all(_done(work.task, name) for name in work.job.after)
+
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
+        for task in tasks:  # every job already finished: the section straight away
+            if left_of[task.key] == 0:
+                finish(task)
+        pending.sort(key=lambda w: -(w.estimate_s or 0.0))  # longest first
         while pending or running:
-            while pending and len(running) < jobs and not signals["count"]:
-                task = pending.pop(0)
+            while len(running) < jobs and not signals["count"]:
+                work = next((w for w in pending if ready(w)), None)
+                if work is None:
+                    break
+                pending.remove(work)
+                task = work.task
                 receive, send = context.Pipe(duplex=False)
                 proc = context.Process(
-                    target=_worker, args=(send, task, threads, os.getpid()), daemon=False
+                    target=_worker,
+                    args=(send, work.job, threads, os.getpid(), task.invocation),
+                    daemon=False,
                 )
                 proc.start()
                 send.close()
-                running[receive] = (task, time.perf_counter(), proc)
-                estimate = f"estimated {minutes(task.estimate_s)}; " if task.estimate_s else ""
-                progress.line(f"{task.key}: started ({estimate}log {task.log_path})")
+                running[receive] = (work, time.perf_counter(), proc)
+                if task.key not in started:
+                    started.add(task.key)
+                    estimate = f"estimated {minutes(task.estimate_s)}; " if task.estimate_s else ""
+                    progress.line(f"{task.key}: started ({estimate}logs {task.ctx.run_dir('logs')})")
             if not running:
-                break
-            ready = wait(list(running), timeout=30.0)
-            for conn in ready:
-                task, _, proc = running.pop(conn)
-                section = _receive(conn, proc, task)
-                results.append(section)
-                progress.done.append(section)
-                on_done(section)
-                left = progress.left([(t, s) for t, s, _ in running.values()], pending)
-                progress.line(
-                    f"{task.key}: {section.status} in {minutes(section.wall_time_s)} "
-                    f"({minutes(section.cpu_time_s)} CPU"
-                    + (f", estimated {minutes(task.estimate_s)}" if task.estimate_s else "")
-                    + f") · {len(progress.done)}/{progress.total} done · {left}"
-                )
-            if not ready and time.perf_counter() - progress.last_line > HEARTBEAT_S:
+                break  # stopped, or what is left waits for a job that failed
+            ready_conns = wait(list(running), timeout=30.0)
+            for conn in ready_conns:
+                work, since, proc = running.pop(conn)
+                status = _receive(conn, proc)
+                task = work.task
+                progress.done.append((time.perf_counter() - since, work.estimate_s))
+                if status != 0 and task.key not in problems:
+                    kind = "stopped" if status == EXIT_STOPPED or signals["count"] else "failed"
+                    problems[task.key] = (kind, f"{work.job.id} exited with status {status} "
+                                                f"(log: {work.job.log})")
+                if status != 0:  # its experiment's other jobs are dropped
+                    dropped = [w for w in pending if w.task is task]
+                    for w in dropped:
+                        pending.remove(w)
+                    left_of[task.key] -= len(dropped)
+                left_of[task.key] -= 1
+                if left_of[task.key] == 0:
+                    finish(task)
+            if not ready_conns and time.perf_counter() - progress.last_line > HEARTBEAT_S:
                 now = time.perf_counter()
                 busy = ", ".join(
-                    f"{t.key} {minutes(now - s)}"
-                    + (f" of ~{minutes(t.estimate_s)}" if t.estimate_s else "")
-                    for t, s, _ in running.values()
+                    f"{w.job.id} {minutes(now - s)}"
+                    + (f" of ~{minutes(w.estimate_s)}" if w.estimate_s else "")
+                    for w, s, _ in running.values()
                 )
-                left = progress.left([(t, s) for t, s, _ in running.values()], pending)
+                left = progress.left([(w, s) for w, s, _ in running.values()], pending)
                 progress.line(f"running: {busy} · {left}")
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if signals["count"]:
-        progress.line(f"stopped; not started: {', '.join(t.key for t in pending) or 'none'}")
+        unstarted = sorted({w.task.key for w in pending} - started)
+        for task in tasks:  # started experiments with jobs left are stopped
+            if task.key in started and left_of[task.key] > 0:
+                problems.setdefault(task.key, ("stopped", "stopped by a signal"))
+                left_of[task.key] = 0
+                finish(task)
+        progress.line(f"stopped; not started: {', '.join(unstarted) or 'none'}")
     return results
 
 
-def _receive(conn: Any, proc: Any, task: Task) -> Section:
-    """The section a worker sent, or a failed/stopped one if it died without sending."""
+def _done(task: Task, name: str) -> bool:
+    job = next(j for j in task.jobs if j.name == name)
+    return job.state() == DONE
+
+
+def _receive(conn: Any, proc: Any) -> int:
+    """The exit status a worker sent, or 130/1 if it died without sending (killed/crashed)."""
     try:
-        section = conn.recv()
+        status = conn.recv()
     except (EOFError, OSError):
         end_group_after_exit(proc.pid)
         proc.join()
-        killed = proc.exitcode is not None and proc.exitcode < 0
-        section = Section(
-            key=task.key,
-            title=task.key,
-            status="stopped" if killed else "failed",
-            what=f"The experiment's process ended with exit code {proc.exitcode} "
-            f"(see {task.log_path}).",
-            estimate_s=task.estimate_s,
-            invocation=task.invocation,
-            commit=task.commit,
-        )
+        status = EXIT_STOPPED if proc.exitcode is not None and proc.exitcode < 0 else 1
     end_group_after_exit(proc.pid)  # what the worker started ends with it
     proc.join()
     conn.close()
-    return section
+    return status

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from reproduction.jobs import Job
 from reproduction.presets import flags
 from reproduction.report import Section, copy_figure, not_run
 from reproduction.runner import Context
 from reproduction.seeds import count, mean_std, per_seed, success
+
+DETECTION_MODELS = ("conv", "coordconv")
+IMAGENET_MODELS = ("resnet50", "coordconv-resnet50")
 
 # how to run ImageNet, in its section when no --imagenet folder was given
 IMAGENET_HOW = (
@@ -32,11 +36,45 @@ def rendering(ctx: Context) -> Section:
     return notsoclevr("rendering", ctx)
 
 
+def classification_jobs(ctx: Context) -> list[Job]:
+    return notsoclevr_jobs("classification", ctx)
+
+
+def regression_jobs(ctx: Context) -> list[Job]:
+    return notsoclevr_jobs("regression", ctx)
+
+
+def rendering_jobs(ctx: Context) -> list[Job]:
+    return notsoclevr_jobs("rendering", ctx)
+
+
+def _notsoclevr_run(name: str, split: str, seed: int) -> str:
+    """A Not-so-Clevr run's directory (and job) name: ``<variant>-<split>-seed<seed>``."""
+    return f"{name}-{split}-seed{seed}"
+
+
+def notsoclevr_jobs(task: str, ctx: Context) -> list[Job]:
+    """One ``coordconv-vision notsoclevr`` run per variant, split and seed of the preset entry;
+    the first seed of each variant and split draws the figures."""
+    from coordconv_vision.paper import SPLITS
+
+    budget, jobs = ctx.budget, []
+    for name, variant in budget["variants"].items():
+        model, epochs = variant["model"], variant["epochs"]
+        for split in SPLITS:
+            for i, seed in enumerate(variant["seeds"]):
+                argv = ["coordconv-vision", "notsoclevr", "--task", task, "--model", model]
+                argv += ["--split", split, "--epochs", str(epochs), "--seed", str(seed)]
+                argv += ["--no-progress", *flags(budget), *flags(variant)]
+                argv += [] if i == 0 else ["--no-figures"]  # one seed's figures are enough
+                jobs.append(ctx.run_job(_notsoclevr_run(name, split, seed), argv, work=epochs))
+    return jobs
+
+
 def notsoclevr(task: str, ctx: Context) -> Section:
     """Every variant of the preset entry on both splits and all its seeds; one headline row per
     variant (its name says its model, init or read-out), so every number the headline shows
     names what produced it."""
-    from coordconv_vision.cli import main
     from coordconv_vision.paper import (
         NOTSOCLEVR_BASELINE_NOTE,
         NOTSOCLEVR_DATA,
@@ -48,6 +86,7 @@ def notsoclevr(task: str, ctx: Context) -> Section:
         notsoclevr_verdict,
     )
 
+    runs = {job.name: job for job in notsoclevr_jobs(task, ctx)}
     spec, budget = TASKS[task], ctx.budget
     rows, figures, headline = [], [], []
     for name, variant in budget["variants"].items():
@@ -60,12 +99,8 @@ def notsoclevr(task: str, ctx: Context) -> Section:
             other: dict[int, float] = {}
             params = None
             for i, seed in enumerate(seeds):
-                out = ctx.run_dir(f"{name}-{split}-seed{seed}")
-                argv = ["notsoclevr", "--task", task, "--model", model, "--split", split]
-                argv += ["--epochs", str(epochs), "--seed", str(seed), "--no-progress"]
-                argv += [*flags(budget), *flags(variant)]
-                argv += [] if i == 0 else ["--no-figures"]  # one seed's figures are enough
-                res = ctx.run(main, argv, out)
+                job = runs[_notsoclevr_run(name, split, seed)]
+                out, res = job.done.parent, ctx.result(job)
                 values[seed], other[seed], params = res[spec.metric], res[spec.other], res["params"]
                 if i == 0:
                     figures += [
@@ -188,13 +223,34 @@ def _sweep_headline(task: str) -> list[list[str]]:
     ]
 
 
+def detection_jobs(ctx: Context) -> list[Job]:
+    """Scattered MNIST once (seed 0), then conv and CoordConv ``detect`` on every seed; the
+    first seed of each model draws the figures."""
+    budget = ctx.budget
+    data_dir = ctx.run_dir("data")
+    mnist = ctx.data_paths.get("mnist")
+    argv = ["coordconv-data", "generate", "scattered-mnist", "--out", str(data_dir), "--seed"]
+    argv += ["0", "--quiet", "--n-train", str(budget["n_train"]), "--n-test", str(budget["n_test"])]
+    argv += ["--no-coco"] + (["--mnist-dir", str(mnist)] if mnist else [])
+    data = ctx.command_job("data", argv, data_dir / "scattered_mnist.npz")
+    jobs = [data]
+    for model in DETECTION_MODELS:
+        for i, seed in enumerate(budget["seeds"]):
+            figure_images = [] if i == 0 else ["--figure-images", "0"]
+            jobs.append(
+                ctx.train_job(
+                    "coordconv-vision", "detect", data.done, model, seed, *figure_images,
+                    after=[data.name], work=budget["epochs"] * budget["n_train"],
+                )
+            )  # fmt: skip
+    return jobs
+
+
 def detection(ctx: Context) -> Section:
-    """Generate scattered MNIST once, train conv and CoordConv on every seed, compare on every
-    table S3 metric and the caption's best-scored reading, the paper's headline metric first."""
+    """Compare conv and CoordConv on every table S3 metric and the caption's best-scored
+    reading, the paper's headline metric first."""
     from pathlib import Path
 
-    from coordconv_data.cli import main as data_main
-    from coordconv_vision.cli import main as vision_main
     from coordconv_vision.compare import compare_results, default_direction
     from coordconv_vision.detection.measured import (
         OFFICIAL_RECIPE_FILE,
@@ -223,28 +279,19 @@ def detection(ctx: Context) -> Section:
     )
 
     budget = ctx.budget
-    data_dir = ctx.run_dir("data")
-    npz = data_dir / "scattered_mnist.npz"
     mnist = ctx.data_paths.get("mnist")
-    if not npz.exists():
-        argv = ["generate", "scattered-mnist", "--out", str(data_dir), "--seed", "0", "--quiet"]
-        argv += ["--n-train", str(budget["n_train"]), "--n-test", str(budget["n_test"])]
-        argv += ["--no-coco"] + (["--mnist-dir", str(mnist)] if mnist else [])
-        if data_main(argv):
-            raise RuntimeError("coordconv-data generate scattered-mnist failed")
     seeds = budget["seeds"]
-    results: dict[str, dict[int, dict[str, Any]]] = {"conv": {}, "coordconv": {}}
+    runs = {job.name: job for job in detection_jobs(ctx)}
+    results: dict[str, dict[int, dict[str, Any]]] = {m: {} for m in DETECTION_MODELS}
     figures = []
     for model in results:
         for i, seed in enumerate(seeds):
-            figure_images = [] if i == 0 else ["--figure-images", "0"]
-            out, results[model][seed] = ctx.train(
-                vision_main, "detect", npz, model, seed, *figure_images
-            )
+            job = runs[f"{model}-seed{seed}"]
+            results[model][seed] = ctx.result(job)
             if i == 0:
                 figures += [
                     copy_figure(png, ctx.report_dir, f"detection-{model}-{png.name}")
-                    for png in sorted(out.glob("*.png"))
+                    for png in sorted(job.done.parent.glob("*.png"))
                 ]
     table = compare_results(
         [results["coordconv"][s] for s in seeds],
@@ -353,6 +400,20 @@ def _mean_diff(
     )
 
 
+def imagenet_jobs(ctx: Context) -> list[Job]:
+    """ResNet-50 and CoordConv ResNet-50 on every seed, on the user's ImageNet folder (none
+    without one); each run may span several nodes (``Context.resources``)."""
+    root = ctx.data_paths.get("imagenet")
+    if root is None:
+        return []
+    work = ctx.budget["epochs"]
+    return [
+        ctx.train_job("coordconv-vision", "imagenet", root, model, seed, work=work)
+        for model in IMAGENET_MODELS
+        for seed in ctx.budget["seeds"]
+    ]
+
+
 def imagenet(ctx: Context) -> Section:
     """ResNet-50 vs CoordConv ResNet-50 on the user's ImageNet folder (or not run)."""
     from coordconv_vision.paper import (
@@ -376,14 +437,14 @@ def imagenet(ctx: Context) -> Section:
             IMAGENET_PAPER,
             IMAGENET_HOW,
         )
-    from coordconv_vision.cli import main
     from coordconv_vision.compare import compare_results, default_direction
 
     budget = ctx.budget
-    results: dict[str, list[dict[str, Any]]] = {"resnet50": [], "coordconv-resnet50": []}
+    jobs = {job.name: job for job in imagenet_jobs(ctx)}
+    results: dict[str, list[dict[str, Any]]] = {m: [] for m in IMAGENET_MODELS}
     for model, runs in results.items():
         for seed in budget["seeds"]:
-            runs.append(ctx.train(main, "imagenet", root, model, seed)[1])
+            runs.append(ctx.result(jobs[f"{model}-seed{seed}"]))
     table = compare_results(
         results["coordconv-resnet50"],
         results["resnet50"],
