@@ -385,7 +385,9 @@ def lsun(ctx: Context) -> Section:
             )
             if i == 0:
                 strip = jobs[f"{job.name}-interpolation"].done
-                figures.append(copy_figure(strip, ctx.report_dir, f"lsun-{model}-interpolation.png"))
+                figures.append(
+                    copy_figure(strip, ctx.report_dir, f"lsun-{model}-interpolation.png")
+                )
     return Section(
         key="lsun",
         title=LSUN_TITLE,

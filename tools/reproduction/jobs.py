@@ -45,7 +45,9 @@ class Resources:
         hours = f"{self.time_min / 60:g} h" if self.time_min >= 60 else f"{self.time_min} min"
         nodes = f"{self.nodes} nodes x " if self.nodes > 1 else ""
         gpus = f"{self.gpus} GPU{'s' if self.gpus > 1 else ''}, " if self.gpus else ""
-        return f"{nodes}{gpus}{self.cpus} CPU{'s' if self.cpus > 1 else ''}, {self.mem_gb} GB, {hours}"
+        return (
+            f"{nodes}{gpus}{self.cpus} CPU{'s' if self.cpus > 1 else ''}, {self.mem_gb} GB, {hours}"
+        )
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ Ctrl-C ends the workers at once.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -109,8 +110,10 @@ def report_section(task: Task, status: str = "ran", problem: str = "") -> Sectio
     return section
 
 
-def _worker(conn: Any, job: Job, threads: int, parent: int, invocation: str) -> None:
-    """Entry point of a job's process: threads, signals, log file, run, send the status."""
+def _worker(conn: Any, threads: int, parent: int, invocation: str) -> None:
+    """Entry point of a worker process: threads and signals once, then for every job it is
+    sent: its log file, the run, the exit status sent back; ``None`` ends it. One worker runs
+    many jobs, so torch and the packages are imported once, not once per job."""
     die_with_parent(parent)
     if threads > 0:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -125,29 +128,40 @@ def _worker(conn: Any, job: Job, threads: int, parent: int, invocation: str) -> 
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    import torch
+
     from coordconv_train import own
     from reproduction.jobs import run
 
-    own(job.log)  # listed as ours, so --fresh may delete it
-    job.log.parent.mkdir(parents=True, exist_ok=True)
-    status = 1
-    with open(job.log, "a", buffering=1) as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-        sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-        print(f"==== {job.id}, invocation {invocation}, {now_utc()}", flush=True)
-        import torch
-
-        if threads > 0:
-            torch.set_num_threads(threads)
+    if threads > 0:
+        torch.set_num_threads(threads)
+    while not stopping:
         try:
-            status = run(job, invocation)
-        except KeyboardInterrupt:
-            status = EXIT_STOPPED
-        except Exception:
-            traceback.print_exc()
-    conn.send(status)
+            job = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if job is None:
+            break
+        own(job.log)  # listed as ours, so --fresh may delete it
+        job.log.parent.mkdir(parents=True, exist_ok=True)
+        status = 1
+        with open(job.log, "a", buffering=1) as log:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+            sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+            print(f"==== {job.id}, invocation {invocation}, {now_utc()}", flush=True)
+            try:
+                status = run(job, invocation)
+            except KeyboardInterrupt:
+                status = EXIT_STOPPED
+            except Exception:
+                traceback.print_exc()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        conn.send(status)
     conn.close()
 
 
@@ -182,10 +196,22 @@ class Progress:
             ratio = sum(wall for wall, _ in timed) / sum(est for _, est in timed)
         now = time.perf_counter()
         # a job already running past its estimate shows the machine is at least that slow
-        ratio = max([ratio, *((now - since) / w.estimate_s for w, since in running if w.estimate_s)])
+        ratio = max(
+            [ratio, *((now - since) / w.estimate_s for w, since in running if w.estimate_s)]
+        )
         busy = [max(w.estimate_s * ratio - (now - since), 0.0) for w, since in running]
         left = lpt_makespan([w.estimate_s * ratio for w in pending], self.jobs, busy)
         return f"about {minutes(left)} left"
+
+
+@dataclass
+class _Worker:
+    """A worker process, the connection to it, and the job it runs (None: idle)."""
+
+    proc: Any
+    conn: Any
+    work: Work | None = None
+    since: float = 0.0
 
 
 def run_all(
@@ -195,30 +221,37 @@ def run_all(
     on_done: Callable[[Section], None],
     out: TextIO = sys.stdout,
 ) -> list[Section]:
-    """Run the unfinished jobs of ``tasks`` ``jobs`` at a time; ``on_done(section)`` as each
-    experiment's last job ends (in any order).
+    """Run the unfinished jobs of ``tasks`` on ``jobs`` worker processes; ``on_done(section)``
+    as each experiment's last job ends (in any order).
 
     Returns the sections; a stop signal leaves the unstarted experiments out and the running
     ones ``stopped``.
     """
     context = multiprocessing.get_context("spawn")
+    invocation = tasks[0].invocation if tasks else ""
     pending: list[Work] = []
     for task in tasks:
         for job in task.jobs:
-            state, name = job.state(), job.id
+            state = job.state()
             if state == DONE:
-                task.ctx.reused.append(name)
+                task.ctx.reused.append(job.id)
                 continue
             pending.append(Work(job, task, task.job_estimate()))
             if state == UNFINISHED:
-                task.ctx.resumed.append(name)
+                task.ctx.resumed.append(job.id)
     left_of = {t.key: sum(w.task is t for w in pending) for t in tasks}
     problems: dict[str, tuple[str, str]] = {}  # key -> (status, why): a job failed or stopped
     started: set[str] = set()
-    running: dict[Any, tuple[Work, float, Any]] = {}  # connection -> (work, start, process)
+    workers: list[_Worker] = []
     progress = Progress(len(tasks), jobs, out)
     results: list[Section] = []
     signals = {"count": 0}
+
+    def busy() -> list[_Worker]:
+        return [w for w in workers if w.work is not None]
+
+    def running() -> list[tuple[Work, float]]:
+        return [(w.work, w.since) for w in busy() if w.work is not None]
 
     def finish(task: Task) -> None:
         status, why = problems.get(task.key, ("ran", ""))
@@ -227,7 +260,7 @@ def run_all(
         results.append(section)
         on_done(section)
         progress.sections += 1
-        left = progress.left([(w, s) for w, s, _ in running.values()], pending)
+        left = progress.left(running(), pending)
         progress.line(
             f"{task.key}: {section.status} in {minutes(section.wall_time_s)} "
             f"({minutes(section.cpu_time_s)} CPU"
@@ -237,12 +270,45 @@ def run_all(
 
     def on_signal(signum: int, frame: Any) -> None:
         signals["count"] += 1
-        for _, _, proc in running.values():
-            if proc.pid is not None and proc.is_alive():
-                os.kill(proc.pid, signal.SIGKILL if signals["count"] > 1 else signal.SIGTERM)
+        for worker in busy():
+            if worker.proc.pid is not None and worker.proc.is_alive():
+                sig = signal.SIGKILL if signals["count"] > 1 else signal.SIGTERM
+                os.kill(worker.proc.pid, sig)
 
     def ready(work: Work) -> bool:
         return all(_done(work.task, name) for name in work.job.after)
+
+    def spawn() -> _Worker:
+        mine, theirs = context.Pipe(duplex=True)
+        proc = context.Process(
+            target=_worker, args=(theirs, threads, os.getpid(), invocation), daemon=False
+        )
+        proc.start()
+        theirs.close()
+        worker = _Worker(proc, mine)
+        workers.append(worker)
+        return worker
+
+    def ended(worker: _Worker, status: int) -> None:
+        work = worker.work
+        assert work is not None
+        worker.work = None
+        task = work.task
+        progress.done.append((time.perf_counter() - worker.since, work.estimate_s))
+        if status != 0 and task.key not in problems:
+            kind = "stopped" if status == EXIT_STOPPED or signals["count"] else "failed"
+            problems[task.key] = (
+                kind,
+                f"{work.job.id} exited with status {status} (log: {work.job.log})",
+            )
+        if status != 0:  # its experiment's other jobs are dropped
+            dropped = [w for w in pending if w.task is task]
+            for w in dropped:
+                pending.remove(w)
+            left_of[task.key] -= len(dropped)
+        left_of[task.key] -= 1
+        if left_of[task.key] == 0:
+            finish(task)
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -250,56 +316,48 @@ def run_all(
             if left_of[task.key] == 0:
                 finish(task)
         pending.sort(key=lambda w: -(w.estimate_s or 0.0))  # longest first
-        while pending or running:
-            while len(running) < jobs and not signals["count"]:
+        while pending or busy():
+            while not signals["count"]:
                 work = next((w for w in pending if ready(w)), None)
-                if work is None:
+                idle = [w for w in workers if w.work is None]
+                if work is None or (not idle and len(workers) >= jobs):
                     break
+                worker = idle[0] if idle else spawn()
                 pending.remove(work)
+                worker.work, worker.since = work, time.perf_counter()
+                worker.conn.send(work.job)
                 task = work.task
-                receive, send = context.Pipe(duplex=False)
-                proc = context.Process(
-                    target=_worker,
-                    args=(send, work.job, threads, os.getpid(), task.invocation),
-                    daemon=False,
-                )
-                proc.start()
-                send.close()
-                running[receive] = (work, time.perf_counter(), proc)
                 if task.key not in started:
                     started.add(task.key)
                     estimate = f"estimated {minutes(task.estimate_s)}; " if task.estimate_s else ""
-                    progress.line(f"{task.key}: started ({estimate}logs {task.ctx.run_dir('logs')})")
-            if not running:
+                    progress.line(
+                        f"{task.key}: started ({estimate}logs {task.ctx.run_dir('logs')})"
+                    )
+            if not busy():
                 break  # stopped, or what is left waits for a job that failed
-            ready_conns = wait(list(running), timeout=30.0)
-            for conn in ready_conns:
-                work, since, proc = running.pop(conn)
-                status = _receive(conn, proc)
-                task = work.task
-                progress.done.append((time.perf_counter() - since, work.estimate_s))
-                if status != 0 and task.key not in problems:
-                    kind = "stopped" if status == EXIT_STOPPED or signals["count"] else "failed"
-                    problems[task.key] = (kind, f"{work.job.id} exited with status {status} "
-                                                f"(log: {work.job.log})")
-                if status != 0:  # its experiment's other jobs are dropped
-                    dropped = [w for w in pending if w.task is task]
-                    for w in dropped:
-                        pending.remove(w)
-                    left_of[task.key] -= len(dropped)
-                left_of[task.key] -= 1
-                if left_of[task.key] == 0:
-                    finish(task)
+            ready_conns = wait([w.conn for w in busy()], timeout=30.0)
+            for worker in [w for w in busy() if w.conn in ready_conns]:
+                try:
+                    status = worker.conn.recv()
+                except (EOFError, OSError):  # the worker died (killed, crashed)
+                    _end(worker)
+                    workers.remove(worker)
+                    code = worker.proc.exitcode
+                    status = EXIT_STOPPED if code is not None and code < 0 else 1
+                ended(worker, status)
             if not ready_conns and time.perf_counter() - progress.last_line > HEARTBEAT_S:
                 now = time.perf_counter()
-                busy = ", ".join(
+                doing = ", ".join(
                     f"{w.job.id} {minutes(now - s)}"
                     + (f" of ~{minutes(w.estimate_s)}" if w.estimate_s else "")
-                    for w, s, _ in running.values()
+                    for w, s in running()
                 )
-                left = progress.left([(w, s) for w, s, _ in running.values()], pending)
-                progress.line(f"running: {busy} · {left}")
+                progress.line(f"running: {doing} · {progress.left(running(), pending)}")
     finally:
+        for worker in workers:
+            with contextlib.suppress(OSError, ValueError):
+                worker.conn.send(None)  # done: the worker exits
+            _end(worker)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if signals["count"]:
@@ -313,20 +371,14 @@ def run_all(
     return results
 
 
+def _end(worker: _Worker) -> None:
+    """Wait for the worker to exit, end what it started (its process group), reap it."""
+    end_group_after_exit(worker.proc.pid)
+    worker.proc.join()
+    with contextlib.suppress(OSError):
+        worker.conn.close()
+
+
 def _done(task: Task, name: str) -> bool:
     job = next(j for j in task.jobs if j.name == name)
     return job.state() == DONE
-
-
-def _receive(conn: Any, proc: Any) -> int:
-    """The exit status a worker sent, or 130/1 if it died without sending (killed/crashed)."""
-    try:
-        status = conn.recv()
-    except (EOFError, OSError):
-        end_group_after_exit(proc.pid)
-        proc.join()
-        status = EXIT_STOPPED if proc.exitcode is not None and proc.exitcode < 0 else 1
-    end_group_after_exit(proc.pid)  # what the worker started ends with it
-    proc.join()
-    conn.close()
-    return status

@@ -118,7 +118,7 @@ def check_every_file_is_listed(out: Path) -> None:
 
 
 def check_progress_and_terminal(stdout: str, out: Path) -> None:
-    assert re.search(r"tiny preset, 7 experiment\(s\) to run, 2 at a time", stdout)
+    assert re.search(r"tiny preset, 7 experiment\(s\) to run \(\d+ jobs\), 2 at a time", stdout)
     for key in RAN:
         assert re.search(rf"\[\s*\d+:\d\d\] {key}: started \(estimated", stdout), key
         done = rf"\[\s*\d+:\d\d\] {key}: ran in .* CPU, estimated .*\) · \d/7 done · about .* left"
@@ -231,10 +231,10 @@ def test_stop_signal_leaves_a_resumable_reproduction(tmp_path):
     proc = subprocess.Popen(
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    log = out / "classification" / "log.txt"
+    logs = out / "classification" / "logs"
 
     def started() -> bool:
-        return log.exists() and "$ notsoclevr" in log.read_text()
+        return any("$ coordconv-vision notsoclevr" in p.read_text() for p in logs.glob("*.txt"))
 
     wait_while_running(proc, started, timeout_s=300, message="the first run never started")
     proc.send_signal(signal.SIGTERM)

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 from reproduction.machine import cpu_model, git_commit, launcher_start, machine_line, usable_cores
-from reproduction.report import Section
 from reproduction.runner import Context
 from reproduction.schedule import Progress, Task
 
@@ -42,8 +41,8 @@ def test_time_left_scales_estimates_by_what_finished(capsys):
     assert (
         progress.left([(_task("a", 100), now - 40)], [_task("b", 100)]) == "about 1 min 40 s left"
     )
-    # a finished experiment took twice its estimate: everything left is scaled by 2
-    progress.done.append(Section("c", "c", "ran", "", wall_time_s=20.0, estimate_s=10.0))
+    # a finished job took twice its estimate: everything left is scaled by 2
+    progress.done.append((20.0, 10.0))
     assert progress.left([], [_task("b", 60), _task("d", 30)]) == "about 2 min 00 s left"
     assert progress.left([], [_task("e", None)]).startswith("time left unknown")
 

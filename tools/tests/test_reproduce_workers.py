@@ -15,23 +15,23 @@ import pytest
 
 TOOLS = Path(__file__).resolve().parent.parent
 
-# A reproduction whose one experiment starts a process of its own, says which processes run,
-# then sleeps. Patched at import, so the spawned worker (which imports this file again as
-# ``__mp_main__``) runs the same slow experiment.
+# A reproduction whose every job's command starts a process of its own, says which processes
+# run, then sleeps. Patched at import, so the spawned worker (which imports this file again as
+# ``__mp_main__``) runs the same slow command.
 DRIVER = """
 import os, subprocess, sys, time
 from pathlib import Path
 sys.path.insert(0, {tools!r})
-import reproduction.experiments as experiments
+import reproduction.jobs as jobs
 
-def slow(ctx):
+def slow(argv):
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     pids = Path({pids!r})
     pids.with_suffix(".tmp").write_text(f"{{os.getpid()}} {{child.pid}}")
     pids.with_suffix(".tmp").replace(pids)
     time.sleep(600)
 
-experiments.EXPERIMENTS["classification"] = slow
+jobs.console_main = lambda script: slow
 if __name__ == "__main__":
     import reproduce
     sys.exit(reproduce.main(["--preset", "tiny", "--only", "classification", "--jobs", "1",
