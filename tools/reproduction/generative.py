@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from reproduction.distributed import spans_gpus
 from reproduction.jobs import Job
 from reproduction.presets import flags
 from reproduction.report import Section, copy_figure, not_run
@@ -335,7 +336,9 @@ def vae(ctx: Context) -> Section:
 
 def lsun_jobs(ctx: Context) -> list[Job]:
     """A conv and a CoordConv LSUN GAN on every seed on the user's image folder (none without
-    one), and the first seed's interpolation strips."""
+    one), and the first seed's interpolation strips. A GAN spanning several GPUs and nodes
+    (``Context.resources``) is ``distributed``: one process per GPU
+    (:mod:`reproduction.distributed`)."""
     from coordconv_generative.paper import GAN_MODELS
 
     root = ctx.data_paths.get("lsun")
@@ -346,7 +349,12 @@ def lsun_jobs(ctx: Context) -> list[Job]:
         for model in GAN_MODELS:
             argv = ["coordconv-generative", "gan", "--data", root, "--arch", "lsun"]
             argv += ["--model", model, "--epochs", budget["epochs"], "--seed", seed]
-            run = ctx.run_job(f"{model}-seed{seed}", [*argv, *flags(budget)], work=budget["epochs"])
+            run = ctx.run_job(
+                f"{model}-seed{seed}",
+                [*argv, *flags(budget)],
+                work=budget["epochs"],
+                distributed=spans_gpus(ctx.resources),
+            )
             jobs += [run, *([_interpolation_job(ctx, run)] if i == 0 else [])]
     return jobs
 

@@ -122,13 +122,19 @@ def console_main(script: str) -> Any:
 
 def run(job: Job, invocation: str = "") -> int:
     """:meth:`Job.__call__`: the command, then ``jobs/<name>.json`` (naming ``invocation``,
-    the ``tools/reproduce.py`` invocation that ran it, if given)."""
+    the ``tools/reproduce.py`` invocation that ran it, if given).
+
+    In a distributed job (``RANK`` set by :func:`reproduction.distributed.launch`) only rank 0
+    checks the ``done`` file and writes the record: the other ranks return the command's
+    status as it is and leave the record to rank 0."""
     from coordconv_train import write_json_atomic
 
     argv = job.command()
     print(f"  $ {job.shell()}", flush=True)
     started, start, cpu = _now(), time.perf_counter(), _cpu_seconds()
     status = console_main(argv[0])(argv[1:])
+    if os.environ.get("RANK", "0") != "0":
+        return status
     if status == 0 and not job.done.exists():
         status = EXIT_STOPPED  # stopped between epochs without finishing
     wall = time.perf_counter() - start

@@ -93,12 +93,14 @@ class Context:
         *extra: str,
         after: Sequence[str] = (),
         work: float = 0.0,
+        distributed: bool = False,
     ) -> Job:
         """``<script> <command> --data DATA --model MODEL --seed SEED --epochs E <budget flags>
         <extra>`` into ``<key>/<model>-seed<seed>`` (:meth:`run_job`)."""
         argv = [script, command, "--data", data, "--model", model, "--seed", seed]
         argv += ["--epochs", self.budget["epochs"], *flags(self.budget), *extra]
-        return self.run_job(f"{model}-seed{seed}", argv, after=after, work=work)
+        name = f"{model}-seed{seed}"
+        return self.run_job(name, argv, after=after, work=work, distributed=distributed)
 
     def command_job(
         self, name: str, argv: Sequence[str | Path | int], done: Path, after: Sequence[str] = ()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reproduction.distributed import spans_gpus
 from reproduction.jobs import Job
 from reproduction.presets import flags
 from reproduction.report import Section, copy_figure, not_run
@@ -402,13 +403,16 @@ def _mean_diff(
 
 def imagenet_jobs(ctx: Context) -> list[Job]:
     """ResNet-50 and CoordConv ResNet-50 on every seed, on the user's ImageNet folder (none
-    without one); each run may span several nodes (``Context.resources``)."""
+    without one); each run may span several GPUs and nodes (``Context.resources``: then it is
+    ``distributed``, one process per GPU, :mod:`reproduction.distributed`)."""
     root = ctx.data_paths.get("imagenet")
     if root is None:
         return []
-    work = ctx.budget["epochs"]
+    work, spans = ctx.budget["epochs"], spans_gpus(ctx.resources)
     return [
-        ctx.train_job("coordconv-vision", "imagenet", root, model, seed, work=work)
+        ctx.train_job(
+            "coordconv-vision", "imagenet", root, model, seed, work=work, distributed=spans
+        )
         for model in IMAGENET_MODELS
         for seed in ctx.budget["seeds"]
     ]
