@@ -82,6 +82,7 @@ def atari(ctx: Context) -> Section:
                     model,
                     per_seed(scores[model], 2),
                     mean_std(scores[model], 2),
+                    _iqm(table[env]["variants"].get(model)),
                     p_values.get(model) if model != "conv" else None,
                     None if paper is None else getattr(paper, model, None),
                     None if paper is None or model != "coordconv" else paper.p_value,
@@ -108,6 +109,7 @@ def atari(ctx: Context) -> Section:
             "model",
             "final score per seed",
             "mean ± std",
+            "IQM [95% bootstrap CI]",
             "p (Welch)",
             "paper",
             "p (paper)",
@@ -147,6 +149,15 @@ def ablation_note(table: dict[str, Any], source: Path = ABLATION_FILE) -> str:
         f"{count(len(seeds), 'run')} per agent): {ablation_conclusion(intervals)} "
         f"IQM differences (95% bootstrap): {'; '.join(ablation_findings(intervals))}."
     )
+
+
+def _iqm(cell: dict[str, Any] | None) -> str:
+    """``IQM [low, high]`` of one agent's runs from ``coordconv-rl report``'s table (its
+    stratified-bootstrap interval), or a dash."""
+    if not cell or cell.get("iqm") is None:
+        return "—"
+    low, high = cell["iqm_ci95"]
+    return f"{cell['iqm']:.2f} [{low:.2f}, {high:.2f}]"
 
 
 def _headline(env: str, frames: int, scores: dict, p_values: dict, paper) -> list[str]:
