@@ -3,7 +3,8 @@
 Liu et al., "An intriguing failing of convolutional neural networks and the CoordConv
 solution", NeurIPS 2018 (arXiv:1807.03247). Runs the packages' console scripts (``coordconv-data``,
 ``coordconv-vision``, ``coordconv-generative``, ``coordconv-rl``) for every experiment that has
-data, two at a time in their own processes, and writes the run directories and
+data, as a grid of independent jobs (one command per variant, seed and game, plus data and
+evaluations) run two at a time in worker processes, and writes the run directories and
 ``REPORT.md`` (our numbers beside the paper's, per seed, with figures) under
 ``runs/reproduce/<preset>/``, which git ignores.
 

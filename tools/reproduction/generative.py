@@ -1,7 +1,9 @@
 """Generative experiments of the reproduction (S7): colored-shapes GANs with the entropy metrics
 of fig. 7 / S10 and interpolation strips, colored-shapes VAEs, and the LSUN GAN (table S6).
-Each runner calls ``coordconv-generative`` / ``coordconv-data`` for every seed of its preset
-entry; the paper's claims, numbers and verdicts are ``coordconv_generative.paper``'s."""
+Each experiment lists its jobs (``<name>_jobs``: data, one ``coordconv-generative`` training
+command per model and seed of its preset entry, then the entropy and interpolation commands that
+read them) and reports from their run directories (``<name>``); the paper's claims, numbers and
+verdicts are ``coordconv_generative.paper``'s."""
 
 from __future__ import annotations
 

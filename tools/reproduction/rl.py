@@ -1,7 +1,7 @@
 """Reinforcement-learning experiment of the reproduction (S8, table S7): A2C with a conv vs a
 CoordConv first layer, on our TargetReach pixel task and on Atari games, through
-``coordconv-rl experiment`` (every model, game and seed of the preset) and
-``coordconv-rl report`` (table S7, Welch's t-test, learning curves); the paper's claim, numbers
+``coordconv-rl experiment`` (one job per model, game and seed of the preset) and
+``coordconv-rl report`` (table S7, Welch's t-test, IQM, learning curves); the paper's claim, numbers
 and verdicts are ``coordconv_rl.paper``'s."""
 
 from __future__ import annotations

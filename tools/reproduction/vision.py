@@ -1,7 +1,8 @@
 """Vision experiments of the reproduction: Not-so-Clevr tasks (S2-S4), detection (S6, table
-S3) and ImageNet (S5, table S2). Each runner calls ``coordconv-vision`` / ``coordconv-data``
-for every variant and seed of its preset entry and reports every seed; the paper's claims,
-numbers, bars and verdicts are ``coordconv_vision.paper``'s."""
+S3) and ImageNet (S5, table S2). Each experiment lists its jobs (``<name>_jobs``: one
+``coordconv-vision`` / ``coordconv-data`` command per variant and seed of its preset entry) and
+reports every seed from their run directories (``<name>``); the paper's claims, numbers, bars
+and verdicts are ``coordconv_vision.paper``'s."""
 
 from __future__ import annotations
 
