@@ -37,8 +37,7 @@ def test_counts_come_from_the_per_seed_records():
     assert "relative position lower on 2/2 (JS distance further on 2/2)" in ours
     assert "conv 3/3, CoordConv 1/3 seeds" in ours
     assert verdict == (
-        "coverage: not reproduced (1/2); relative position: reproduced (2/2); "
-        "1 seed(s) untested"
+        "coverage: not reproduced (1/2); relative position: reproduced (2/2); 1 seed(s) untested"
     )
 
 
