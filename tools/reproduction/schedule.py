@@ -1,14 +1,15 @@
 """The local executor: run the reproduction's jobs in worker processes, N at a time.
 
-Each job (:class:`~reproduction.jobs.Job`, one package command) runs in its own fresh process
-(``spawn``) with a fixed number of torch threads (``--jobs 2`` on 2 cores: two jobs at once, one
-thread each), its output going to ``<root>/<experiment>/logs/<job>.txt``. A job starts once the
-jobs it needs (an experiment's data) have finished; among the ready ones the longest estimated
-starts first (each experiment's estimate shared among its jobs). When an experiment's last job
-ends, its report section is written from the run directories. The terminal gets one line when
-an experiment starts and one when it ends, with the elapsed time and an estimate of what is
-left (the estimates, scaled by how the finished jobs compared with theirs), and a line every
-few minutes while nothing else happens.
+``--jobs`` worker processes (``spawn``), each with a fixed number of torch threads (``--jobs 2``
+on 2 cores: two jobs at once, one thread each), take one job (:class:`~reproduction.jobs.Job`,
+one package command) after another, so torch is imported once per worker; a job's output goes
+to ``<root>/<experiment>/logs/<job>.txt``. A job starts once the jobs it needs (an experiment's
+data) have finished; among the ready ones the one heading the longest chain of estimates starts
+first (each experiment's estimate shared among its jobs). When an experiment's last job ends,
+its report section is written from the run directories. The terminal gets one line when an
+experiment starts and one when it ends, with the elapsed time and an estimate of what is left
+(the estimates, scaled by how the finished jobs compared with theirs), and a line every few
+minutes while nothing else happens.
 
 Each worker leads its own process group and dies with this process, however it dies, SIGKILL
 included; what a worker started is ended with it (``reproduction.lifeline``).
@@ -315,7 +316,8 @@ def run_all(
         for task in tasks:  # every job already finished: the section straight away
             if left_of[task.key] == 0:
                 finish(task)
-        pending.sort(key=lambda w: -(w.estimate_s or 0.0))  # longest first
+        rank = critical_path(pending)
+        pending.sort(key=lambda w: -rank[w.job.id])  # longest chain first
         while pending or busy():
             while not signals["count"]:
                 work = next((w for w in pending if ready(w)), None)
@@ -377,6 +379,30 @@ def _end(worker: _Worker) -> None:
     worker.proc.join()
     with contextlib.suppress(OSError):
         worker.conn.close()
+
+
+def critical_path(works: list[Work]) -> dict[str, float]:
+    """Each job's estimate plus the longest chain of estimates of the jobs waiting for it
+    (its "upward rank"): starting the highest first keeps a chain such as data -> training ->
+    evaluation from ending the whole run late. Unknown estimates count as 0."""
+    by_id = {w.job.id: w for w in works}
+    waiting: dict[str, list[str]] = {key: [] for key in by_id}
+    for w in works:
+        for name in w.job.after:
+            need = f"{w.job.experiment}/{name}"
+            if need in waiting:
+                waiting[need].append(w.job.id)
+    rank: dict[str, float] = {}
+
+    def of(key: str) -> float:
+        if key not in rank:
+            below = [of(k) for k in waiting[key]]
+            rank[key] = (by_id[key].estimate_s or 0.0) + max(below, default=0.0)
+        return rank[key]
+
+    for key in by_id:
+        of(key)
+    return rank
 
 
 def _done(task: Task, name: str) -> bool:

@@ -52,3 +52,25 @@ def test_time_left_grows_when_an_experiment_overruns():
     now = time.perf_counter()
     # 'a' estimated 60 s has run 120 s: the machine is twice as slow, so 'b' needs 60 s not 30 s
     assert progress.left([(_task("a", 60), now - 120)], [_task("b", 30)]) == "about 1 min 00 s left"
+
+
+def test_a_chain_of_jobs_starts_before_a_longer_single_job():
+    """data (10 s) -> train (50 s) -> evaluate (30 s) heads a 90 s chain, so it outranks a
+    lone 60 s job; the lone job outranks the evaluation at the end of the chain."""
+    from reproduction.jobs import Job
+    from reproduction.schedule import Work, critical_path
+
+    task = _task("gan", None)
+
+    def work(experiment: str, name: str, estimate: float, *after: str) -> Work:
+        job = Job(experiment, name, ("x",), Path("/nonexistent"), Path("/nonexistent"), after=after)
+        return Work(job, task, estimate)
+
+    works = [
+        work("gan", "data", 10),
+        work("gan", "train", 50, "data"),
+        work("gan", "evaluate", 30, "train"),
+        work("rendering", "run", 60),
+    ]
+    rank = critical_path(works)
+    assert rank == {"gan/data": 90, "gan/train": 80, "gan/evaluate": 30, "rendering/run": 60}
