@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import sys
@@ -224,9 +225,13 @@ class JobFailed(RuntimeError):
 def task(job: Job, invocation: str) -> int:
     """What one array task runs: the job in this process (:func:`reproduction.jobs.run`), or
     :func:`reproduction.distributed.launch` for a ``distributed`` job once that module
-    exists; raises :class:`JobFailed` on a non-zero exit."""
+    exists; raises :class:`JobFailed` on a non-zero exit. srun starts one process per node
+    (and per GPU for a ``distributed`` job): for any other job only the first one runs it."""
     entry: Callable[[Job, str], int]
     from reproduction.jobs import run
+
+    if not job.distributed and int(os.environ.get("SLURM_PROCID", "0")) > 0:
+        return 0  # a multi-node request for a one-process job: the other nodes stay idle
 
     entry = run
     if job.distributed:

@@ -224,3 +224,26 @@ def test_local_submitit_runs_the_jobs_and_a_rerun_writes_the_report(tmp_path, mo
     assert json.loads((out / "sections" / "vae.json").read_text())["status"] == "ran"
     assert "SLURM job arrays (submitit)" in report
     assert "VAE" in report
+
+
+def test_a_task_fails_on_a_nonzero_exit_and_runs_once_per_job(tmp_path, monkeypatch):
+    """A failed command fails the SLURM task (so ``afterok`` arrays do not start); on a
+    multi-node request only the first process runs a one-process job."""
+    import reproduction.jobs
+
+    ran: list[str] = []
+    status = {"value": 1}
+
+    def run(job, invocation):
+        ran.append(job.name)
+        return status["value"]
+
+    monkeypatch.setattr(reproduction.jobs, "run", run)
+    job = Job("gan", "conv-seed0", ("coordconv-generative", "gan"), tmp_path / "d", tmp_path)
+    with pytest.raises(slurm.JobFailed, match="gan/conv-seed0 exited with status 1"):
+        slurm.task(job, "inv")
+    status["value"] = 0
+    assert slurm.task(job, "inv") == 0
+    monkeypatch.setenv("SLURM_PROCID", "1")
+    assert slurm.task(job, "inv") == 0
+    assert ran == ["conv-seed0", "conv-seed0"]
