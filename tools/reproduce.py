@@ -13,6 +13,17 @@ evaluations) run two at a time in worker processes, and writes the run directori
     hatch run reproduce --preset paper --device cuda --imagenet /data/imagenet --lsun /data/lsun
     hatch run reproduce --fresh --publish reports/quick   # the committed reference report
 
+On a SLURM cluster, ``--executor slurm`` (from a login node) submits the jobs not yet finished
+as job arrays through submitit, one array per experiment, dependency stage and resource request
+(``presets.RESOURCES``; ``--slurm-partition``, ``--slurm-account``, ``--slurm-time``...), each
+later stage waiting for the arrays it needs, and returns; rerunning the same command submits
+only what is still missing or unfinished (nothing still queued), and once every job is done
+writes the report from the run directories. ``--plan`` prints the jobs, their estimated CPU-
+and GPU-hours and the arrays it would submit, and runs and writes nothing.
+
+    hatch run reproduce --preset paper --plan --executor slurm
+    hatch run reproduce --preset paper --device cuda --executor slurm --slurm-partition gpu
+
 A rerun resumes: it reuses the sections and runs this folder already holds (the report says
 which, and when they were measured) and continues interrupted runs; ``--fresh`` starts the
 selected experiments over. It never reads or writes anything committed, except that
@@ -37,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from reproduction import publish
 from reproduction.experiments import EXPERIMENTS, ORDER
-from reproduction.jobs import DONE, Resources, check_graph
+from reproduction.jobs import DONE, Resources, check_graph, read_record
 from reproduction.machine import (
     git_commit,
     launcher_start,
@@ -61,6 +72,7 @@ from reproduction.report import Section, load_sections, minutes, render_report, 
 from reproduction.runner import Context
 from reproduction.schedule import Task, now_utc, report_section, run_all
 from reproduction.settings import SettingError
+from reproduction.slurm import SlurmOptions, cluster_problem, parse_params
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -69,6 +81,18 @@ MARKER = ".reproduce.json"  # marks a folder this tool made (its preset); its .c
 # lists what it wrote, and --fresh deletes only those (coordconv_train.remove_made_by_us)
 MADE_BY = "tools/reproduce.py"
 DATA_FLAGS = ("imagenet", "lsun", "mnist")
+SLURM_FLAGS = (
+    "slurm-partition",
+    "slurm-account",
+    "slurm-qos",
+    "slurm-time",
+    "slurm-array-parallelism",
+    "slurm-param",
+)
+GATHER = (
+    "rerun the same command: finished jobs are skipped and the report is written from the "
+    "run directories once every job is done"
+)
 USES_DATA = {"imagenet": "imagenet", "lsun": "lsun", "detection": "mnist"}
 
 
@@ -139,6 +163,42 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TRACKER",
         help="pass --log-with to every training command (e.g. tensorboard; then "
         "`tensorboard --logdir runs/reproduce`)",
+    )
+    parser.add_argument(
+        "--executor",
+        choices=["local", "slurm"],
+        default="local",
+        help="local: run the jobs here, --jobs at a time (default); slurm: submit the "
+        "unfinished ones as SLURM job arrays (submitit) and return; rerun to gather the report",
+    )
+    parser.add_argument("--slurm-partition", help="SLURM partition of every job array")
+    parser.add_argument("--slurm-account", help="SLURM account to charge")
+    parser.add_argument("--slurm-qos", help="SLURM quality of service")
+    parser.add_argument(
+        "--slurm-time",
+        type=int,
+        metavar="MINUTES",
+        help="time limit of every task (default: each job's own, presets.RESOURCES)",
+    )
+    parser.add_argument(
+        "--slurm-array-parallelism",
+        type=int,
+        metavar="N",
+        help="tasks of one array running at once (default: submitit's, 256)",
+    )
+    parser.add_argument(
+        "--slurm-param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an extra sbatch option for every array (repeatable), e.g. constraint=h100",
+    )
+    parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="print the jobs per experiment (all / still to run), their estimated CPU- and "
+        "GPU-hours and, with --executor slurm, the job arrays it would submit; runs and "
+        "writes nothing",
     )
     parser.add_argument(
         "--imagenet",
@@ -212,6 +272,7 @@ class Plan:
             raise UserError(f"--jobs must be in 1..{MAX_THREADS} and --threads in 0..{MAX_THREADS}")
         self.jobs = args.jobs
         self.threads = args.threads or max(1, usable_cores() // max(args.jobs, 1))
+        self.slurm = slurm_options(args)
         self.data = {name: getattr(args, name) for name in DATA_FLAGS}
         check_data_paths(args)
         self.log_with = check_log_with(args.log_with)
@@ -298,6 +359,35 @@ class Plan:
         return key in NEEDS_DATA and self.data[NEEDS_DATA[key]] is None
 
 
+def slurm_options(args: argparse.Namespace) -> SlurmOptions:
+    """The ``--slurm-*`` flags, checked (they need ``--executor slurm``)."""
+    from coordconv_train import UserError
+
+    given = [f for f in SLURM_FLAGS if getattr(args, f.replace("-", "_")) not in (None, [])]
+    if given and args.executor != "slurm":
+        raise UserError(f"--{given[0]} needs --executor slurm")
+    for flag in ("slurm-time", "slurm-array-parallelism"):
+        value = getattr(args, flag.replace("-", "_"))
+        if value is not None and value < 1:
+            raise UserError(f"--{flag} must be at least 1, not {value}")
+    try:
+        extra = parse_params(args.slurm_param)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if args.executor == "slurm" and not args.plan:
+        problem = cluster_problem()
+        if problem:
+            raise UserError(problem)
+    return SlurmOptions(
+        partition=args.slurm_partition,
+        account=args.slurm_account,
+        qos=args.slurm_qos,
+        time_min=args.slurm_time,
+        array_parallelism=args.slurm_array_parallelism,
+        extra=extra,
+    )
+
+
 def _read_object(path: Path) -> dict[str, Any]:
     """A JSON object this tool wrote (``.reproduce.json``, ``inputs.json``); a damaged one is
     a :class:`~coordconv_train.UserError` naming it."""
@@ -365,8 +455,12 @@ def write_report(plan: Plan, started: float) -> tuple[Path, list[Section]]:
         "written": now_utc(),
         "command": f"`{shlex.join(['python', 'tools/reproduce.py', *plan.argv])}`",
         "machine": machine_line(),
-        "device and parallelism": f"--device {plan.args.device}; {plan.jobs} job(s) at "
-        f"a time, {plan.threads} torch thread(s) each",
+        "device and parallelism": f"--device {plan.args.device}; "
+        + (
+            "SLURM job arrays (submitit), one job a task"
+            if plan.args.executor == "slurm"
+            else f"{plan.jobs} job(s) at a time, {plan.threads} torch thread(s) each"
+        ),
         "software": software_line(),
         "commit": plan.commit,
         "wall time of this invocation": _wall_line(plan, elapsed),
@@ -397,14 +491,14 @@ def _wall_line(plan: Plan, elapsed: float) -> str:
     return line
 
 
-def run(plan: Plan) -> int:
-    from coordconv_train import lock_dir
+def prepare(plan: Plan) -> list[Task]:
+    """Lock and set up the reproduction folder (``--fresh`` first) and return the selected
+    experiments that need their jobs run or their section written: those without data get
+    a "not run" section, those whose section and runs match are reused."""
+    from coordconv_train import lock_dir, own, remove_made_by_us, write_json_atomic
 
-    started = time.perf_counter()
     # one invocation per root, held to the end of the process: a second one exits 2 naming it
     lock_dir(plan.root)
-    from coordconv_train import own, remove_made_by_us, write_json_atomic
-
     if plan.args.fresh:
         fresh_start(plan)
     make_root(plan)
@@ -430,6 +524,13 @@ def run(plan: Plan) -> int:
             (plan.root / key).mkdir(parents=True, exist_ok=True)
             write_json_atomic(plan.root / key / "inputs.json", plan.inputs(key))
             tasks.append(task)
+    return tasks
+
+
+def run(plan: Plan) -> int:
+    started = time.perf_counter()
+    tasks = prepare(plan)
+    sections_dir = plan.root / "sections"
     report = plan.root / "REPORT.md"
     if tasks:
         planned = [t.estimate_s for t in tasks]
@@ -486,14 +587,92 @@ def _publish(plan: Plan, sections: list[Section]) -> int:
     return 0
 
 
+def run_slurm(plan: Plan) -> int:
+    """``--executor slurm``: submit the unfinished jobs as job arrays and return, or, once
+    every job is done, write the sections and the report from the run directories."""
+    from reproduction import slurm
+
+    started = time.perf_counter()
+    tasks = prepare(plan)
+    waiting = slurm.queued(plan.root)
+    arrays = slurm.submission(tasks, plan.slurm, frozenset(waiting))
+    busy = [t for t in tasks if any(job.state() != DONE for job in t.jobs)]
+    for task in tasks:
+        if task not in busy:  # every job done: its section from the run directories
+            report_section(task).save(plan.root / "sections")
+    for task in busy:
+        failed = [j.id for j in task.jobs if (read_record(j) or {}).get("status") == "failed"]
+        if failed:
+            print(f"{task.key}: {len(failed)} job(s) failed last time, submitted again "
+                  f"({failed[0]}: see {plan.root / 'slurm'})")  # fmt: skip
+    if arrays:
+        folder = plan.root / "slurm" / plan.invocation
+        record = slurm.submit(arrays, folder, plan.invocation)
+        for array, entry in zip(arrays, record["arrays"], strict=True):
+            after = f", after job(s) {', '.join(entry['after'])}" if entry["after"] else ""
+            print(f"submitted {array.name}: SLURM job {entry['job_id']} ({array.size} task(s), "
+                  f"{array.resources.describe()}{after})")  # fmt: skip
+        print(f"scripts, logs and job ids: {folder} ({slurm.SUBMITTED})")
+    if waiting:
+        print(f"{len(waiting)} job(s) of earlier submissions are still queued or running")
+    if busy:
+        print(GATHER)
+        return 0
+    report, sections = write_report(plan, started)
+    print()
+    print(terminal_table(sections))
+    print()
+    print(f"report: {report}")
+    failed_sections = [s for s in sections if s.key in plan.selected and s.status == "failed"]
+    for section in failed_sections:
+        print(f"{section.key} failed: {'; '.join(section.notes)} ({section.what})")
+    if failed_sections:
+        return 1
+    return _publish(plan, sections) if plan.publish else 0
+
+
+def show_plan(plan: Plan) -> int:
+    """``--plan``: jobs, hours and (SLURM) the submission, printed; nothing written."""
+    from reproduction import slurm
+    from reproduction.planning import plan_lines
+
+    tasks, not_run = [], {}
+    for key in plan.selected:
+        if plan.missing_data(key):
+            not_run[key] = f"no --{NEEDS_DATA[key]} folder given"
+        else:
+            tasks.append(plan.task(key))
+    slurm_run = plan.args.executor == "slurm"
+    waiting = slurm.queued(plan.root) if slurm_run else set()
+    arrays = slurm.submission(tasks, plan.slurm, frozenset(waiting)) if slurm_run else []
+    lines = plan_lines(
+        tasks,
+        not_run,
+        plan.preset,
+        plan.args.executor,
+        arrays,
+        plan.root / "slurm" / plan.invocation,
+        plan.jobs,
+    )
+    print("\n".join(lines))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from coordconv_train import run_cli
     from coordconv_train.cli import console_main
 
     argv = list(sys.argv[1:] if argv is None else argv)
     return console_main(
-        "reproduce", lambda: run_cli(build_parser(), argv, lambda args: run(Plan(args, argv)))
+        "reproduce", lambda: run_cli(build_parser(), argv, lambda args: dispatch(Plan(args, argv)))
     )
+
+
+def dispatch(plan: Plan) -> int:
+    """``--plan``, the SLURM executor or the local one."""
+    if plan.args.plan:
+        return show_plan(plan)
+    return run_slurm(plan) if plan.args.executor == "slurm" else run(plan)
 
 
 if __name__ == "__main__":
