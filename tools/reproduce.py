@@ -271,7 +271,9 @@ class Plan:
         if not (1 <= args.jobs <= MAX_THREADS and 0 <= args.threads <= MAX_THREADS):
             raise UserError(f"--jobs must be in 1..{MAX_THREADS} and --threads in 0..{MAX_THREADS}")
         self.jobs = args.jobs
-        self.threads = args.threads or max(1, usable_cores() // max(args.jobs, 1))
+        # on a cluster each task's torch threads follow its allocation (OMP_NUM_THREADS)
+        local = args.executor != "slurm"
+        self.threads = args.threads or (max(1, usable_cores() // max(args.jobs, 1)) if local else 0)
         self.slurm = slurm_options(args)
         self.data = {name: getattr(args, name) for name in DATA_FLAGS}
         check_data_paths(args)
