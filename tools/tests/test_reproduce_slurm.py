@@ -43,8 +43,8 @@ def test_paper_submission_arrays_resources_commands_and_dependencies(tmp_path):
     assert sizes["atari-stage0"] == 9 * 2 * 10  # games x models x seeds, one array
     assert sizes["detection-stage0"] == 1  # the scattered MNIST data
     assert sizes["detection-stage1"] == 2 * 10  # conv and CoordConv x the sweep seeds
-    assert sizes["gan-stage1"] == 2 * 5
-    assert sizes["gan-stage2"] == 2 + 5  # the first seed's interpolations, every seed's entropy
+    assert sizes["gan-stage1"] == 2 * 10  # conv and CoordConv x the sweep seeds
+    assert sizes["gan-stage2"] == 2 + 10  # the first seed's interpolations, every seed's entropy
     assert sum(sizes.values()) == sum(len(t.jobs) for t in tasks)
     assert not any(name.startswith(("imagenet", "lsun")) for name in arrays)  # no data given
 
