@@ -43,8 +43,8 @@ output's bytes. For the naive layer that is the concatenated copy of the input +
 ``conv`` just the output.
 
 Fresh processes (``--processes N``): on the shared VM the same row's ratio moves between runs
-far more than within one (t/conv of the 1x1 row measured 0.89, 1.24 and 1.31 in three runs a
-minute apart, idle machine), as if each process drew its own memory layout or kernel state. With
+far more than within one (t/conv of the 1x1 row at 1 thread measured 1.16, 1.24 and 0.89 in
+three runs a minute apart, idle machine), as if each process drew its own memory layout or kernel state. With
 ``--processes N`` the whole measurement runs in N fresh processes one after another and each row
 prints the median over processes of its ratios, with their range; the goals are judged on those
 medians. ``--goals-only`` keeps the two rows that have goals.
