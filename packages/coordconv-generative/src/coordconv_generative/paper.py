@@ -230,12 +230,11 @@ S10_MEASURED = "packages/coordconv-generative/docs/measured/gan_s10_seeds100-109
 def load_s10_measured(relative: str = S10_MEASURED) -> dict[str, Any] | None:
     """A committed result file of this package (``relative`` to the repository root), or
     ``None`` where it is not there (an installed wheel ships no ``docs/``)."""
-    import json
     from pathlib import Path
 
-    here = Path(__file__).resolve().parents[2]
-    path = here / Path(relative).relative_to("packages/coordconv-generative")
-    return json.loads(path.read_text()) if path.is_file() else None
+    from coordconv_train import load_committed
+
+    return load_committed(Path(__file__).resolve().parents[2], relative)
 
 
 def s10_sweep_summary(measured: Mapping[str, Any]) -> tuple[str, str]:

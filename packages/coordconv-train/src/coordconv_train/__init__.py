@@ -104,6 +104,7 @@ if TYPE_CHECKING:  # the names below, imported lazily (PEP 562) so that light us
     from coordconv_train.errors import UserError, describe_os_error
     from coordconv_train.lock import LOCK, DirInUse, check_not_in_use, lock_dir, release_dir
     from coordconv_train.manifest import own
+    from coordconv_train.measured import load_committed
     from coordconv_train.nonfinite import NonFiniteLoss
     from coordconv_train.removal import check_removable, remove_made_by_us
     from coordconv_train.run import FINISHED, RESUMABLE, STATUSES, STOPPED, Run, is_stopped
@@ -150,6 +151,7 @@ _LAZY = {
     "is_run_dir": "coordconv_train.rundir",
     "is_stopped": "coordconv_train.run",
     "load_checkpoint": "coordconv_train.checkpoint",
+    "load_committed": "coordconv_train.measured",
     "make_accelerator": "coordconv_train.device",
     "mark_new_dir": "coordconv_train.rundir",
     "mixed_precision_for": "coordconv_train.device",
@@ -214,6 +216,7 @@ __all__ = [
     "is_run_dir",
     "is_stopped",
     "load_checkpoint",
+    "load_committed",
     "lock_dir",
     "log_to_stdout",
     "make_accelerator",

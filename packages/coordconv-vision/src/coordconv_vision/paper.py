@@ -20,7 +20,6 @@ disagree. Everything here is pure but for reading this package's committed resul
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -322,10 +321,9 @@ REGRESSION_ROWS = {
 def load_measured(relative: str) -> dict[str, Any] | None:
     """A committed result file of this package (``relative`` to the repository root), or
     ``None`` where it is not there (an installed wheel ships no ``docs/``)."""
-    path = Path(__file__).resolve().parents[2] / Path(relative).relative_to(
-        "packages/coordconv-vision"
-    )
-    return json.loads(path.read_text()) if path.is_file() else None
+    from coordconv_train import load_committed
+
+    return load_committed(Path(__file__).resolve().parents[2], relative)
 
 
 def exact_seeds(measured: Mapping[str, Any], row: str, split: str) -> str:
