@@ -8,7 +8,7 @@ time). The experiment modules (``vision.py``, ``generative.py``, ``rl.py``) list
 an executor (``schedule.py`` on this machine, ``slurm.py`` on a cluster) runs the ones not yet
 finished; the report step then only reads the run directories, whichever machine wrote them.
 
-A job is a plain picklable object: calling it runs its command in the current process (what a
+A job is a plain picklable object: :func:`run` runs its command in the current process (what a
 local worker process and a SLURM task both do) and returns the command's exit status. Each run
 leaves ``<root>/<experiment>/jobs/<name>.json`` (status, wall and CPU seconds, host, start),
 which the report sums into the experiment's time.
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-EXIT_STOPPED = 130  # what every coordconv command returns when SIGINT/SIGTERM stopped it
+from coordconv_train.cli import EXIT_STOPPED  # what a coordconv command returns when stopped
 
 DONE, UNFINISHED, MISSING = "done", "unfinished", "missing"
 
@@ -103,11 +103,6 @@ class Job:
 
         return shlex.join(self.command())
 
-    def __call__(self) -> int:
-        """Run the command in this process: its console script's ``main(argv)``. Writes the
-        timing record; returns the exit status (0 only if the ``done`` file now exists)."""
-        return run(self)
-
 
 def console_main(script: str) -> Any:
     """The ``main`` of an installed console script (``coordconv-vision`` ->
@@ -121,8 +116,9 @@ def console_main(script: str) -> Any:
 
 
 def run(job: Job, invocation: str = "") -> int:
-    """:meth:`Job.__call__`: the command, then ``jobs/<name>.json`` (naming ``invocation``,
-    the ``tools/reproduce.py`` invocation that ran it, if given).
+    """Run ``job``'s command in this process (its console script's ``main(argv)``), then write
+    ``jobs/<name>.json`` (naming ``invocation``, the ``tools/reproduce.py`` invocation that ran
+    it, if given). Returns the exit status, 0 only if the ``done`` file now exists.
 
     In a distributed job (``RANK`` set by :func:`reproduction.distributed.launch`) only rank 0
     checks the ``done`` file and writes the record: the other ranks return the command's

@@ -224,25 +224,15 @@ class JobFailed(RuntimeError):
 
 def task(job: Job, invocation: str) -> int:
     """What one array task runs: the job in this process (:func:`reproduction.jobs.run`), or
-    :func:`reproduction.distributed.launch` for a ``distributed`` job once that module
-    exists; raises :class:`JobFailed` on a non-zero exit. srun starts one process per node
-    (and per GPU for a ``distributed`` job): for any other job only the first one runs it."""
-    entry: Callable[[Job, str], int]
+    :func:`reproduction.distributed.launch` for a ``distributed`` job; raises
+    :class:`JobFailed` on a non-zero exit. srun starts one process per node (and per GPU for a
+    ``distributed`` job): for any other job only the first one runs it."""
+    from reproduction.distributed import launch
     from reproduction.jobs import run
 
     if not job.distributed and int(os.environ.get("SLURM_PROCID", "0")) > 0:
         return 0  # a multi-node request for a one-process job: the other nodes stay idle
-
-    entry = run
-    if job.distributed:
-        try:
-            from reproduction.distributed import launch
-        except ModuleNotFoundError as exc:  # not written yet: one process runs the job
-            if exc.name != "reproduction.distributed":
-                raise
-        else:
-            entry = launch
-    status = entry(job, invocation)
+    status = (launch if job.distributed else run)(job, invocation)
     if status != 0:
         raise JobFailed(f"{job.id} exited with status {status} (see this task's log)")
     return status
