@@ -129,6 +129,22 @@ PAPER_RENDERING = {
     ),
 }  # fmt: skip
 
+
+def _readout(model: str, epochs: int, readout: str) -> Variant:
+    """A regression row of the documented sweep: ``model`` with ``readout`` on its seeds."""
+    return Variant(model=model, epochs=epochs, seeds=SWEEP_SEEDS, settings={"readout": readout})
+
+
+# the four rows of the documented sweep (the paper's model, its control, ours, its control) on
+# its seeds 100-109 at their recipes, and table S1's conv net (S3's baseline)
+PAPER_REGRESSION = {
+    "paper": _readout("coordconv", 100, "max"),
+    "conv-max": _readout("conv", 100, "max"),
+    "coordconv-softargmax": _readout("coordconv", 5, "softargmax"),
+    "conv-softargmax": _readout("conv", 5, "softargmax"),
+    "conv": Variant(model="conv", epochs=200, seeds=CLAIM_SEEDS),
+}
+
 BUDGETS: dict[str, dict[str, Budget]] = {
     "tiny": {
         "classification": _tiny_notsoclevr(14, coordconv=[0, 1], deconv=[0]),
@@ -289,38 +305,7 @@ BUDGETS: dict[str, dict[str, Budget]] = {
     },
     "paper": {
         "classification": NotSoClevr(estimate_s=None, variants=PAPER_CLASSIFICATION),
-        # the four rows of the documented sweep (the paper's model, its control, ours, its
-        # control) on its seeds 100-109 at their recipes, and table S1's conv net (S3's baseline)
-        "regression": NotSoClevr(
-            estimate_s=None,
-            variants={
-                "paper": Variant(
-                    model="coordconv",
-                    epochs=100,
-                    seeds=list(range(100, 110)),
-                    settings={"readout": "max"},
-                ),
-                "conv-max": Variant(
-                    model="conv",
-                    epochs=100,
-                    seeds=list(range(100, 110)),
-                    settings={"readout": "max"},
-                ),
-                "coordconv-softargmax": Variant(
-                    model="coordconv",
-                    epochs=5,
-                    seeds=list(range(100, 110)),
-                    settings={"readout": "softargmax"},
-                ),
-                "conv-softargmax": Variant(
-                    model="conv",
-                    epochs=5,
-                    seeds=list(range(100, 110)),
-                    settings={"readout": "softargmax"},
-                ),
-                "conv": Variant(model="conv", epochs=200, seeds=[100, 101, 102]),
-            },
-        ),
+        "regression": NotSoClevr(estimate_s=None, variants=PAPER_REGRESSION),
         "rendering": NotSoClevr(estimate_s=None, variants=PAPER_RENDERING),
         # the paper's canvases and the official script's recipe (its parser's defaults: SGD
         # momentum 0.9, lr 1e-3, one canvas a step, 5 epochs) and anchor table; the sweep seeds
