@@ -234,7 +234,7 @@ def load_s10_measured(relative: str = S10_MEASURED) -> dict[str, Any] | None:
 
     from coordconv_train import load_committed
 
-    return load_committed(Path(__file__).resolve().parents[2], relative)
+    return load_committed("coordconv-generative", Path(__file__).resolve().parents[2], relative)
 
 
 def s10_sweep_summary(measured: Mapping[str, Any]) -> tuple[str, str]:

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 
-def load_committed(package_dir: Path, relative: str) -> dict[str, Any] | None:
+def load_committed(package: str, package_dir: Path, relative: str) -> dict[str, Any] | None:
     """The JSON file ``relative`` (to the repository root, so ``packages/<package>/...``) of
-    the package whose folder is ``package_dir`` (``packages/<package>`` in a checkout), or
-    ``None`` where it is not there. A path of another package is a ``ValueError``."""
-    inside = Path(relative).relative_to(Path("packages") / package_dir.name)
+    ``package``, looked for under ``package_dir`` (its folder ``packages/<package>`` in a
+    checkout; in an installed wheel a folder without ``docs/``), or ``None`` where it is not
+    there. A path of another package is a ``ValueError``."""
+    inside = Path(relative).relative_to(Path("packages") / package)
     path = package_dir / inside
     return json.loads(path.read_text()) if path.is_file() else None

@@ -323,7 +323,7 @@ def load_measured(relative: str) -> dict[str, Any] | None:
     ``None`` where it is not there (an installed wheel ships no ``docs/``)."""
     from coordconv_train import load_committed
 
-    return load_committed(Path(__file__).resolve().parents[2], relative)
+    return load_committed("coordconv-vision", Path(__file__).resolve().parents[2], relative)
 
 
 def exact_seeds(measured: Mapping[str, Any], row: str, split: str) -> str:
