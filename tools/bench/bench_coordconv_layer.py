@@ -49,6 +49,19 @@ three runs a minute apart, idle machine), as if each process drew its own memory
 prints the median over processes of its ratios, with their range; the goals are judged on those
 medians. ``--goals-only`` keeps the two rows that have goals.
 
+The allocator (``--malloc``): glibc's malloc serves a large block from fresh ``mmap`` pages or
+from its heap by a threshold that it moves as blocks are freed, and gives heap memory back to the
+OS above another. A layer's 13-50 MB buffers (output, input gradient, oneDNN's work space) then
+land on fresh pages in some processes and not in others, depending on what was freed before:
+measured on the idle machine, one forward + backward took 0 page faults for ``nn.Conv2d`` 3x3 and
+6,240 (24 MiB of fresh pages, ~10% of its time) for CoordConv in one process, 12,512 for both
+1x1 layers in another. That, not the layers, is what moved a row's ratio between fresh processes
+(t/conv of the 3x3 row at 1 thread ranged 0.95-1.10 over 7 processes; with the thresholds fixed,
+1.038-1.061). By default (``--malloc steady``) the benchmark fixes both thresholds with
+``mallopt`` before measuring, so every layer reuses heap memory as a long training loop (or
+jemalloc / tcmalloc) would, and the ratios measure the layers. ``--malloc glibc`` leaves glibc's
+defaults, to see the effect.
+
 Goals (issue 25): time / conv at most 1.05 for the 1x1 256->256 row and 1.03 for the 3x3 64->64
 row at 1 and 2 threads, time / naive at most 1, memory / conv at most 1.05. The last lines say
 which held. The machine's load average is printed: on the shared 2-core machine other jobs'
@@ -71,6 +84,28 @@ import torch
 from torch import nn
 
 from coordconv_core import AddCoords, CoordConv2d
+
+_M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters (malloc.h)
+_M_MMAP_THRESHOLD = -3
+
+
+def steady_malloc() -> str:
+    """Fix glibc's mmap and trim thresholds (1 GiB, 2 GiB) so that freed blocks are reused
+    from the heap instead of mapped afresh (see the module docstring); says what it did."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        ok = libc.mallopt(_M_MMAP_THRESHOLD, 1 << 30) and libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
+    except (OSError, AttributeError, TypeError):
+        ok = False
+    return (
+        "steady (glibc mallopt: mmap and trim thresholds fixed)"
+        if ok
+        else ("left as it is (no glibc mallopt here)")
+    )
 
 
 class NaiveCoordConv2d(nn.Module):
@@ -280,6 +315,7 @@ def across_processes(args: argparse.Namespace, argv: list[str]) -> int:
     child = [sys.executable, __file__, *_without_processes(argv), "--json"]
     rows: dict[tuple[str, int], list[dict[str, float]]] = {}
     print(f"{args.processes} fresh processes, one at a time: {' '.join(child[1:])}")
+    print(f"malloc: {args.malloc}")
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores)", flush=True)
     for k in range(args.processes):
         out = subprocess.run(child, capture_output=True, text=True, check=True).stdout
@@ -357,12 +393,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--goals-only", action="store_true", help="only the rows with goals (the 3x3 and 1x1)"
     )
+    parser.add_argument(
+        "--malloc",
+        choices=["steady", "glibc"],
+        default="steady",
+        help="steady: fix glibc's mmap/trim thresholds before measuring (default); glibc: leave "
+        "its moving defaults (page faults then differ between processes, see above)",
+    )
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one process's rows
     args = parser.parse_args(argv)
     if args.processes < 1:
         parser.error("--processes must be >= 1")
     if args.processes > 1:
         return across_processes(args, sys.argv[1:] if argv is None else argv)
+    allocator = steady_malloc() if args.malloc == "steady" else "glibc's defaults"
     device = torch.device(args.device)
     batch = args.batch or (4 if args.quick else 16)
     repeats = args.repeats or (5 if args.quick else 21)
@@ -385,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(row), flush=True)
         return 0
     print(f"device={device} batch={batch} repeats={repeats}; memory = {memory}")
+    print(f"malloc: {allocator}")
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores)", flush=True)
     header = (
         f"{'shape':32} {'thr':>3} {'conv ms':>8} {'naive ms':>9} {'coord ms':>9} {'t/conv':>7} "
