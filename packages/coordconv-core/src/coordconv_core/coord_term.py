@@ -40,6 +40,39 @@ def _as_2d(values: Sequence[int], fill: int) -> tuple[int, int]:
     return (fill, values[0]) if len(values) == 1 else (values[0], values[1])
 
 
+def conv_coord_columns(
+    grid: torch.Tensor,
+    *,
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    kernel_size: Sequence[int],
+    reversed_padding: Sequence[int],
+    padding_mode: str,
+) -> torch.Tensor:
+    """im2col of the padded coordinate grid of a 1-D/2-D convolution: ``(extra * prod(k), L_out)``.
+
+    It depends only on the input's size and the layer's hyper-parameters, so a layer computes it
+    once per input size (:class:`coordconv_core.coordconv._CoordConvNd`'s cache).
+
+    Args:
+        grid: ``(extra, *spatial)`` coordinate channels.
+        reversed_padding: ``F.pad`` amounts, last dim first (torch's
+            ``_reversed_padding_repeated_twice``; covers ``padding="same"``).
+        padding_mode: ``zeros``, ``reflect``, ``replicate`` or ``circular`` (applied per channel,
+            so padding the coordinates alone is what padding the concatenation would give them).
+    """
+    extra = grid.shape[0]
+    image = grid.reshape(1, extra, *_as_2d(grid.shape[1:], 1))  # (1, extra, H, W)
+    pad = [*reversed_padding, 0, 0][:4]  # 1-D: pad W only
+    if any(pad):
+        image = F.pad(image, pad, mode="constant" if padding_mode == "zeros" else padding_mode)
+    if all(k == 1 for k in kernel_size) and all(s == 1 for s in stride):
+        return image.reshape(extra, -1)  # pointwise: im2col is the image itself (one op less)
+    return F.unfold(
+        image, _as_2d(kernel_size, 1), dilation=_as_2d(dilation, 1), stride=_as_2d(stride, 1)
+    )[0]  # (extra * prod(k), L_out)
+
+
 def conv_coord_term(
     grid: torch.Tensor,
     weight: torch.Tensor,
@@ -51,6 +84,7 @@ def conv_coord_term(
     kernel_size: Sequence[int],
     reversed_padding: Sequence[int],
     padding_mode: str,
+    columns: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """``conv(grid[None], weight) + bias`` for a 1-D/2-D convolution, shape ``(1, out, *out_spatial)``.
 
@@ -58,24 +92,21 @@ def conv_coord_term(
         grid: ``(extra, *spatial)`` coordinate channels.
         weight: ``(out, extra, *k)`` coordinate part of the layer's weight.
         out_spatial: spatial size of the layer's output (taken from the data term).
-        reversed_padding: ``F.pad`` amounts, last dim first (torch's
-            ``_reversed_padding_repeated_twice``; covers ``padding="same"``).
-        padding_mode: ``zeros``, ``reflect``, ``replicate`` or ``circular`` (applied per channel,
-            so padding the coordinates alone is what padding the concatenation would give them).
+        reversed_padding, padding_mode: as for :func:`conv_coord_columns`.
+        columns: :func:`conv_coord_columns` of these arguments, if the caller has it already.
     """
-    out_channels, extra = weight.shape[:2]
-    image = grid.reshape(1, extra, *_as_2d(grid.shape[1:], 1))  # (1, extra, H, W)
-    pad = [*reversed_padding, 0, 0][:4]  # 1-D: pad W only
-    if any(pad):
-        image = F.pad(image, pad, mode="constant" if padding_mode == "zeros" else padding_mode)
-    if all(k == 1 for k in kernel_size) and all(s == 1 for s in stride):
-        cols = image.reshape(extra, -1)  # pointwise: im2col is the image itself (one op less)
-    else:
-        cols = F.unfold(
-            image, _as_2d(kernel_size, 1), dilation=_as_2d(dilation, 1), stride=_as_2d(stride, 1)
-        )[0]  # (extra * prod(k), L_out)
+    if columns is None:
+        columns = conv_coord_columns(
+            grid,
+            stride=stride,
+            dilation=dilation,
+            kernel_size=kernel_size,
+            reversed_padding=reversed_padding,
+            padding_mode=padding_mode,
+        )
+    out_channels = weight.shape[0]
     w = weight.reshape(out_channels, -1)  # (out, extra * prod(k)), same (c, kh, kw) order
-    term = w @ cols if bias is None else torch.addmm(bias.unsqueeze(1), w, cols)  # (out, L_out)
+    term = w @ columns if bias is None else torch.addmm(bias.unsqueeze(1), w, columns)  # (out, L)
     return term.view(1, out_channels, *out_spatial)
 
 
@@ -125,6 +156,7 @@ def coordinate_term(
     padding_mode: str = "zeros",
     output_padding: Sequence[int] = (),
     im2col: bool = True,
+    columns: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """The coordinate term ``(1, out, *out_spatial)`` of a convolution or transposed convolution.
 
@@ -140,6 +172,8 @@ def coordinate_term(
         output_padding: transposed only, as the layer computed it for this input.
         im2col: convolutions: im2col + ``addmm`` for 1-D/2-D (the bit-compatible form, see the
             module docstring); ``False``: the batch-1 convolution.
+        columns: the im2col form's :func:`conv_coord_columns`, if the caller has them (unused
+            by the other forms).
     """
     rank = grid.dim() - 1
     image = grid.unsqueeze(0)  # (1, extra, *spatial)
@@ -177,4 +211,5 @@ def coordinate_term(
         kernel_size=kernel_size,
         reversed_padding=reversed_padding,
         padding_mode=padding_mode,
+        columns=columns,
     )

@@ -53,7 +53,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from coordconv_core.coord_term import coordinate_term
+from coordconv_core import cache
+from coordconv_core.coord_term import conv_coord_columns, coordinate_term
 from coordconv_core.coords import _check_input, append_grid, encode_grid, register_frequencies
 from coordconv_core.encoding import CoordEncoding, as_encoding
 
@@ -168,6 +169,34 @@ class _CoordConvNd(_ConvBase):
             x.shape[2:], self.coords, self.with_r, x.dtype, x.device, self.fourier_frequencies
         )
 
+    def _constants_key(self, x: torch.Tensor) -> tuple[Any, ...]:
+        """What the coordinate constants of ``x`` depend on (:mod:`coordconv_core.cache`)."""
+        b = self.fourier_frequencies
+        frequencies = None if b is None else (b.data_ptr(), b._version, b.dtype, b.device)
+        return (
+            tuple(x.shape[2:]),
+            x.dtype,
+            x.device,
+            self.with_r,
+            self.coords,
+            frequencies,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.padding_mode,
+            self.groups,
+        )
+
+    def _apply(self, fn: Any, recurse: bool = True) -> Self:
+        cache.drop(self)  # its tensors would stay on the old device / dtype
+        return super()._apply(fn, recurse)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()  # pickles (torch.save(model), deepcopy) leave the cache out
+        state.pop(cache.ATTRIBUTE, None)
+        return state
+
     def extra_repr(self) -> str:
         # ``in_channels`` (first in torch's repr) counts data + coordinate channels, like the weight.
         return (
@@ -277,10 +306,29 @@ class _CoordConv(_CoordConvNd):
         c = self.data_channels // self.groups
         return self.weight[:, :c], self.weight[:, c:]
 
+    def _coordinate_constants(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The grid of ``x``'s size and, where the coordinate term is im2col + ``addmm``, its
+        columns (:func:`~coordconv_core.coord_term.conv_coord_columns`)."""
+        grid = self._grid(x)
+        im2col = self._bit_compatible and self._rank < 3 and not self._concatenate
+        if not im2col or torch.onnx.is_in_onnx_export():  # ONNX: the batch-1 convolution
+            return grid, None
+        columns = conv_coord_columns(
+            grid,
+            stride=self.stride,
+            dilation=self.dilation,
+            kernel_size=self.kernel_size,
+            reversed_padding=self._reversed_padding_repeated_twice,
+            padding_mode=self.padding_mode,
+        )
+        return grid, columns
+
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         """``(N, in, *s)`` -> ``(N, out, *o)``, ``o`` as for the torch layer."""
         self._check(input)
-        grid = self._grid(input)
+        grid, columns = cache.cached(
+            self, lambda: self._constants_key(input), lambda: self._coordinate_constants(input)
+        )
         if self._concatenate:
             return self._conv_forward(append_grid(input, grid), self.weight, self.bias)
         data_weight, coord_weight = self._split_weight()
@@ -299,6 +347,7 @@ class _CoordConv(_CoordConvNd):
             reversed_padding=self._reversed_padding_repeated_twice,
             padding_mode=self.padding_mode,
             im2col=self._bit_compatible,
+            columns=columns,
         )
         return out.add_(coord)  # (N, out, *o) += (1, out, *o); conv does not save its output
 
@@ -343,8 +392,9 @@ class _CoordConvTranspose(_CoordConvNd, _ConvTransposeBase):
         data_weight, coord_weight = self._split_weight()
         args = (stride, padding, output_padding, self.groups, dilation)
         out = self._conv_transpose(input, data_weight, None, *args)
+        grid = cache.cached(self, lambda: self._constants_key(input), lambda: self._grid(input))
         coord = coordinate_term(
-            self._grid(input),
+            grid,
             coord_weight,
             self.bias,
             out.shape[2:],
