@@ -42,12 +42,9 @@ parameters (which the model holds anyway: the input is the previous layer's outp
 output's bytes. For the naive layer that is the concatenated copy of the input + the output; for
 ``conv`` just the output.
 
-Fresh processes (``--processes N``): on the shared VM the same row's ratio moves between runs
-far more than within one (t/conv of the 1x1 row at 1 thread measured 1.16, 1.24 and 0.89 in
-three runs a minute apart, idle machine), as if each process drew its own memory layout or kernel state. With
-``--processes N`` the whole measurement runs in N fresh processes one after another and each row
-prints the median over processes of its ratios, with their range; the goals are judged on those
-medians. ``--goals-only`` keeps the two rows that have goals.
+Fresh processes (``--processes N``): the whole measurement runs in N fresh processes one after
+another and each row prints the median over processes of its ratios, with their range; the goals
+are judged on those medians. ``--goals-only`` keeps the two rows that have goals.
 
 The allocator (``--malloc``): glibc's malloc serves a large block from fresh ``mmap`` pages or
 from its heap by a threshold that it moves as blocks are freed, and gives heap memory back to the
@@ -57,7 +54,7 @@ measured on the idle machine, one forward + backward took 0 page faults for ``nn
 6,240 (24 MiB of fresh pages, ~10% of its time) for CoordConv in one process, 12,512 for both
 1x1 layers in another. That, not the layers, is what moved a row's ratio between fresh processes
 (t/conv of the 3x3 row at 1 thread ranged 0.95-1.10 over 7 processes; with the thresholds fixed,
-1.038-1.061). By default (``--malloc steady``) the benchmark fixes both thresholds with
+1.038-1.061 over 5). By default (``--malloc steady``) the benchmark fixes both thresholds with
 ``mallopt`` before measuring, so every layer reuses heap memory as a long training loop (or
 jemalloc / tcmalloc) would, and the ratios measure the layers. ``--malloc glibc`` leaves glibc's
 defaults, to see the effect.

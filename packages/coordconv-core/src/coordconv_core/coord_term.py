@@ -92,7 +92,8 @@ def conv_coord_term(
         grid: ``(extra, *spatial)`` coordinate channels.
         weight: ``(out, extra, *k)`` coordinate part of the layer's weight.
         out_spatial: spatial size of the layer's output (taken from the data term).
-        reversed_padding, padding_mode: as for :func:`conv_coord_columns`.
+        reversed_padding: as for :func:`conv_coord_columns`.
+        padding_mode: as for :func:`conv_coord_columns`.
         columns: :func:`conv_coord_columns` of these arguments, if the caller has it already.
     """
     if columns is None:
