@@ -121,6 +121,20 @@ def test_inference_mode_caches_nothing_and_training_still_works() -> None:
     assert layer.weight.grad is not None
 
 
+@pytest.mark.parametrize("strict", [False, True])
+def test_export_traces_without_storing_fake_or_traced_constants(strict: bool) -> None:
+    """Tracing runs the forward on fake tensors: had it cached them, the next eager call of the
+    same size would compute with them."""
+    torch.manual_seed(0)
+    layer = CoordConv2d(3, 4, 3, padding=1, coords=CoordEncoding("fourier", 2, sigma=2.0))
+    x = torch.randn(2, 3, 5, 5)
+    exported = torch.export.export(layer, (x,), strict=strict)
+    assert ATTRIBUTE not in layer.__dict__
+    want = layer(x)
+    assert torch.equal(want, fresh(layer)(x))
+    torch.testing.assert_close(exported.module()(x), want)
+
+
 def test_pickling_and_saving_leave_them_out() -> None:
     torch.manual_seed(0)
     layer = CoordConv2d(3, 4, 3, padding=1)

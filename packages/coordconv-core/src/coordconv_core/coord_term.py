@@ -52,7 +52,7 @@ def conv_coord_columns(
     """im2col of the padded coordinate grid of a 1-D/2-D convolution: ``(extra * prod(k), L_out)``.
 
     It depends only on the input's size and the layer's hyper-parameters, so a layer computes it
-    once per input size (:class:`coordconv_core.coordconv._CoordConvNd`'s cache).
+    once per input size (:mod:`coordconv_core.cache`).
 
     Args:
         grid: ``(extra, *spatial)`` coordinate channels.
