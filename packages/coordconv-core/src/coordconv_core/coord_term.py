@@ -40,6 +40,13 @@ def _as_2d(values: Sequence[int], fill: int) -> tuple[int, int]:
     return (fill, values[0]) if len(values) == 1 else (values[0], values[1])
 
 
+def im2col_form(rank: int, im2col: bool) -> bool:
+    """Whether :func:`coordinate_term` computes the term from im2col columns (``F.fold`` for
+    transposed layers) rather than as the batch-1 convolution: asked for, 1-D/2-D, and not in
+    ONNX export (TorchScript's ONNX exporter has no im2col)."""
+    return im2col and rank < 3 and not torch.onnx.is_in_onnx_export()
+
+
 def conv_coord_columns(
     grid: torch.Tensor,
     *,
@@ -178,7 +185,7 @@ def coordinate_term(
     """
     rank = grid.dim() - 1
     image = grid.unsqueeze(0)  # (1, extra, *spatial)
-    direct = rank == 3 or torch.onnx.is_in_onnx_export() or not (im2col or transposed)
+    direct = not im2col_form(rank, im2col or transposed)
     if transposed:
         assert padding is not None
         assert not isinstance(padding, str)

@@ -54,7 +54,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from coordconv_core import cache
-from coordconv_core.coord_term import conv_coord_columns, coordinate_term
+from coordconv_core.coord_term import conv_coord_columns, coordinate_term, im2col_form
 from coordconv_core.coords import _check_input, append_grid, encode_grid, register_frequencies
 from coordconv_core.encoding import CoordEncoding, as_encoding
 
@@ -310,8 +310,7 @@ class _CoordConv(_CoordConvNd):
         """The grid of ``x``'s size and, where the coordinate term is im2col + ``addmm``, its
         columns (:func:`~coordconv_core.coord_term.conv_coord_columns`)."""
         grid = self._grid(x)
-        im2col = self._bit_compatible and self._rank < 3 and not self._concatenate
-        if not im2col or torch.onnx.is_in_onnx_export():  # ONNX: the batch-1 convolution
+        if self._concatenate or not im2col_form(self._rank, self._bit_compatible):
             return grid, None
         columns = conv_coord_columns(
             grid,
