@@ -189,10 +189,14 @@ def sync(device: torch.device) -> None:
 
 
 def time_layers(
-    layers: dict[str, nn.Module], x: torch.Tensor, grad: torch.Tensor, repeats: int
+    layers: dict[str, nn.Module],
+    x: torch.Tensor,
+    grad: torch.Tensor,
+    repeats: int,
+    timed: Callable[[nn.Module, torch.Tensor, torch.Tensor], None] = step,
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Wall and process-CPU seconds per forward + backward for each layer, one entry per round
-    (interleaved)."""
+    """Wall and process-CPU seconds of ``timed(layer, x, grad)`` (default: one forward +
+    backward) for each layer, one entry per round (interleaved)."""
     wall: dict[str, list[float]] = {name: [] for name in layers}
     cpu: dict[str, list[float]] = {name: [] for name in layers}
     names = list(layers)
@@ -204,7 +208,7 @@ def time_layers(
             x.grad = None
             sync(x.device)
             start, start_cpu = time.perf_counter(), time.process_time()
-            step(layer, x, grad)
+            timed(layer, x, grad)
             sync(x.device)
             if rep >= 2:
                 wall[name].append(time.perf_counter() - start)

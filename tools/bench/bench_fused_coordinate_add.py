@@ -30,10 +30,17 @@ import argparse
 import os
 import statistics
 import sys
-import time
 
 import torch
-from bench_coordconv_layer import SHAPES, FloorConv2d, Shape, steady_malloc
+from bench_coordconv_layer import (
+    SHAPES,
+    FloorConv2d,
+    Shape,
+    paired,
+    steady_malloc,
+    step,
+    time_layers,
+)
 from torch import nn
 
 
@@ -91,34 +98,20 @@ def check_identical(floor: nn.Module, fused: nn.Module, x: torch.Tensor) -> None
             raise SystemExit("fused and floor differ: the comparison would be meaningless")
 
 
+def forward_only(layer: nn.Module, x: torch.Tensor, grad: torch.Tensor) -> None:
+    with torch.no_grad():
+        layer(x)
+
+
 def ratios(x: torch.Tensor, grad: torch.Tensor, layers: dict[str, nn.Module], repeats: int,
            backward: bool) -> dict[str, float]:  # fmt: skip
     """Median over interleaved rounds of each layer's time over conv's (and fused over floor)."""
-    names = list(layers)
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for rep in range(repeats + 2):  # two warm-up rounds
-        for i in range(len(names)):
-            name = names[(rep + i) % len(names)]
-            layer = layers[name]
-            layer.zero_grad(set_to_none=True)
-            x.grad = None
-            start = time.perf_counter()
-            if backward:
-                layer(x).backward(grad)
-            else:
-                with torch.no_grad():
-                    layer(x)
-            if rep >= 2:
-                times[name].append(time.perf_counter() - start)
-
-    def paired(a: str, b: str) -> float:
-        return statistics.median(p / q for p, q in zip(times[a], times[b], strict=True))
-
+    times, _ = time_layers(layers, x, grad, repeats, step if backward else forward_only)
     return {
         "conv ms": 1e3 * statistics.median(times["conv"]),
-        "floor/conv": paired("floor", "conv"),
-        "fused/conv": paired("fused", "conv"),
-        "fused/floor": paired("fused", "floor"),
+        "floor/conv": paired(times["floor"], times["conv"]),
+        "fused/conv": paired(times["fused"], times["conv"]),
+        "fused/floor": paired(times["fused"], times["floor"]),
     }
 
 
